@@ -1,0 +1,602 @@
+import { Buffer } from 'node:buffer';
+import { maskKey, redactKeysInText } from './redact.js';
+import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit, PublicKeyHit } from './types.js';
+
+/**
+ * A Klaviyo private key. Account-scoped: `pk_` + the 6-character public key + `_` + 34 lowercase hex
+ * (groups 1 and 2). Legacy: `pk_` + 34 alphanumerics with at least one digit and one letter (group 3),
+ * so identifiers such as `pk_someVeryLongCamelCaseName…` are not taken for keys. The character after
+ * the key must not continue it; the character before `pk` is checked by the caller, because in
+ * escaped text it can be the tail of an escape sequence (`\x3dpk_…` is `=pk_…`).
+ */
+export const PRIVATE_KEY_PATTERN =
+  /pk_(?:([A-Za-z0-9]{6})_([0-9a-f]{34})|(?=[A-Za-z0-9]{0,33}[0-9])(?=[A-Za-z0-9]{0,33}[A-Za-z])([A-Za-z0-9]{34}))(?![A-Za-z0-9_])/;
+
+const WHOLE_KEY = new RegExp(`^(?:${PRIVATE_KEY_PATTERN.source})$`);
+const KEY_GLOBAL = new RegExp(PRIVATE_KEY_PATTERN.source, 'g');
+const KEY_STICKY = new RegExp(PRIVATE_KEY_PATTERN.source, 'y');
+const LOWER_HEX_34 = /^[0-9a-f]{34}$/;
+
+/** Whether the whole string is a Klaviyo private key in either form. */
+export function isKlaviyoPrivateKey(s: string): boolean {
+  return WHOLE_KEY.test(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines and columns
+
+export interface LineColumn {
+  line: number;
+  column: number;
+}
+
+/**
+ * Returns a function that turns offsets into 1-based line and column. Newline positions are collected
+ * once, on first use, so many lookups in a large text stay cheap.
+ */
+export function createLineLocator(text: string): (offset: number) => LineColumn {
+  let lineStarts: number[] | undefined;
+  return (offset) => {
+    if (lineStarts === undefined) {
+      lineStarts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (lineStarts[lo] as number) + 1 };
+  };
+}
+
+/** 1-based line and column of one offset. For many offsets in one text use `createLineLocator`. */
+export function lineAndColumn(text: string, offset: number): LineColumn {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding escaped text, one small window at a time
+
+const KIND_PLAIN = 0;
+const KIND_JS = 1;
+const KIND_URL = 2;
+const KIND_HTML = 3;
+const KIND_ENCODING: readonly KeyEncoding[] = ['plain', 'js-escape', 'url-encoding', 'html-entity'];
+
+/** Text with escapes resolved; `at[i]` is where decoded unit i starts in the raw text. */
+interface DecodedText {
+  text: string;
+  at: number[];
+  kinds: number[];
+}
+
+interface EscapeToken {
+  value: string;
+  end: number;
+  kind: number;
+}
+
+// `(?=(\\+))\1` takes the whole backslash run without backtracking into it. Any number of
+// backslashes: `\\u005f` is a JSON escape inside a JS string (Google Tag Manager containers).
+const JS_ESCAPE = /(?=(\\+))\1(?:u\{0*([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([/"'nrt]))/y;
+const URL_ESCAPE = /%(?:u([0-9a-fA-F]{4})|([0-9a-fA-F]{2}))/y;
+const HTML_ESCAPE =
+  /&(?:#[xX]0*([0-9a-fA-F]{1,6})(?:;|(?![0-9a-fA-F]))|#0*([0-9]{1,7})(?:;|(?![0-9]))|(amp|quot|apos|lt|gt|lowbar|UnderBar|sol|colon|equals|nbsp);)/y;
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  quot: '"',
+  apos: "'",
+  lt: '<',
+  gt: '>',
+  lowbar: '_',
+  UnderBar: '_',
+  sol: '/',
+  colon: ':',
+  equals: '=',
+  nbsp: ' ',
+};
+const SIMPLE_JS_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t' };
+
+function fromCodePoint(hex: string | undefined, decimal?: string): string | undefined {
+  const code = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(decimal ?? '', 10);
+  return Number.isInteger(code) && code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+}
+
+/** Reads one JS, URL or HTML escape starting at `i`, if there is one. */
+function readEscape(raw: string, i: number): EscapeToken | undefined {
+  const c = raw.charCodeAt(i);
+  if (c === 0x5c) {
+    JS_ESCAPE.lastIndex = i;
+    const m = JS_ESCAPE.exec(raw);
+    if (m === null) return undefined;
+    const simple = m[5];
+    const value =
+      simple !== undefined ? (SIMPLE_JS_ESCAPES[simple] ?? simple) : fromCodePoint(m[2] ?? m[3] ?? m[4]);
+    return value === undefined ? undefined : { value, end: JS_ESCAPE.lastIndex, kind: KIND_JS };
+  }
+  if (c === 0x25) {
+    URL_ESCAPE.lastIndex = i;
+    const m = URL_ESCAPE.exec(raw);
+    if (m === null) return undefined;
+    const value = fromCodePoint(m[1] ?? m[2]);
+    return value === undefined ? undefined : { value, end: URL_ESCAPE.lastIndex, kind: KIND_URL };
+  }
+  if (c === 0x26) {
+    HTML_ESCAPE.lastIndex = i;
+    const m = HTML_ESCAPE.exec(raw);
+    if (m === null) return undefined;
+    const value = m[3] !== undefined ? NAMED_ENTITIES[m[3]] : fromCodePoint(m[1], m[2]);
+    return value === undefined ? undefined : { value, end: HTML_ESCAPE.lastIndex, kind: KIND_HTML };
+  }
+  return undefined;
+}
+
+function backslashRunEnd(raw: string, i: number): number {
+  let j = i;
+  while (raw.charCodeAt(j) === 0x5c) j++;
+  return j;
+}
+
+function decodeWindow(
+  raw: string,
+  start: number,
+  end: number,
+  maxUnits = Number.POSITIVE_INFINITY,
+): DecodedText {
+  const parts: string[] = [];
+  const at: number[] = [];
+  const kinds: number[] = [];
+  let i = start;
+  while (i < end && at.length < maxUnits) {
+    const c = raw.charCodeAt(i);
+    const token = c === 0x5c || c === 0x25 || c === 0x26 ? readEscape(raw, i) : undefined;
+    if (token === undefined || token.end > end) {
+      // A backslash run that starts no escape is kept whole, so it is not rescanned from each backslash.
+      const plainEnd = c === 0x5c ? Math.min(end, backslashRunEnd(raw, i)) : i + 1;
+      for (; i < plainEnd; i++) {
+        parts.push(raw[i] as string);
+        at.push(i);
+        kinds.push(KIND_PLAIN);
+      }
+      continue;
+    }
+    // An astral code point is two UTF-16 units; both map to the escape's start.
+    for (let u = 0; u < token.value.length; u++) {
+      at.push(i);
+      kinds.push(token.kind);
+    }
+    parts.push(token.value);
+    i = token.end;
+  }
+  return { text: parts.join(''), at, kinds };
+}
+
+/** The decoded unit that starts at `rawOffset`, or -1 when that offset is inside an escape. */
+function indexOfRaw(at: readonly number[], rawOffset: number): number {
+  let lo = 0;
+  let hi = at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((at[mid] as number) < rawOffset) lo = mid + 1;
+    else hi = mid;
+  }
+  return at[lo] === rawOffset ? lo : -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context and snippet
+
+const CONTEXT_LOOKBACK = 80;
+const SNIPPET_SIDE = 40;
+// Redact a wider stretch than is shown, so a key cut by the snippet's edge is masked before the cut.
+const SNIPPET_REDACT_SPAN = 100;
+
+// Ordered: on a tie (same end position) the earlier signal wins, so `NEXT_PUBLIC_KLAVIYO_API_KEY`
+// is `environment` rather than `api_key`, and `Klaviyo-API-Key` is `authorization`.
+const CONTEXT_SIGNALS: ReadonlyArray<readonly [KeyContext, RegExp]> = [
+  [
+    'environment',
+    /\b(?:NEXT_PUBLIC|VITE|REACT_APP|GATSBY|NUXT)_\w*|\bprocess\.env\b(?:\.\w+)?|\bimport\.meta\.env\b(?:\.\w+)?/g,
+  ],
+  ['authorization', /authorization|klaviyo-api-key/gi],
+  ['company_id', /company_?id|\/onsite\/js\//gi],
+  ['token', /(?<![A-Za-z0-9])token(?![A-Za-z0-9])/gi],
+  ['account', /(?<![A-Za-z0-9_])account(?=\\*['"]?\s*[:,])/gi],
+  ['api_key', /api[_-]?key/gi],
+];
+
+function contextBefore(text: string, keyStart: number): KeyContext {
+  let before = text.slice(Math.max(0, keyStart - CONTEXT_LOOKBACK), keyStart);
+  // A signal that belongs to an earlier key is not this key's context.
+  const previousKey = before.lastIndexOf('pk_');
+  if (previousKey !== -1) before = before.slice(previousKey + 3);
+  let best: KeyContext = 'other';
+  let bestEnd = -1;
+  for (const [context, signal] of CONTEXT_SIGNALS) {
+    for (const m of before.matchAll(signal)) {
+      const end = m.index + m[0].length;
+      if (end > bestEnd) {
+        bestEnd = end;
+        best = context;
+      }
+    }
+  }
+  return best;
+}
+
+function tidy(text: string): string {
+  return text.replace(/[\s\x00-\x1f\x7f]+/g, ' ');
+}
+
+function snippetAround(text: string, start: number, end: number, key: string): string {
+  const before = redactKeysInText(text.slice(Math.max(0, start - SNIPPET_REDACT_SPAN), start));
+  const after = redactKeysInText(text.slice(end, end + SNIPPET_REDACT_SPAN));
+  const shown = `${before.slice(-SNIPPET_SIDE)}${maskKey(key)}${after.slice(0, SNIPPET_SIDE)}`;
+  return tidy(shown).trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Private keys
+
+/** A hit before line and column are known; offsets are relative to the text being scanned. */
+interface LevelHit {
+  key: string;
+  form: KeyForm;
+  accountPublicKey?: string;
+  offset: number;
+  context: KeyContext;
+  encoding: KeyEncoding;
+  confidence: Confidence;
+  snippet: string;
+}
+
+type Emit = (hit: LevelHit) => void;
+
+/** Enough raw text around a candidate for a fully escaped key plus its context and snippet. */
+const WINDOW = 800;
+const MAX_BASE64_DEPTH = 2;
+// The longest key (44 characters) and the character after it.
+const KEY_CHECK_UNITS = 45;
+// Raw length of the longest single-character escape worth reading back for the boundary check.
+const LONGEST_ESCAPE = 16;
+
+function isWordCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+/** One written form of a character: a JS escape (any backslashes), %XX, or a numeric HTML entity. */
+function encodedCharPattern(ch: string): string {
+  const code = ch.charCodeAt(0);
+  const hex = code.toString(16).padStart(2, '0');
+  return `(?:(?<!\\\\)\\\\+(?:x${hex}|u00${hex}|u\\{0*${hex}\\})|%${hex}|&#(?:0*${code}|x0*${hex});?)`;
+}
+
+const ENC_P = encodedCharPattern('p');
+const ENC_K = encodedCharPattern('k');
+const ENC_U = `(?:${encodedCharPattern('_')}|&lowbar;|&UnderBar;)`;
+// A `pk_` in which at least one of the three characters is escaped (plain ones are found by
+// KEY_GLOBAL). Case-insensitive for hex digits; the decoded window is checked case-sensitively.
+const ENCODED_PREFIX = new RegExp(
+  `${ENC_P}(?:k|${ENC_K})(?:_|${ENC_U})|p(?:${ENC_K}(?:_|${ENC_U})|k${ENC_U})`,
+  'gi',
+);
+
+function verifyCandidate(text: string, candidate: number, emit: Emit): void {
+  // Cheap checks first, on just enough decoded text: most candidates are not keys.
+  const ahead = decodeWindow(text, candidate, Math.min(text.length, candidate + WINDOW), KEY_CHECK_UNITS);
+  KEY_STICKY.lastIndex = 0;
+  const m = KEY_STICKY.exec(ahead.text);
+  if (m === null) return;
+  const behind = decodeWindow(text, Math.max(0, candidate - LONGEST_ESCAPE), candidate);
+  if (isWordCode(behind.text.charCodeAt(behind.text.length - 1))) return;
+
+  const key = m[0];
+  let encoding: KeyEncoding = 'plain';
+  for (let u = 0; u < key.length; u++) {
+    const kind = ahead.kinds[u] as number;
+    if (kind !== KIND_PLAIN) {
+      encoding = KIND_ENCODING[kind] as KeyEncoding;
+      break;
+    }
+  }
+  let around = decodeWindow(text, Math.max(0, candidate - WINDOW), Math.min(text.length, candidate + WINDOW));
+  let d = indexOfRaw(around.at, candidate);
+  if (d === -1) {
+    // The wide window read an escape across the candidate differently; show what follows only.
+    around = decodeWindow(text, candidate, Math.min(text.length, candidate + WINDOW));
+    d = 0;
+  }
+  const context = contextBefore(around.text, d);
+  const accountPublicKey = m[1];
+  const legacyBody = m[3];
+  const confidence: Confidence =
+    legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other' ? 'high' : 'medium';
+  emit({
+    key,
+    form: accountPublicKey === undefined ? 'legacy' : 'account-scoped',
+    ...(accountPublicKey === undefined ? {} : { accountPublicKey }),
+    offset: candidate,
+    context,
+    encoding,
+    confidence,
+    snippet: snippetAround(around.text, d, d + key.length, key),
+  });
+}
+
+// Characters of base64 and base64url runs, plus `%` and `\` so that %2B/%2F/%3D and \/ or \u002F
+// inside a run do not cut it.
+const BASE64_RUN_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-%\\') {
+  BASE64_RUN_CHAR[ch.charCodeAt(0)] = 1;
+}
+const MIN_BASE64 = 40;
+const BASE64_CHUNK = 100_000;
+const BASE64_CHUNK_OVERLAP = 256;
+const SHIFTED_ALIGNMENT_LIMIT = 4000;
+// Where `pk_` shows in base64 when it starts at byte 0, 1 or 2 of a 3-byte group: the fully
+// determined characters and their position in the 4-character group. Lets long runs try a shifted
+// alignment only where a plain key may be.
+const PK_BASE64_SIGNATURES: ReadonlyArray<readonly [string, number]> = [
+  ['cGtf', 0],
+  ['BrX', 2],
+  ['wa1', 3],
+];
+
+function isBase64Code(c: number): boolean {
+  return isWordCode(c) || c === 0x2b || c === 0x2f || c === 0x2d;
+}
+
+/** A run of base64 characters after escapes are resolved; `rawAt(i)` is char i's raw offset. */
+interface Base64Segment {
+  chars: string;
+  rawAt: (i: number) => number;
+}
+
+function base64Segments(run: string, runStart: number): Base64Segment[] {
+  if (!run.includes('%') && !run.includes('\\')) return [{ chars: run, rawAt: (i) => runStart + i }];
+  const segments: Base64Segment[] = [];
+  let chars: string[] = [];
+  let at: number[] = [];
+  const flush = (): void => {
+    if (chars.length >= MIN_BASE64) {
+      const offsets = at;
+      segments.push({ chars: chars.join(''), rawAt: (i) => offsets[i] as number });
+    }
+    chars = [];
+    at = [];
+  };
+  let i = 0;
+  while (i < run.length) {
+    const c = run.charCodeAt(i);
+    let value = run[i] as string;
+    let next = i + 1;
+    if (c === 0x25 || c === 0x5c) {
+      const token = readEscape(run, i);
+      if (token === undefined) {
+        flush();
+        i = c === 0x5c ? backslashRunEnd(run, i) : i + 1;
+        continue;
+      }
+      value = token.value;
+      next = token.end;
+    }
+    if (value.length === 1 && isBase64Code(value.charCodeAt(0))) {
+      chars.push(value);
+      at.push(runStart + i);
+    } else {
+      flush();
+    }
+    i = next;
+  }
+  flush();
+  return segments;
+}
+
+function alignmentsToTry(chunk: string): number[] {
+  if (chunk.length < SHIFTED_ALIGNMENT_LIMIT) return [0, 1, 2, 3];
+  const shifts = new Set<number>([0]);
+  for (const [signature, positionInGroup] of PK_BASE64_SIGNATURES) {
+    for (let q = chunk.indexOf(signature); q !== -1; q = chunk.indexOf(signature, q + 1)) {
+      shifts.add((((q - positionInGroup) % 4) + 4) % 4);
+    }
+  }
+  return [...shifts];
+}
+
+function isBase64RunCode(c: number): boolean {
+  return c < 128 && BASE64_RUN_CHAR[c] === 1;
+}
+
+/**
+ * Start and end of every run of at least MIN_BASE64 run characters. Skip search: any such run that
+ * starts in [i, i + MIN_BASE64) covers i + MIN_BASE64 - 1, so one probe there rules out the whole
+ * stretch when it is not a run character. Several times faster than a regex on minified code.
+ */
+function base64Runs(text: string): Array<readonly [number, number]> {
+  const runs: Array<readonly [number, number]> = [];
+  let i = 0;
+  while (i + MIN_BASE64 <= text.length) {
+    const probe = i + MIN_BASE64 - 1;
+    if (!isBase64RunCode(text.charCodeAt(probe))) {
+      i = probe + 1;
+      continue;
+    }
+    // The character before i is never a run character here, so the run cannot reach back past i.
+    let start = probe;
+    while (start > i && isBase64RunCode(text.charCodeAt(start - 1))) start--;
+    let end = probe + 1;
+    while (end < text.length && isBase64RunCode(text.charCodeAt(end))) end++;
+    if (end - start >= MIN_BASE64) runs.push([start, end]);
+    i = end + 1;
+  }
+  return runs;
+}
+
+/**
+ * Decodes every base64 run of `text` (each alignment worth trying) and hands each decoded text, as
+ * latin1 so that byte i is char i, to `visit` with a map back to raw offsets.
+ */
+function forEachBase64Decoding(
+  text: string,
+  visit: (decoded: string, rawOffset: (i: number) => number) => void,
+): void {
+  for (const [runStart, runEnd] of base64Runs(text)) {
+    for (const segment of base64Segments(text.slice(runStart, runEnd), runStart)) {
+      const step = BASE64_CHUNK - BASE64_CHUNK_OVERLAP;
+      for (let chunkStart = 0; chunkStart < segment.chars.length; chunkStart += step) {
+        const chunk = segment.chars.slice(chunkStart, chunkStart + BASE64_CHUNK);
+        if (chunk.length < MIN_BASE64) break;
+        for (const shift of alignmentsToTry(chunk)) {
+          const decoded = Buffer.from(chunk.slice(shift), 'base64').toString('latin1');
+          const base = chunkStart + shift;
+          visit(decoded, (i) => segment.rawAt(base + Math.floor(i / 3) * 4 + (i % 3)));
+        }
+        if (chunkStart + BASE64_CHUNK >= segment.chars.length) break;
+      }
+    }
+  }
+}
+
+// Decoded base64 is only worth a full scan when it could hold a key: `pk`, an escape, or more base64.
+const DECODED_HINT = /pk|\\+[ux]|%[0-9a-fA-F]{2}|&(?:#|lowbar;|UnderBar;)|[A-Za-z0-9+/_-]{40}/;
+
+function forEachMatchStart(pattern: RegExp, text: string, visit: (index: number) => void): void {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) visit(m.index);
+}
+
+function scanLevel(text: string, depth: number, emit: Emit): void {
+  // Both loops finish before any recursion below, so the shared global patterns are safe to reuse.
+  forEachMatchStart(KEY_GLOBAL, text, (index) => verifyCandidate(text, index, emit));
+  forEachMatchStart(ENCODED_PREFIX, text, (index) => verifyCandidate(text, index, emit));
+  if (depth >= MAX_BASE64_DEPTH) return;
+  forEachBase64Decoding(text, (decoded, rawOffset) => {
+    if (!DECODED_HINT.test(decoded)) return;
+    scanLevel(decoded, depth + 1, (hit) =>
+      emit({ ...hit, offset: rawOffset(hit.offset), encoding: 'base64' }),
+    );
+  });
+}
+
+function compareHits(a: { offset: number; key: string }, b: { offset: number; key: string }): number {
+  if (a.offset !== b.offset) return a.offset - b.offset;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * Every occurrence of a Klaviyo private key in `text` (a page, a script, JSON, anything), plain or
+ * escaped (JS, URL, HTML) or inside base64, sorted by offset. `offset` is where the written form starts.
+ */
+export function findPrivateKeys(text: string): KeyHit[] {
+  const found = new Map<string, LevelHit>();
+  scanLevel(text, 0, (hit) => {
+    const id = `${hit.offset}:${hit.key}`;
+    if (!found.has(id)) found.set(id, hit);
+  });
+  const locate = createLineLocator(text);
+  return [...found.values()].sort(compareHits).map((hit) => {
+    const { line, column } = locate(hit.offset);
+    return {
+      key: hit.key,
+      form: hit.form,
+      ...(hit.accountPublicKey === undefined ? {} : { accountPublicKey: hit.accountPublicKey }),
+      offset: hit.offset,
+      line,
+      column,
+      context: hit.context,
+      encoding: hit.encoding,
+      confidence: hit.confidence,
+      snippet: hit.snippet,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public keys (site IDs)
+
+const QUOTE = `\\\\*["']`;
+const EQUALS = `(?:=|%3[dD]|\\\\+(?:x3[dD]|u003[dD])|&#61;|&equals;)`;
+const SLASH = `(?:\\\\*/|%2[fF])`;
+// Exactly six: a private key in the same place is not a site ID.
+const SITE_ID = '([A-Za-z0-9]{6})(?![A-Za-z0-9_])';
+
+const PUBLIC_KEY_SIGNALS: ReadonlyArray<{ via: string; pattern: RegExp; decodedOnly?: boolean }> = [
+  {
+    via: 'company_id',
+    pattern: new RegExp(`company(?:_id|Id)(?:${EQUALS}|${QUOTE}?\\s*:\\s*${QUOTE})${SITE_ID}`, 'gd'),
+  },
+  {
+    via: 'onsite-path',
+    pattern: new RegExp(`onsite${SLASH}js${SLASH}([A-Za-z0-9]{6})${SLASH}klaviyo\\.js`, 'gd'),
+  },
+  {
+    via: 'account',
+    pattern: new RegExp(`push\\(\\s*\\[\\s*${QUOTE}account${QUOTE}\\s*,\\s*${QUOTE}${SITE_ID}${QUOTE}`, 'gd'),
+  },
+  // A bare `"token":"…"` is too common to trust, except inside decoded Track/Identify data.
+  { via: 'token', pattern: new RegExp(`"token"\\s*:\\s*"${SITE_ID}"`, 'gd'), decodedOnly: true },
+];
+
+interface LevelPublicHit {
+  key: string;
+  offset: number;
+  via: string;
+}
+
+/**
+ * Track/Identify data: base64 of a JSON object, so the run starts with `e` (`{` is 011110xx) and is
+ * aligned at its start. Only such runs are decoded, which keeps the public-key scan cheap.
+ */
+function forEachTrackData(
+  text: string,
+  visit: (json: string, rawOffset: (i: number) => number) => void,
+): void {
+  for (const [runStart, runEnd] of base64Runs(text)) {
+    for (const segment of base64Segments(text.slice(runStart, runEnd), runStart)) {
+      if (segment.chars[0] !== 'e') continue;
+      const json = Buffer.from(segment.chars.slice(0, BASE64_CHUNK), 'base64').toString('latin1');
+      if (json.includes('"token"')) {
+        visit(json, (i) => segment.rawAt(Math.floor(i / 3) * 4 + (i % 3)));
+      }
+    }
+  }
+}
+
+function scanPublicSignals(text: string, decoded: boolean, emit: (hit: LevelPublicHit) => void): void {
+  for (const { via, pattern, decodedOnly } of PUBLIC_KEY_SIGNALS) {
+    if (decodedOnly === true && !decoded) continue;
+    for (const m of text.matchAll(pattern)) {
+      const span = m.indices?.[1];
+      if (span !== undefined) emit({ key: m[1] as string, offset: span[0], via });
+    }
+  }
+}
+
+/** Every place a site ID (public key) is used in `text`, sorted by offset. */
+export function findPublicKeys(text: string): PublicKeyHit[] {
+  const found = new Map<string, LevelPublicHit>();
+  const keep = (hit: LevelPublicHit): void => {
+    const id = `${hit.offset}:${hit.key}`;
+    if (!found.has(id)) found.set(id, hit);
+  };
+  scanPublicSignals(text, false, keep);
+  forEachTrackData(text, (json, rawOffset) => {
+    scanPublicSignals(json, true, (hit) => keep({ ...hit, offset: rawOffset(hit.offset) }));
+  });
+  const locate = createLineLocator(text);
+  return [...found.values()].sort(compareHits).map((hit) => ({
+    key: hit.key,
+    offset: hit.offset,
+    ...locate(hit.offset),
+    via: hit.via,
+  }));
+}
