@@ -1,0 +1,149 @@
+import { findPrivateKeys, findPublicKeys } from './detector.js';
+import { type HtmlLocation, locateInHtml } from './html-location.js';
+import { fingerprintKey, maskKey } from './redact.js';
+import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
+
+/** What kind of resource a key was found in. */
+export type ResourceKind = 'page' | 'script' | 'tag-manager' | 'sitemap' | 'robots';
+
+export interface Occurrence {
+  /** The page or script where the key appears. */
+  url: string;
+  /** The page that loaded it (the page itself for page content). */
+  page: string;
+  resource: ResourceKind;
+  /** For pages: which part of the HTML. */
+  location?: HtmlLocation;
+  line: number;
+  column: number;
+  context: KeyContext;
+  encoding: KeyEncoding;
+  confidence: Confidence;
+  /** Text around the key with every private key masked. */
+  snippet: string;
+}
+
+export interface Finding {
+  type: 'private_key';
+  masked: string;
+  fingerprint: string;
+  form: KeyForm;
+  confidence: Confidence;
+  /** For account-scoped keys: the account's public key, read from the key itself. */
+  accountPublicKey?: string;
+  occurrences: Occurrence[];
+  /** Occurrences seen in all, when more than were kept. */
+  occurrenceCount: number;
+}
+
+export interface PublicKeyUse {
+  key: string;
+  /** Pages and scripts that use it (at most 20 listed). */
+  urls: string[];
+  count: number;
+}
+
+/** Holds full keys out of every serialisable structure: JSON.stringify of a KeyRing is `{}`. */
+export class KeyRing {
+  readonly #keys = new Map<string, string>();
+
+  add(fingerprint: string, key: string): void {
+    this.#keys.set(fingerprint, key);
+  }
+
+  /** The full key, for `--reveal` and the liveness check only. */
+  reveal(fingerprint: string): string | undefined {
+    return this.#keys.get(fingerprint);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  toJSON(): Record<string, never> {
+    return {};
+  }
+}
+
+const MAX_OCCURRENCES_KEPT = 1_000;
+const MAX_PUBLIC_KEY_URLS = 20;
+
+/** Runs the detector over each resource and folds the hits into one finding per distinct key. */
+export class FindingsCollector {
+  readonly keyring = new KeyRing();
+  readonly #findings = new Map<string, Finding>();
+  readonly #publicKeys = new Map<string, PublicKeyUse>();
+
+  /** Scans one resource's text; returns how many private-key occurrences it held. */
+  scan(text: string, where: { url: string; page: string; resource: ResourceKind; html: boolean }): number {
+    const hits = findPrivateKeys(text);
+    for (const hit of hits) {
+      const fingerprint = fingerprintKey(hit.key);
+      let finding = this.#findings.get(fingerprint);
+      if (finding === undefined) {
+        this.keyring.add(fingerprint, hit.key);
+        finding = {
+          type: 'private_key',
+          masked: maskKey(hit.key),
+          fingerprint,
+          form: hit.form,
+          confidence: hit.confidence,
+          ...(hit.accountPublicKey === undefined ? {} : { accountPublicKey: hit.accountPublicKey }),
+          occurrences: [],
+          occurrenceCount: 0,
+        };
+        this.#findings.set(fingerprint, finding);
+      }
+      if (hit.confidence === 'high') finding.confidence = 'high';
+      finding.occurrenceCount++;
+      if (finding.occurrences.length < MAX_OCCURRENCES_KEPT) {
+        finding.occurrences.push({
+          url: where.url,
+          page: where.page,
+          resource: where.resource,
+          ...(where.html ? { location: locateInHtml(text, hit.offset) } : {}),
+          line: hit.line,
+          column: hit.column,
+          context: hit.context,
+          encoding: hit.encoding,
+          confidence: hit.confidence,
+          snippet: hit.snippet,
+        });
+      }
+    }
+    for (const hit of findPublicKeys(text)) {
+      let use = this.#publicKeys.get(hit.key);
+      if (use === undefined) {
+        use = { key: hit.key, urls: [], count: 0 };
+        this.#publicKeys.set(hit.key, use);
+      }
+      use.count++;
+      if (use.urls.length < MAX_PUBLIC_KEY_URLS && !use.urls.includes(where.url)) use.urls.push(where.url);
+    }
+    return hits.length;
+  }
+
+  get findingCount(): number {
+    return this.#findings.size;
+  }
+
+  /** Findings in a stable order: by where each key was first seen, then by fingerprint. */
+  findings(): Finding[] {
+    return [...this.#findings.values()]
+      .map((finding) => ({ ...finding, occurrences: [...finding.occurrences].sort(compareOccurrences) }))
+      .sort(
+        (a, b) =>
+          compareOccurrences(a.occurrences[0], b.occurrences[0]) ||
+          a.fingerprint.localeCompare(b.fingerprint),
+      );
+  }
+
+  publicKeys(): PublicKeyUse[] {
+    return [...this.#publicKeys.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  }
+}
+
+function compareOccurrences(a: Occurrence | undefined, b: Occurrence | undefined): number {
+  if (a === undefined || b === undefined) return 0;
+  return a.url.localeCompare(b.url) || a.line - b.line || a.column - b.column || a.page.localeCompare(b.page);
+}

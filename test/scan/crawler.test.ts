@@ -1,0 +1,311 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ScanResult, scanSite } from '../../src/scan/crawler.js';
+import { ScanError } from '../../src/scan/errors.js';
+import { fingerprintKey } from '../../src/scan/redact.js';
+import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
+
+const sites: TestSite[] = [];
+async function site(...args: Parameters<typeof startSite>): Promise<TestSite> {
+  const started = await startSite(...args);
+  sites.push(started);
+  return started;
+}
+afterEach(async () => {
+  await Promise.all(sites.splice(0).map((s) => s.close()));
+});
+
+const allow = { allowPrivateNetworks: true, retries: 0, requestTimeoutMs: 2_000 } as const;
+
+function finding(result: ScanResult, key: string) {
+  return result.findings.find((f) => f.fingerprint === fingerprintKey(key));
+}
+
+describe('scanSite on a storefront', () => {
+  const inlineKey = fakeLegacyKey(1);
+  const scriptKey = fakeLegacyKey(2);
+  const sitemapKey = fakeLegacyKey(3);
+  const redirectKey = fakeLegacyKey(4);
+  const gzipKey = fakeLegacyKey(5);
+  const gtmKey = fakeAccountKey('AbC123', 6);
+  const moduleKey = fakeLegacyKey(7);
+  const offSiteKey = fakeLegacyKey(8);
+
+  it('finds keys in pages, scripts on another origin, sitemap-only pages, redirects, gzip, tag managers and module chunks, and never crawls another host', async () => {
+    const cdn = await site(
+      {
+        '/app.js': {
+          type: 'application/javascript',
+          body: `fetch(u,{headers:{Authorization:"Klaviyo-API-Key ${scriptKey}"}})`,
+        },
+        '/gtm.js': {
+          type: 'application/javascript',
+          body: `var data={"resource":{"tags":[{"function":"__html","vtp_html":"\\u003cscript src=\\"https://static.example/onsite/js/klaviyo.js?company_id=${gtmKey}\\"\\u003e\\u003c/script\\u003e"}]}};`,
+        },
+        '/off-site-page': { body: `<p>${offSiteKey}</p>` },
+      },
+      '127.0.0.2',
+    );
+    const shop = await site({
+      '/': {
+        body: `<!doctype html><html><head>
+          <script src="${cdn.url('/app.js')}"></script>
+          <script>(function(w,d,s,l,i){var j=d.createElement(s);j.src='${cdn.origin}/gtm.js?id='+i;d.head.appendChild(j);})(window,document,'script','dataLayer','GTM-ABC123');</script>
+          <script async src="/klaviyo.js?company_id=AbC123"></script>
+          <script>var _learnq = _learnq || []; _learnq.push(['account', 'AbC123']);</script>
+          <script type="module" src="/assets/main.js"></script>
+          </head><body>
+          <a href="/about">About</a> <a href="/old">Old</a> <a href="/zipped">Zipped</a>
+          <a href="${cdn.url('/off-site-page')}">Partner</a>
+          <a href="/logo.png">logo</a>
+          <script>klaviyo.init({ company_id: "${inlineKey}" });</script>
+          </body></html>`,
+      },
+      '/about': { body: '<h1>About us</h1><a href="/">home</a>' },
+      '/old': { status: 301, headers: { location: '/new' } },
+      '/new': { body: `<div data-klaviyo-token="${redirectKey}"></div>` },
+      '/zipped': { body: `<!-- ${gzipKey} -->`, encoding: 'gzip' },
+      '/only-in-sitemap': { body: `<script>var token = "${sitemapKey}";</script>` },
+      '/sitemap.xml': {
+        type: 'application/xml',
+        body: '<?xml version="1.0"?><sitemapindex><sitemap><loc>/sitemap-pages.xml</loc></sitemap></sitemapindex>',
+      },
+      '/sitemap-pages.xml': {
+        type: 'application/xml',
+        body: '<urlset><url><loc>/only-in-sitemap</loc></url></urlset>',
+      },
+      '/klaviyo.js': { type: 'application/javascript', body: '/* onsite */' },
+      '/assets/main.js': { type: 'application/javascript', body: 'import{a}from"./chunk-1.js";a();' },
+      '/assets/chunk-1.js': {
+        type: 'application/javascript',
+        body: `export const a=()=>({NEXT_PUBLIC_KLAVIYO_API_KEY:"${moduleKey}"});`,
+      },
+    });
+
+    const result = await scanSite(shop.url('/'), allow);
+
+    expect(finding(result, inlineKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/'),
+      context: 'company_id',
+      resource: 'page',
+      location: 'inline-script',
+    });
+    expect(finding(result, scriptKey)?.occurrences[0]).toMatchObject({
+      url: cdn.url('/app.js'),
+      page: shop.url('/'),
+      context: 'authorization',
+      resource: 'script',
+    });
+    expect(finding(result, gtmKey)?.occurrences[0]).toMatchObject({
+      resource: 'tag-manager',
+      context: 'company_id',
+    });
+    expect(finding(result, redirectKey)?.occurrences[0]?.url).toBe(shop.url('/new'));
+    expect(finding(result, gzipKey)?.occurrences[0]?.location).toBe('comment');
+    expect(finding(result, sitemapKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/only-in-sitemap'),
+      context: 'token',
+    });
+    expect(finding(result, moduleKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/assets/chunk-1.js'),
+      context: 'environment',
+    });
+    expect(finding(result, offSiteKey)).toBeUndefined();
+    expect(result.findings).toHaveLength(7);
+
+    expect(cdn.requests).not.toContain('/off-site-page');
+    expect(shop.requests).not.toContain('/logo.png');
+    expect(result.publicKeys.map((use) => use.key)).toEqual(['AbC123']);
+    expect(result.warnings.map((w) => w.code)).toContain('key_belongs_to_site');
+    expect(result.complete).toBe(true);
+    expect(result.pagesScanned).toBe(5);
+    expect(new Set(shop.userAgents)).toEqual(new Set([expect.stringMatching(/^klaviyo-checkup\//)]));
+    // Full keys stay out of the serialisable result.
+    expect(JSON.stringify(result)).not.toContain(inlineKey);
+  });
+});
+
+describe('limits', () => {
+  it('ends a link trap at the page limit and says the scan is incomplete', async () => {
+    const trap = await site({
+      '/calendar': (_req, res, url) => {
+        const month = Number(url.searchParams.get('month') ?? 0);
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(
+          `<a href="/calendar?month=${month + 1}">next</a><a href="/calendar?month=${month + 2}">skip</a>`,
+        );
+      },
+    });
+    const result = await scanSite(trap.url('/calendar'), { ...allow, maxPages: 25, maxDepth: 1000 });
+    expect(result.pagesScanned).toBe(25);
+    expect(trap.requests.filter((path) => path.startsWith('/calendar'))).toHaveLength(25);
+    expect(result.complete).toBe(false);
+    expect(result.stoppedBy).toBe('max-pages');
+    expect(result.warnings.map((w) => w.code)).toContain('incomplete');
+  });
+
+  it('stops reading an endless response at the byte limit but still scans what it read', async () => {
+    const key = fakeLegacyKey(20);
+    let closed = false;
+    const big = await site({
+      '/huge': (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.write(`<p>${key}</p>`);
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const pump = () => {
+          while (!closed && res.write(chunk)) {}
+          if (!closed) res.once('drain', pump);
+        };
+        req.socket.on('close', () => {
+          closed = true;
+        });
+        pump();
+      },
+    });
+    const result = await scanSite(big.url('/huge'), {
+      ...allow,
+      maxBytesPerResponse: 1024 * 1024,
+      useSitemaps: false,
+    });
+    expect(finding(result, key)).toBeDefined();
+    expect(result.truncated).toEqual([{ url: big.url('/huge'), bytesRead: 1024 * 1024 }]);
+    expect(result.warnings.map((w) => w.code)).toContain('truncated');
+  });
+
+  it('gives up on a slow page after the request timeout and scans the rest', async () => {
+    const key = fakeLegacyKey(21);
+    const slow = await site({
+      '/': { body: `<a href="/slow">slow</a><a href="/fast">fast</a>` },
+      '/slow': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.write('<p>starting…');
+      },
+      '/fast': { body: `<p>${key}</p>` },
+    });
+    const result = await scanSite(slow.url('/'), { ...allow, requestTimeoutMs: 500, useSitemaps: false });
+    expect(finding(result, key)).toBeDefined();
+    expect(result.errors).toEqual([{ url: slow.url('/slow'), error: 'timed out' }]);
+  });
+
+  it('stops at the time budget and reports what it scanned', async () => {
+    const stall = await site({
+      '/': { body: '<a href="/stall">stall</a>' },
+      '/stall': () => {},
+    });
+    const result = await scanSite(stall.url('/'), {
+      ...allow,
+      requestTimeoutMs: 60_000,
+      timeBudgetMs: 1_000,
+      useSitemaps: false,
+    });
+    expect(result.complete).toBe(false);
+    expect(result.stoppedBy).toBe('time-budget');
+    expect(result.pagesScanned).toBe(1);
+    expect(result.durationMs).toBeLessThan(5_000);
+  });
+
+  it('retries a 429 after the Retry-After the server asked for', async () => {
+    const key = fakeLegacyKey(22);
+    let calls = 0;
+    const busy = await site({
+      '/': (_req, res) => {
+        calls++;
+        if (calls === 1) res.writeHead(429, { 'retry-after': '1' }).end();
+        else res.writeHead(200, { 'content-type': 'text/html' }).end(`<p>${key}</p>`);
+      },
+    });
+    const started = Date.now();
+    const result = await scanSite(busy.url('/'), { ...allow, retries: 2, useSitemaps: false });
+    expect(finding(result, key)).toBeDefined();
+    expect(calls).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it.each([
+    ['brotli', 'br'],
+    ['zlib deflate', 'deflate'],
+    ['raw deflate', 'deflate-raw'],
+  ] as const)('decodes %s bodies', async (_name, encoding) => {
+    const key = fakeLegacyKey(23);
+    const packed = await site({ '/': { body: `<script>var api_key="${key}"</script>`, encoding } });
+    const result = await scanSite(packed.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, key)?.occurrences[0]?.context).toBe('api_key');
+  });
+
+  it('decodes a page in its declared charset', async () => {
+    const key = fakeLegacyKey(24);
+    const latin1 = Buffer.from(`<meta charset="windows-1252"><p>Caf\u00e9 ${key}</p>`, 'latin1');
+    const shop = await site({ '/': { type: 'text/html', body: latin1 } });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, key)?.occurrences[0]?.snippet).toContain('Café');
+  });
+
+  it('skips binary content served as a page', async () => {
+    const binary = await site({
+      '/': { type: 'text/html', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) },
+    });
+    const result = await scanSite(binary.url('/'), { ...allow, useSitemaps: false });
+    expect(result.pagesScanned).toBe(1);
+    expect(result.findings).toEqual([]);
+  });
+
+  it('does not follow a page redirect that leaves the site', async () => {
+    const other = await site({ '/landing': { body: `<p>${fakeLegacyKey(25)}</p>` } }, '127.0.0.2');
+    const shop = await site({
+      '/': { body: '<a href="/go">partner</a>' },
+      '/go': { status: 302, headers: { location: other.url('/landing') } },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(other.requests).toEqual([]);
+    expect(result.skipped).toEqual([
+      { url: shop.url('/go'), error: `redirects off the site to ${other.origin}` },
+    ]);
+  });
+
+  it('gives up after five redirect hops', async () => {
+    const loop = await site({
+      '/': (_req, res, url) => {
+        res.writeHead(302, { location: `/?n=${Number(url.searchParams.get('n') ?? 0) + 1}` }).end();
+      },
+    });
+    await expect(scanSite(loop.url('/'), { ...allow, useSitemaps: false })).rejects.toMatchObject({
+      code: 'UNREACHABLE',
+      message: expect.stringContaining('more than 5 redirects'),
+    });
+    expect(loop.requests).toHaveLength(6);
+  });
+});
+
+describe('refusing dangerous targets', () => {
+  it.each([
+    ['a loopback address', (origin: string) => origin],
+    ['localhost by name', (origin: string) => origin.replace('127.0.0.1', 'localhost')],
+    ['a decimal loopback address', (origin: string) => origin.replace('127.0.0.1', '2130706433')],
+    ['a short loopback address', (origin: string) => origin.replace('127.0.0.1', '127.1')],
+  ])('refuses %s and sends no request', async (_name, spell) => {
+    const shop = await site({ '/': { body: `<p>${fakeLegacyKey(30)}</p>` } });
+    const error = await scanSite(spell(shop.origin), { retries: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScanError);
+    expect(error).toMatchObject({ code: 'REFUSED_TARGET', message: expect.stringMatching(/loopback/) });
+    expect(shop.requests).toEqual([]);
+  });
+
+  it.each([
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data/'],
+    ['0.0.0.0', 'http://0.0.0.0:{port}/'],
+  ])('refuses a redirect to %s even when private networks are allowed', async (_name, target) => {
+    const shop = await site({ '/': { body: '<a href="/x">x</a>' } });
+    const port = new URL(shop.origin).port;
+    const jump = await site({ '/': { status: 302, headers: { location: target.replace('{port}', port) } } });
+    const error = await scanSite(jump.url('/'), { ...allow, useSitemaps: false }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REFUSED_TARGET' });
+    expect(shop.requests).toEqual([]);
+  });
+
+  it('refuses scripts on private addresses while the site itself is allowed', async () => {
+    const shop = await site({ '/': { body: '<script src="http://169.254.169.254/x.js"></script>' } });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(result.errors).toEqual([
+      { url: 'http://169.254.169.254/x.js', error: expect.stringMatching(/metadata|link-local/) },
+    ]);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  extractFromHtml,
+  findScriptUrlsInCode,
+  parseSitemap,
+  sitemapsFromRobots,
+  unescapeJs,
+} from '../../src/scan/extract.js';
+import { locateInHtml } from '../../src/scan/html-location.js';
+
+const page = new URL('https://shop.example/collections/all');
+
+describe('extractFromHtml', () => {
+  it('finds links, frames and every way a page loads a script', () => {
+    const html = `<html><head>
+      <script src="/a.js"></script>
+      <script type="module" src="https://cdn.example/m.js"></script>
+      <link rel="preload" as="script" href="/p.js">
+      <link rel="modulepreload" href="/mp.js">
+      <link rel="stylesheet" href="/s.css">
+      <script src="https://tags.example/gtm.js?id=GTM-ABCD12"></script>
+      <script type="application/ld+json">{"url":"https://shop.example/x.js"}</script>
+      </head><body>
+      <a href="/about">About</a><a href="mailto:x@example.com">mail</a>
+      <iframe src="/embed"></iframe><area href="/map">
+      </body></html>`;
+    const links = extractFromHtml(html, page);
+    expect(links.pages.map((u) => u.pathname)).toEqual(['/about', '/embed', '/map']);
+    expect(links.scripts.map((s) => [s.url.href, s.kind])).toEqual([
+      ['https://shop.example/a.js', 'classic'],
+      ['https://cdn.example/m.js', 'module'],
+      ['https://tags.example/gtm.js?id=GTM-ABCD12', 'tag-manager'],
+      ['https://shop.example/p.js', 'preload'],
+      ['https://shop.example/mp.js', 'preload'],
+    ]);
+  });
+
+  it('resolves against <base href>', () => {
+    const links = extractFromHtml('<base href="https://shop.example/en/"><a href="about">a</a>', page);
+    expect(links.pages[0]?.href).toBe('https://shop.example/en/about');
+  });
+});
+
+describe('findScriptUrlsInCode', () => {
+  it('composes the standard Google Tag Manager loader with its container ID', () => {
+    const code = `(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-XYZ789');`;
+    expect(findScriptUrlsInCode(code, page).map((s) => [s.url.href, s.kind])).toEqual([
+      ['https://www.googletagmanager.com/gtm.js?id=GTM-XYZ789', 'tag-manager'],
+    ]);
+  });
+
+  it('finds script tags inside JSON-escaped custom HTML and module imports', () => {
+    const code = String.raw`{"vtp_html":"\u003cscript src=\"https:\/\/static.example\/onsite\/js\/klaviyo.js?company_id=AbC123\"\u003e"};import x from "./chunk.js";import("/lazy.js")`;
+    expect(findScriptUrlsInCode(code, page).map((s) => s.url.href)).toEqual([
+      'https://static.example/onsite/js/klaviyo.js?company_id=AbC123',
+      'https://shop.example/collections/chunk.js',
+      'https://shop.example/lazy.js',
+    ]);
+  });
+
+  it('ignores bare module specifiers', () => {
+    expect(findScriptUrlsInCode('import React from "react";', page)).toEqual([]);
+  });
+});
+
+describe('unescapeJs', () => {
+  it.each([
+    [String.raw`\u003cscript\u003e`, '<script>'],
+    [String.raw`\x3cscript\x3e`, '<script>'],
+    [String.raw`https:\/\/a.example\/b`, 'https://a.example/b'],
+    [String.raw`\\u005f`, '_'],
+    [String.raw`\u{5f}`, '_'],
+    ['plain', 'plain'],
+  ])('%s → %s', (input, expected) => {
+    expect(unescapeJs(input)).toBe(expected);
+  });
+});
+
+describe('sitemaps', () => {
+  it('reads a sitemap index and a url set', () => {
+    expect(
+      parseSitemap('<sitemapindex><sitemap><loc>https://s.example/a.xml</loc></sitemap></sitemapindex>'),
+    ).toEqual({
+      index: true,
+      locations: ['https://s.example/a.xml'],
+    });
+    expect(
+      parseSitemap(
+        '<urlset><url><loc> https://s.example/p?a=1&amp;b=2 </loc></url><url><loc><![CDATA[/q]]></loc></url></urlset>',
+      ),
+    ).toEqual({ index: false, locations: ['https://s.example/p?a=1&b=2', '/q'] });
+  });
+
+  it('reads Sitemap: lines of robots.txt', () => {
+    expect(
+      sitemapsFromRobots(
+        'User-agent: *\nDisallow: /cart\nSitemap: https://s.example/sitemap.xml\nsitemap:/other.xml',
+      ),
+    ).toEqual(['https://s.example/sitemap.xml', '/other.xml']);
+  });
+});
+
+describe('locateInHtml', () => {
+  const html =
+    '<div data-x="KEY1">KEY2</div><!-- KEY3 --><script>var a="KEY4"</script><script type="application/json">{"k":"KEY5"}</script><script src="KEY6"></script>';
+  it.each([
+    ['KEY1', 'attribute'],
+    ['KEY2', 'text'],
+    ['KEY3', 'comment'],
+    ['KEY4', 'inline-script'],
+    ['KEY5', 'json-script'],
+    ['KEY6', 'attribute'],
+  ])('%s is in %s', (marker, expected) => {
+    expect(locateInHtml(html, html.indexOf(marker))).toBe(expected);
+  });
+});
