@@ -1,0 +1,98 @@
+import type { ScanResult } from './crawler.js';
+import type { Finding, Occurrence } from './findings.js';
+
+export interface ReportOptions {
+  /** Include full keys. Only the CLI's `--reveal` sets this. */
+  reveal: boolean;
+}
+
+/** The machine-readable report of CONTRACT.md; full keys only with `reveal`. */
+export function toJsonReport(result: ScanResult, options: ReportOptions = { reveal: false }): object {
+  const { keyring, ...rest } = result;
+  return {
+    ...rest,
+    findings: result.findings.map((finding) =>
+      options.reveal ? { ...finding, key: keyring.reveal(finding.fingerprint) } : finding,
+    ),
+  };
+}
+
+const LOCATION_LABEL: Record<string, string> = {
+  'inline-script': 'inline script',
+  'json-script': 'JSON script block',
+  comment: 'HTML comment',
+  attribute: 'HTML attribute',
+  text: 'page text',
+};
+
+/** Where an occurrence sits, in a few words: "inline script, company_id, line 12:5". */
+export function describeOccurrence(occurrence: Occurrence): string {
+  const place =
+    occurrence.resource === 'page'
+      ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
+      : occurrence.resource === 'tag-manager'
+        ? 'tag-manager container'
+        : occurrence.resource;
+  const encoded = occurrence.encoding === 'plain' ? '' : `, ${occurrence.encoding}-encoded`;
+  return `${place}, ${occurrence.context}${encoded}, line ${occurrence.line}:${occurrence.column}`;
+}
+
+const MAX_OCCURRENCES_SHOWN = 8;
+
+/** The readable report printed by default. */
+export function renderTextReport(result: ScanResult, options: ReportOptions = { reveal: false }): string {
+  const lines: string[] = [];
+  const keys = result.findings.length;
+  lines.push(`Klaviyo key scan of ${result.target}`);
+  if (result.finalUrl !== result.target) lines.push(`  (redirected to ${result.finalUrl})`);
+  lines.push(
+    `Scanned ${result.pagesScanned} page(s) and ${result.scriptsScanned} script(s) in ${(result.durationMs / 1000).toFixed(1)} s.`,
+  );
+  lines.push('');
+  if (keys === 0) {
+    lines.push('No Klaviyo private key found.');
+  } else {
+    lines.push(`EXPOSED: ${keys} Klaviyo private key(s) found in public code. Rotate each one.`);
+    for (const finding of result.findings) lines.push('', ...describeFinding(finding, result, options));
+  }
+  lines.push('');
+  if (result.publicKeys.length === 0) lines.push('Public key (site ID): none seen.');
+  else
+    lines.push(
+      `Public key(s) (site ID): ${result.publicKeys.map((use) => `${use.key} (${use.count}×)`).join(', ')}`,
+    );
+  if (result.warnings.length > 0) {
+    lines.push('', 'Warnings:');
+    for (const warning of result.warnings) lines.push(`  - ${warning.message}`);
+  }
+  if (result.errors.length > 0) {
+    lines.push('', `Could not fetch ${result.errors.length} resource(s):`);
+    for (const error of result.errors.slice(0, 20)) lines.push(`  - ${error.url}: ${error.error}`);
+    if (result.errors.length > 20) lines.push(`  … and ${result.errors.length - 20} more (see --json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeFinding(finding: Finding, result: ScanResult, options: ReportOptions): string[] {
+  const lines: string[] = [];
+  const shown = options.reveal
+    ? (result.keyring.reveal(finding.fingerprint) ?? finding.masked)
+    : finding.masked;
+  lines.push(
+    `  ${shown}  (${finding.form === 'legacy' ? 'private key' : 'account-scoped private key'}, ${finding.confidence} confidence)`,
+  );
+  lines.push(`    fingerprint sha256:${finding.fingerprint}`);
+  if (finding.accountPublicKey !== undefined)
+    lines.push(`    belongs to Klaviyo account ${finding.accountPublicKey}`);
+  lines.push(`    seen ${finding.occurrenceCount} time(s):`);
+  for (const occurrence of finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN)) {
+    const loadedBy = occurrence.page !== occurrence.url ? ` (loaded by ${occurrence.page})` : '';
+    lines.push(`    - ${occurrence.url}${loadedBy}`);
+    lines.push(`      ${describeOccurrence(occurrence)}`);
+    lines.push(`      ${occurrence.snippet}`);
+  }
+  if (finding.occurrenceCount > MAX_OCCURRENCES_SHOWN) {
+    lines.push(`    … and ${finding.occurrenceCount - MAX_OCCURRENCES_SHOWN} more place(s) (see --json)`);
+  }
+  return lines;
+}

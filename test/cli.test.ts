@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintKey } from '../src/scan/redact.js';
+import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from './fixtures/site-server.js';
+
+const BIN = new URL('../bin/klaviyo-checkup.js', import.meta.url).pathname;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built command as a user would (npm test builds before the tests run). */
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const legacy = fakeLegacyKey(40);
+const scoped = fakeAccountKey('XvCJDh', 41);
+let shop: TestSite;
+let clean: TestSite;
+const tmp = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-cli-'));
+
+beforeAll(async () => {
+  shop = await startSite({
+    '/': {
+      body: `<html><body><script async src="/onsite/js/XvCJDh/klaviyo.js"></script>
+        <script>klaviyo.push(['account', '${legacy}']);</script>
+        <a href="/checkout">checkout</a></body></html>`,
+    },
+    '/checkout': {
+      body: `<script>fetch("/api",{headers:{"Authorization":"Klaviyo-API-Key ${scoped}"}})</script>`,
+    },
+    '/onsite/js/XvCJDh/klaviyo.js': { type: 'application/javascript', body: '/* onsite */' },
+  });
+  clean = await startSite({ '/': { body: '<p>pk_test_51HxYzAbCdEfGhIjKlMnOpQr and nothing else</p>' } });
+});
+
+afterAll(async () => {
+  await Promise.all([shop.close(), clean.close()]);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('klaviyo-checkup scan', () => {
+  it('exits 1 with a JSON report of every key, masked, with where it sits', async () => {
+    const result = await run(['scan', shop.url('/'), '--json', '--allow-private-networks']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({
+      target: shop.url('/'),
+      pagesScanned: 2,
+      scriptsScanned: 1,
+      publicKeys: [{ key: 'XvCJDh' }],
+      errors: [],
+    });
+    expect(report.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'private_key',
+          masked: `pk_…${legacy.slice(-4)}`,
+          fingerprint: fingerprintKey(legacy),
+          occurrences: [
+            expect.objectContaining({ url: shop.url('/'), page: shop.url('/'), context: 'account' }),
+          ],
+        }),
+        expect.objectContaining({
+          masked: `pk_…${scoped.slice(-4)}`,
+          fingerprint: fingerprintKey(scoped),
+          occurrences: [expect.objectContaining({ url: shop.url('/checkout'), context: 'authorization' })],
+        }),
+      ]),
+    );
+    expect(report.findings).toHaveLength(2);
+    expect(result.stdout + result.stderr).not.toContain(legacy);
+    expect(result.stdout + result.stderr).not.toContain(scoped);
+  });
+
+  it('prints a readable report without full keys, and the keys only with --reveal', async () => {
+    const masked = await run(['scan', shop.url('/'), '--allow-private-networks']);
+    expect(masked.code).toBe(1);
+    expect(masked.stdout).toContain('EXPOSED: 2 Klaviyo private key(s)');
+    expect(masked.stdout).toContain(`pk_…${legacy.slice(-4)}`);
+    expect(masked.stdout).toContain('belongs to this site');
+    expect(masked.stdout + masked.stderr).not.toContain(legacy);
+    expect(masked.stdout + masked.stderr).not.toContain(scoped);
+
+    const revealed = await run(['scan', shop.url('/'), '--allow-private-networks', '--reveal']);
+    expect(revealed.stdout).toContain(legacy);
+    expect(revealed.stdout).toContain(scoped);
+  });
+
+  it('exits 0 on a site without private keys, whatever other vendors put there', async () => {
+    const result = await run(['scan', clean.url('/'), '--allow-private-networks']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('No Klaviyo private key found.');
+  });
+
+  it('honours SCAN_ALLOW_PRIVATE_NETWORKS=true', async () => {
+    const result = await run(['scan', clean.url('/'), '--json'], { SCAN_ALLOW_PRIVATE_NETWORKS: 'true' });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).pagesScanned).toBe(1);
+  });
+
+  it('refuses a loopback target with exit 2, a clear reason and no request', async () => {
+    const before = shop.requests.length;
+    const result = await run(['scan', shop.url('/'), '--json']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/loopback.*private networks is turned off/);
+    expect(shop.requests.length).toBe(before);
+  });
+
+  it.each([
+    [['scan', 'ftp://shop.example/'], /Only http and https/],
+    [['scan'], /needs a URL/],
+    [['scan', 'https://shop.example', '--max-pages', 'many'], /--max-pages needs a whole number/],
+    [['scan', 'https://shop.example', '--concurrency', '0'], /concurrency must be a whole number from 1/],
+    [['scan', 'https://shop.example', '--expect-public-key', 'pk_123'], /6 letters and digits/],
+    [['scan', 'https://shop.example', '--bogus'], /Unknown option/],
+  ])('exits 2 for bad input %j', async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('exits 2 when the site cannot be reached', async () => {
+    const port = await closedPort();
+    const result = await run([
+      'scan',
+      `http://127.0.0.1:${port}/`,
+      '--allow-private-networks',
+      '--retries',
+      '0',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/could not be scanned: connection refused/);
+  });
+
+  it('warns when the pages use another site ID than expected', async () => {
+    const result = await run([
+      'scan',
+      shop.url('/'),
+      '--json',
+      '--allow-private-networks',
+      '--expect-public-key',
+      'AbC123',
+    ]);
+    const codes = JSON.parse(result.stdout).warnings.map((w: { code: string }) => w.code);
+    expect(codes).toEqual(expect.arrayContaining(['unexpected_public_key', 'expected_public_key_missing']));
+  });
+
+  it('writes a SARIF 2.1.0 report for code-scanning alerts', async () => {
+    const file = join(tmp, 'scan.sarif');
+    const result = await run(['scan', shop.url('/'), '--allow-private-networks', '--sarif', file, '--quiet']);
+    expect(result.code).toBe(1);
+    const text = readFileSync(file, 'utf8');
+    const sarif = JSON.parse(text);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results).toHaveLength(2);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
+    expect(text).not.toContain(legacy);
+  });
+
+  it('prints usage for --help', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: klaviyo-checkup scan <url>');
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
