@@ -376,6 +376,8 @@ function looksBinary(sample: Buffer): boolean {
 export function decodeText(buffer: Buffer, contentType: string): string {
   const label =
     charsetFromBom(buffer) ?? charsetFromContentType(contentType) ?? charsetFromMeta(buffer) ?? 'utf-8';
+  // Buffer's own UTF-8 decoder is several times faster than TextDecoder's on large pages.
+  if (/^(?:utf-?8|unicode-1-1-utf-8)$/i.test(label)) return buffer.toString('utf8').replace(/^\uFEFF/, '');
   try {
     return new TextDecoder(label).decode(buffer);
   } catch {

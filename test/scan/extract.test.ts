@@ -29,9 +29,22 @@ describe('extractFromHtml', () => {
     expect(links.scripts.map((s) => [s.url.href, s.kind])).toEqual([
       ['https://shop.example/a.js', 'classic'],
       ['https://cdn.example/m.js', 'module'],
-      ['https://tags.example/gtm.js?id=GTM-ABCD12', 'tag-manager'],
       ['https://shop.example/p.js', 'preload'],
       ['https://shop.example/mp.js', 'preload'],
+      ['https://tags.example/gtm.js?id=GTM-ABCD12', 'tag-manager'],
+    ]);
+  });
+
+  it('does not follow links inside comments or script code, and reads attributes as a browser would', () => {
+    const html = `<!-- <a href="/commented-out">x</a> -->
+      <script>document.write('<a href="/from-code">x</a>')</script>
+      <a title="a > b" href='/quoted?x=1&amp;y=2'>q</a>
+      <A HREF=/unquoted>u</A>
+      <a href="/first" href="/second">dup</a>`;
+    expect(extractFromHtml(html, page).pages.map((u) => `${u.pathname}${u.search}`)).toEqual([
+      '/quoted?x=1&y=2',
+      '/unquoted',
+      '/first',
     ]);
   });
 
