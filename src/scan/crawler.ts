@@ -86,6 +86,7 @@ interface Task {
 const MAX_SITEMAPS = 50;
 const MAX_SCRIPT_DEPTH = 3;
 const MAX_LISTED = 100;
+const MAX_REMEMBERED_LINKS = 200_000;
 
 /**
  * Crawls a site from its start URL and scans every page and script for Klaviyo private keys.
@@ -143,6 +144,25 @@ class Crawl {
   readonly #skipped: ResourceError[] = [];
   readonly #truncated: ScanResult['truncated'] = [];
   readonly #scriptDepth = new Map<string, number>();
+  readonly #handledLinks = new Set<string>();
+
+  /**
+   * Resolves a page link unless the same absolute or root-relative link was handled on an earlier
+   * page: site-wide navigation would otherwise cost one URL parse per link per page.
+   */
+  readonly #resolveNewPageLink = (raw: string, base: URL): URL | null => {
+    const key =
+      raw.startsWith('/') && !raw.startsWith('//')
+        ? `${base.origin}${raw}`
+        : /^https?:/i.test(raw)
+          ? raw
+          : '';
+    if (key !== '') {
+      if (this.#handledLinks.has(key)) return null;
+      if (this.#handledLinks.size < MAX_REMEMBERED_LINKS) this.#handledLinks.add(key);
+    }
+    return resolveLink(raw, base);
+  };
 
   constructor(startUrl: URL, options: ScanOptions, fetcher: Fetcher, hooks: ScanHooks) {
     this.#startUrl = startUrl;
@@ -253,7 +273,7 @@ class Crawl {
     try {
       const resource = await this.#fetchWithRetries(task);
       if (this.#stopped && this.#stoppedBy !== undefined) return;
-      this.#handle(task, resource);
+      await this.#handle(task, resource);
     } catch (error) {
       this.#recordFailure(task, error);
     } finally {
@@ -298,7 +318,7 @@ class Crawl {
     return this.#scope.includes(to);
   }
 
-  #handle(task: Task, resource: FetchedResource): void {
+  async #handle(task: Task, resource: FetchedResource): Promise<void> {
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
     const text = resource.text;
     if (task.start) this.#finalUrl = resource.url;
@@ -346,7 +366,7 @@ class Crawl {
       for (const raw of sitemapsFromRobots(text)) this.#addSitemap(raw, resource.url);
       return;
     }
-    const sitemap = parseSitemap(text);
+    const sitemap = await parseSitemap(text);
     for (const raw of sitemap.locations) {
       if (sitemap.index) this.#addSitemap(raw, resource.url);
       else {
@@ -359,7 +379,7 @@ class Crawl {
   #followPage(html: string, pageUrl: URL, depth: number): void {
     let links: ReturnType<typeof extractFromHtml>;
     try {
-      links = extractFromHtml(html, pageUrl);
+      links = extractFromHtml(html, pageUrl, this.#resolveNewPageLink);
     } catch (error) {
       this.#errors.push({ url: pageUrl.href, error: `could not read the page's links: ${String(error)}` });
       return;

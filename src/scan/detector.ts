@@ -341,7 +341,6 @@ for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const MIN_BASE64 = 40;
 const BASE64_CHUNK = 100_000;
 const BASE64_CHUNK_OVERLAP = 256;
-const SHIFTED_ALIGNMENT_LIMIT = 4000;
 // Where `pk_` shows in base64 when it starts at byte 0, 1 or 2 of a 3-byte group: the fully
 // determined characters and their position in the 4-character group. Lets long runs try a shifted
 // alignment only where a plain key may be.
@@ -401,9 +400,16 @@ function base64Segments(run: string, runStart: number): Base64Segment[] {
   return segments;
 }
 
+/**
+ * The alignments at which decoding a chunk can reveal a key. A plain `pk_` leaves one of three fixed
+ * signatures whose position gives the alignment. Decoding from the chunk's start is also worth it
+ * when the chunk looks like base64 of JSON (`ey…`, as Track data is), or may hold base64 of `pk`
+ * (nested base64) or `pk` with an escaped underscore. Most base64-looking runs in real code are
+ * paths and identifiers that show none of these, and are not decoded at all.
+ */
 function alignmentsToTry(chunk: string): number[] {
-  if (chunk.length < SHIFTED_ALIGNMENT_LIMIT) return [0, 1, 2, 3];
-  const shifts = new Set<number>([0]);
+  const shifts = new Set<number>();
+  if (chunk.startsWith('ey') || MAYBE_PK_OR_NESTED.test(chunk)) shifts.add(0);
   for (const [signature, positionInGroup] of PK_BASE64_SIGNATURES) {
     for (let q = chunk.indexOf(signature); q !== -1; q = chunk.indexOf(signature, q + 1)) {
       shifts.add((((q - positionInGroup) % 4) + 4) % 4);
@@ -411,6 +417,30 @@ function alignmentsToTry(chunk: string): number[] {
   }
   return [...shifts];
 }
+
+/** Base64 characters fully determined by `bytes` when they start at byte 0, 1 or 2 of a group. */
+function base64Signatures(bytes: string): string[] {
+  const signatures: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const low = Buffer.from(`${'\x00'.repeat(offset)}${bytes}\x00\x00`, 'latin1').toString('base64');
+    const high = Buffer.from(`${'\xff'.repeat(offset)}${bytes}\xff\xff`, 'latin1').toString('base64');
+    let common = '';
+    for (let i = 0; i < low.length; i++) {
+      if (low[i] === high[i]) common += low[i];
+      else if (common.length > 0) break;
+    }
+    if (common.length >= 2) signatures.push(common);
+  }
+  return signatures;
+}
+
+// `pk` itself (whatever follows it), and base64 of each of those signatures (base64 inside base64).
+const PK_SIGNATURES = base64Signatures('pk');
+const MAYBE_PK_OR_NESTED = new RegExp(
+  [...PK_SIGNATURES, ...PK_SIGNATURES.flatMap((signature) => base64Signatures(signature))]
+    .map((signature) => signature.replace(/[+/]/g, '\\$&'))
+    .join('|'),
+);
 
 function isBase64RunCode(c: number): boolean {
   return c < 128 && BASE64_RUN_CHAR[c] === 1;
@@ -447,9 +477,10 @@ function base64Runs(text: string): Array<readonly [number, number]> {
  */
 function forEachBase64Decoding(
   text: string,
+  runs: ReadonlyArray<readonly [number, number]>,
   visit: (decoded: string, rawOffset: (i: number) => number) => void,
 ): void {
-  for (const [runStart, runEnd] of base64Runs(text)) {
+  for (const [runStart, runEnd] of runs) {
     for (const segment of base64Segments(text.slice(runStart, runEnd), runStart)) {
       const step = BASE64_CHUNK - BASE64_CHUNK_OVERLAP;
       for (let chunkStart = 0; chunkStart < segment.chars.length; chunkStart += step) {
@@ -474,12 +505,17 @@ function forEachMatchStart(pattern: RegExp, text: string, visit: (index: number)
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) visit(m.index);
 }
 
-function scanLevel(text: string, depth: number, emit: Emit): void {
+function scanLevel(
+  text: string,
+  depth: number,
+  emit: Emit,
+  runs: ReadonlyArray<readonly [number, number]> = base64Runs(text),
+): void {
   // Both loops finish before any recursion below, so the shared global patterns are safe to reuse.
   forEachMatchStart(KEY_GLOBAL, text, (index) => verifyCandidate(text, index, emit));
   forEachMatchStart(ENCODED_PREFIX, text, (index) => verifyCandidate(text, index, emit));
   if (depth >= MAX_BASE64_DEPTH) return;
-  forEachBase64Decoding(text, (decoded, rawOffset) => {
+  forEachBase64Decoding(text, runs, (decoded, rawOffset) => {
     if (!DECODED_HINT.test(decoded)) return;
     scanLevel(decoded, depth + 1, (hit) =>
       emit({ ...hit, offset: rawOffset(hit.offset), encoding: 'base64' }),
@@ -497,12 +533,24 @@ function compareHits(a: { offset: number; key: string }, b: { offset: number; ke
  * escaped (JS, URL, HTML) or inside base64, sorted by offset. `offset` is where the written form starts.
  */
 export function findPrivateKeys(text: string): KeyHit[] {
+  return privateKeysIn(text, base64Runs(text), createLineLocator(text));
+}
+
+function privateKeysIn(
+  text: string,
+  runs: ReadonlyArray<readonly [number, number]>,
+  locate: (offset: number) => LineColumn,
+): KeyHit[] {
   const found = new Map<string, LevelHit>();
-  scanLevel(text, 0, (hit) => {
-    const id = `${hit.offset}:${hit.key}`;
-    if (!found.has(id)) found.set(id, hit);
-  });
-  const locate = createLineLocator(text);
+  scanLevel(
+    text,
+    0,
+    (hit) => {
+      const id = `${hit.offset}:${hit.key}`;
+      if (!found.has(id)) found.set(id, hit);
+    },
+    runs,
+  );
   return [...found.values()].sort(compareHits).map((hit) => {
     const { line, column } = locate(hit.offset);
     return {
@@ -529,21 +577,35 @@ const SLASH = `(?:\\\\*/|%2[fF])`;
 // Exactly six: a private key in the same place is not a site ID.
 const SITE_ID = '([A-Za-z0-9]{6})(?![A-Za-z0-9_])';
 
-const PUBLIC_KEY_SIGNALS: ReadonlyArray<{ via: string; pattern: RegExp; decodedOnly?: boolean }> = [
+// Every match contains one of `literals`, so a text without any of them skips the pattern.
+const PUBLIC_KEY_SIGNALS: ReadonlyArray<{
+  via: string;
+  literals: readonly string[];
+  pattern: RegExp;
+  decodedOnly?: boolean;
+}> = [
   {
     via: 'company_id',
+    literals: ['company_id', 'companyId'],
     pattern: new RegExp(`company(?:_id|Id)(?:${EQUALS}|${QUOTE}?\\s*:\\s*${QUOTE})${SITE_ID}`, 'gd'),
   },
   {
     via: 'onsite-path',
+    literals: ['onsite'],
     pattern: new RegExp(`onsite${SLASH}js${SLASH}([A-Za-z0-9]{6})${SLASH}klaviyo\\.js`, 'gd'),
   },
   {
     via: 'account',
+    literals: ['push('],
     pattern: new RegExp(`push\\(\\s*\\[\\s*${QUOTE}account${QUOTE}\\s*,\\s*${QUOTE}${SITE_ID}${QUOTE}`, 'gd'),
   },
   // A bare `"token":"…"` is too common to trust, except inside decoded Track/Identify data.
-  { via: 'token', pattern: new RegExp(`"token"\\s*:\\s*"${SITE_ID}"`, 'gd'), decodedOnly: true },
+  {
+    via: 'token',
+    literals: ['token'],
+    pattern: new RegExp(`"token"\\s*:\\s*"${SITE_ID}"`, 'gd'),
+    decodedOnly: true,
+  },
 ];
 
 interface LevelPublicHit {
@@ -558,9 +620,10 @@ interface LevelPublicHit {
  */
 function forEachTrackData(
   text: string,
+  runs: ReadonlyArray<readonly [number, number]>,
   visit: (json: string, rawOffset: (i: number) => number) => void,
 ): void {
-  for (const [runStart, runEnd] of base64Runs(text)) {
+  for (const [runStart, runEnd] of runs) {
     for (const segment of base64Segments(text.slice(runStart, runEnd), runStart)) {
       if (segment.chars[0] !== 'e') continue;
       const json = Buffer.from(segment.chars.slice(0, BASE64_CHUNK), 'base64').toString('latin1');
@@ -572,8 +635,8 @@ function forEachTrackData(
 }
 
 function scanPublicSignals(text: string, decoded: boolean, emit: (hit: LevelPublicHit) => void): void {
-  for (const { via, pattern, decodedOnly } of PUBLIC_KEY_SIGNALS) {
-    if (decodedOnly === true && !decoded) continue;
+  for (const { via, literals, pattern, decodedOnly } of PUBLIC_KEY_SIGNALS) {
+    if ((decodedOnly === true && !decoded) || !literals.some((literal) => text.includes(literal))) continue;
     for (const m of text.matchAll(pattern)) {
       const span = m.indices?.[1];
       if (span !== undefined) emit({ key: m[1] as string, offset: span[0], via });
@@ -583,20 +646,34 @@ function scanPublicSignals(text: string, decoded: boolean, emit: (hit: LevelPubl
 
 /** Every place a site ID (public key) is used in `text`, sorted by offset. */
 export function findPublicKeys(text: string): PublicKeyHit[] {
+  return publicKeysIn(text, base64Runs(text), createLineLocator(text));
+}
+
+function publicKeysIn(
+  text: string,
+  runs: ReadonlyArray<readonly [number, number]>,
+  locate: (offset: number) => LineColumn,
+): PublicKeyHit[] {
   const found = new Map<string, LevelPublicHit>();
   const keep = (hit: LevelPublicHit): void => {
     const id = `${hit.offset}:${hit.key}`;
     if (!found.has(id)) found.set(id, hit);
   };
   scanPublicSignals(text, false, keep);
-  forEachTrackData(text, (json, rawOffset) => {
+  forEachTrackData(text, runs, (json, rawOffset) => {
     scanPublicSignals(json, true, (hit) => keep({ ...hit, offset: rawOffset(hit.offset) }));
   });
-  const locate = createLineLocator(text);
   return [...found.values()].sort(compareHits).map((hit) => ({
     key: hit.key,
     offset: hit.offset,
     ...locate(hit.offset),
     via: hit.via,
   }));
+}
+
+/** Private keys and site IDs of one text in one go, sharing the base64 runs and the line index. */
+export function scanText(text: string): { privateKeys: KeyHit[]; publicKeys: PublicKeyHit[] } {
+  const runs = base64Runs(text);
+  const locate = createLineLocator(text);
+  return { privateKeys: privateKeysIn(text, runs, locate), publicKeys: publicKeysIn(text, runs, locate) };
 }

@@ -1,4 +1,3 @@
-import { load } from 'cheerio/slim';
 import { resolveLink } from './url-scope.js';
 
 /** How a page loads a script; tag-manager containers are named so the report can say so. */
@@ -17,7 +16,8 @@ export interface PageLinks {
 
 // Comments are skipped whole; the tags that link pages or load scripts are captured with their attributes.
 // The attribute part matches one character or one quoted value at a time, so it cannot backtrack badly.
-const TAG = /<!--[\s\S]*?(?:-->|$)|<(a|area|iframe|frame|script|link|base)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>/gi;
+const TAG =
+  /<!--[\s\S]*?(?:-->|$)|<(a|area|iframe|frame|script|link|base)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>/gi;
 const SCRIPT_END = /<\/script\s*>/gi;
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
@@ -26,12 +26,18 @@ const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))
  * keys as raw text, so only a handful of tags matter here; building a full document tree for each
  * page took most of a scan's time (about half of it on a 60 MB storefront).
  */
-export function extractFromHtml(html: string, pageUrl: URL): PageLinks {
+export function extractFromHtml(
+  html: string,
+  pageUrl: URL,
+  resolvePageLink: (raw: string, base: URL) => URL | null = resolveLink,
+): PageLinks {
   const pages: URL[] = [];
   const scripts: ScriptRef[] = [];
   const inlineScripts: string[] = [];
   let base = pageUrl;
   let baseSeen = false;
+  // Navigation repeats the same links many times per page; each is resolved once.
+  const seenLinks = new Set<string>();
   TAG.lastIndex = 0;
   for (let match = TAG.exec(html); match !== null; match = TAG.exec(html)) {
     const name = match[1]?.toLowerCase();
@@ -44,7 +50,11 @@ export function extractFromHtml(html: string, pageUrl: URL): PageLinks {
       const src = attributes.get('src');
       if (src !== undefined) {
         const url = resolveLink(src, base);
-        if (url) scripts.push({ url, kind: scriptKind(url, attributes.get('type') === 'module' ? 'module' : 'classic') });
+        if (url)
+          scripts.push({
+            url,
+            kind: scriptKind(url, attributes.get('type') === 'module' ? 'module' : 'classic'),
+          });
       } else if (isJavaScriptType(attributes.get('type'))) {
         inlineScripts.push(html.slice(TAG.lastIndex, contentEnd));
       }
@@ -64,7 +74,9 @@ export function extractFromHtml(html: string, pageUrl: URL): PageLinks {
       }
     } else {
       const raw = name === 'a' || name === 'area' ? attributes.get('href') : attributes.get('src');
-      const url = raw === undefined ? null : resolveLink(raw, base);
+      if (raw === undefined || seenLinks.has(raw)) continue;
+      seenLinks.add(raw);
+      const url = resolvePageLink(raw, base);
       if (url) pages.push(url);
     }
   }
@@ -89,7 +101,15 @@ function parseAttributes(source: string): Map<string, string> {
   return attributes;
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", sol: '/', lowbar: '_' };
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  sol: '/',
+  lowbar: '_',
+};
 
 function decodeEntities(value: string): string {
   if (!value.includes('&')) return value;
@@ -164,8 +184,12 @@ function safeCodePoint(code: number): string {
   return code <= 0x10ffff ? String.fromCodePoint(code) : '';
 }
 
-/** `<loc>` entries of a sitemap or sitemap index, and whether it is an index. Parsed as XML by cheerio. */
-export function parseSitemap(xml: string): { index: boolean; locations: string[] } {
+/**
+ * `<loc>` entries of a sitemap or sitemap index, and whether it is an index. Parsed as XML by cheerio,
+ * loaded on first use: most scans read one or two sitemaps and start-up time matters to the CLI.
+ */
+export async function parseSitemap(xml: string): Promise<{ index: boolean; locations: string[] }> {
+  const { load } = await import('cheerio/slim');
   const $ = load(xml, { xml: true });
   const index = $('sitemapindex').length > 0;
   const locations = $('loc')

@@ -1,4 +1,4 @@
-import { findPrivateKeys, findPublicKeys } from './detector.js';
+import { scanText } from './detector.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
 import { fingerprintKey, maskKey } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
@@ -76,7 +76,7 @@ export class FindingsCollector {
 
   /** Scans one resource's text; returns how many private-key occurrences it held. */
   scan(text: string, where: { url: string; page: string; resource: ResourceKind; html: boolean }): number {
-    const hits = findPrivateKeys(text);
+    const { privateKeys: hits, publicKeys } = scanText(text);
     for (const hit of hits) {
       const fingerprint = fingerprintKey(hit.key);
       let finding = this.#findings.get(fingerprint);
@@ -111,7 +111,7 @@ export class FindingsCollector {
         });
       }
     }
-    for (const hit of findPublicKeys(text)) {
+    for (const hit of publicKeys) {
       let use = this.#publicKeys.get(hit.key);
       if (use === undefined) {
         use = { key: hit.key, urls: [], count: 0 };

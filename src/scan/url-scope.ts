@@ -30,9 +30,11 @@ export function parseTarget(input: string): URL {
 
 /** The canonical form used to de-duplicate URLs: no fragment, sorted query, no empty query. */
 export function normalizeUrl(url: URL): string {
+  // Most links have no query and no fragment; they need no copy.
+  if (url.hash === '' && !url.href.includes('?')) return url.href;
   const copy = new URL(url.href);
   copy.hash = '';
-  if (copy.search.length > 1) copy.searchParams.sort();
+  if (copy.search.includes('&')) copy.searchParams.sort();
   // `new URL('…/a?')` keeps a bare "?" in href though its search is empty.
   return copy.search === '' ? copy.href.replace(/\?$/, '') : copy.href;
 }

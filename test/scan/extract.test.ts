@@ -90,15 +90,17 @@ describe('unescapeJs', () => {
 });
 
 describe('sitemaps', () => {
-  it('reads a sitemap index and a url set', () => {
+  it('reads a sitemap index and a url set', async () => {
     expect(
-      parseSitemap('<sitemapindex><sitemap><loc>https://s.example/a.xml</loc></sitemap></sitemapindex>'),
+      await parseSitemap(
+        '<sitemapindex><sitemap><loc>https://s.example/a.xml</loc></sitemap></sitemapindex>',
+      ),
     ).toEqual({
       index: true,
       locations: ['https://s.example/a.xml'],
     });
     expect(
-      parseSitemap(
+      await parseSitemap(
         '<urlset><url><loc> https://s.example/p?a=1&amp;b=2 </loc></url><url><loc><![CDATA[/q]]></loc></url></urlset>',
       ),
     ).toEqual({ index: false, locations: ['https://s.example/p?a=1&b=2', '/q'] });
