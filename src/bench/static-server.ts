@@ -1,10 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { extname, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, posix, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,39 +14,84 @@ const CONTENT_TYPES: Record<string, string> = {
   '.xml': 'application/xml',
 };
 
+/** One file of the site, held in memory. */
+export interface StaticFile {
+  body: Buffer;
+  contentType: string;
+}
+
+/** Site path (`/products/x.html`, `/index.html`) → file. */
+export type StaticSite = Map<string, StaticFile>;
+
 /**
- * Serves a directory the way a storefront host would: `/dir/` is `dir/index.html`, and an
- * extension-less path such as `/products/x` is `products/x.html`. Only GET and HEAD.
+ * Reads every file under `root` into memory, so that serving a request touches neither the disk nor
+ * the file system: the benchmark then measures the clients, not the server's file handling.
  */
-export function createStaticServer(root: string): Server {
-  const base = resolve(root);
+export function loadSite(root: string): StaticSite {
+  const site: StaticSite = new Map();
+  const walk = (dir: string, prefix: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const sitePath = `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) walk(path, sitePath);
+      else if (entry.isFile()) {
+        site.set(sitePath, {
+          body: readFileSync(path),
+          contentType: CONTENT_TYPES[extname(entry.name)] ?? 'application/octet-stream',
+        });
+      }
+    }
+  };
+  walk(resolve(root), '');
+  return site;
+}
+
+export interface StaticServerOptions {
+  /** Every response (headers and body) is sent this many ms after its request arrives; 0 for at once. */
+  delayMs?: number;
+}
+
+const NOT_FOUND = Buffer.from('Not found\n', 'utf8');
+
+/**
+ * Serves an in-memory site the way a storefront host would: `/dir/` is `dir/index.html`, and an
+ * extension-less path such as `/products/x` is `products/x.html`. Only GET and HEAD. With `delayMs`,
+ * each response waits on a timer first (the event loop stays free), which models a storefront's
+ * time to first byte.
+ */
+export function createStaticServer(site: StaticSite, options: StaticServerOptions = {}): Server {
+  const delayMs = options.delayMs ?? 0;
   return createServer((request, response) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+    if (delayMs <= 0) {
+      respond(site, request, response);
       return;
     }
-    findFile(base, request.url ?? '/').then(
-      (file) => {
-        if (file === undefined) {
-          response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
-          return;
-        }
-        response.writeHead(200, {
-          'content-type': CONTENT_TYPES[extname(file.path)] ?? 'application/octet-stream',
-          'content-length': file.size,
-        });
-        if (request.method === 'HEAD') {
-          response.end();
-          return;
-        }
-        pipeline(createReadStream(file.path), response, () => {});
-      },
-      () => response.writeHead(500).end(),
-    );
+    const timer = setTimeout(() => respond(site, request, response), delayMs);
+    // A client that hangs up early needs no answer.
+    response.once('close', () => clearTimeout(timer));
   });
 }
 
-async function findFile(base: string, rawUrl: string): Promise<{ path: string; size: number } | undefined> {
+function respond(site: StaticSite, request: IncomingMessage, response: ServerResponse): void {
+  if (response.destroyed) return;
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 }).end();
+    return;
+  }
+  const file = findFile(site, request.url ?? '/');
+  if (file === undefined) {
+    response.writeHead(404, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': NOT_FOUND.length,
+    });
+    response.end(request.method === 'HEAD' ? undefined : NOT_FOUND);
+    return;
+  }
+  response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.body.length });
+  response.end(request.method === 'HEAD' ? undefined : file.body);
+}
+
+function findFile(site: StaticSite, rawUrl: string): StaticFile | undefined {
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(rawUrl, 'http://localhost').pathname);
@@ -56,10 +100,9 @@ async function findFile(base: string, rawUrl: string): Promise<{ path: string; s
   }
   const candidates = pathname.endsWith('/') ? [`${pathname}index.html`] : [pathname, `${pathname}.html`];
   for (const candidate of candidates) {
-    const path = resolve(base, `.${candidate}`);
-    if (!path.startsWith(base + sep)) return undefined;
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile()) return { path, size: info.size };
+    // Keys are normalised paths under the root, so `..` cannot reach anything else.
+    const file = site.get(posix.normalize(candidate));
+    if (file !== undefined) return file;
   }
   return undefined;
 }
@@ -67,17 +110,32 @@ async function findFile(base: string, rawUrl: string): Promise<{ path: string; s
 export interface ServerProcess {
   /** `http://127.0.0.1:<port>` */
   origin: string;
+  /** Files and bytes the server holds in memory. */
+  files: number;
+  bytes: number;
+  delayMs: number;
   stop(): Promise<void>;
 }
 
-const READY = /^listening (\d+)$/m;
+export interface StartServerOptions extends StaticServerOptions {
+  startTimeoutMs?: number;
+}
+
+const READY = /^listening (\d+) files (\d+) bytes (\d+)$/m;
 
 /**
  * Starts the server in a child process, so the server and the scanner under test do not share an
- * event loop. The child prints `listening <port>` once bound to 127.0.0.1 on a free port.
+ * event loop. The child loads the site into memory, then prints `listening <port> files <n> bytes <n>`
+ * once bound to 127.0.0.1 on a free port.
  */
-export function startStaticServerProcess(root: string, startTimeoutMs = 15_000): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(import.meta.url), [root], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+export function startStaticServerProcess(
+  root: string,
+  options: StartServerOptions = {},
+): Promise<ServerProcess> {
+  const delayMs = options.delayMs ?? 0;
+  const child = fork(fileURLToPath(import.meta.url), [root, '--delay-ms', String(delayMs)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   return new Promise((resolvePromise, reject) => {
     let output = '';
     const fail = (error: Error) => {
@@ -87,7 +145,7 @@ export function startStaticServerProcess(root: string, startTimeoutMs = 15_000):
     };
     const timer = setTimeout(
       () => fail(new Error('the static server did not start in time')),
-      startTimeoutMs,
+      options.startTimeoutMs ?? 15_000,
     );
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`the static server exited early (status ${code})`)));
@@ -99,7 +157,13 @@ export function startStaticServerProcess(root: string, startTimeoutMs = 15_000):
       child.removeAllListeners('exit');
       child.removeAllListeners('error');
       child.stdout?.resume();
-      resolvePromise({ origin: `http://127.0.0.1:${match[1]}`, stop: () => stopChild(child) });
+      resolvePromise({
+        origin: `http://127.0.0.1:${match[1]}`,
+        files: Number(match[2]),
+        bytes: Number(match[3]),
+        delayMs,
+        stop: () => stopChild(child),
+      });
     });
   });
 }
@@ -117,17 +181,39 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 const MAX_LIFETIME_MS = 30 * 60_000;
+const USAGE = 'usage: static-server.js <directory> [--delay-ms <n>]\n';
 
-function runChild(root: string | undefined): void {
-  if (root === undefined) {
-    process.stderr.write('usage: static-server.js <directory>\n');
+function runChild(args: string[]): void {
+  let root: string | undefined;
+  let delayMs = 0;
+  try {
+    const parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { 'delay-ms': { type: 'string' } },
+    });
+    root = parsed.positionals[0];
+    const delay = parsed.values['delay-ms'];
+    if (delay !== undefined) {
+      delayMs = Number(delay);
+      if (!/^\d+$/.test(delay) || !Number.isSafeInteger(delayMs)) throw new Error(`bad --delay-ms: ${delay}`);
+    }
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
-  const server = createStaticServer(root);
+  if (root === undefined) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  const site = loadSite(root);
+  let bytes = 0;
+  for (const file of site.values()) bytes += file.body.length;
+  const server = createStaticServer(site, { delayMs });
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    process.stdout.write(`listening ${port}\n`);
+    process.stdout.write(`listening ${port} files ${site.size} bytes ${bytes}\n`);
   });
   const quit = () => process.exit(0);
   process.on('SIGTERM', quit);
@@ -138,5 +224,5 @@ function runChild(root: string | undefined): void {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runChild(process.argv[2]);
+  runChild(process.argv.slice(2));
 }
