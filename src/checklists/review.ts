@@ -1,0 +1,720 @@
+/**
+ * The quarterly user and role review as pure state transitions: a review and an action in, a new review
+ * out (the input is never changed). Records what auditors look for (Vanta, Drata, ConductorOne): per
+ * user the role, last login, decision, who decided, when and why; a reason when reviewers keep their
+ * own access; a follow-up for every removal or role change that someone confirms done; and per review
+ * the period, the reviewer, the completion time and an evidence export.
+ */
+
+import { normalizeRole, sameRole } from './roles.js';
+import type { RosterUser } from './roster.js';
+
+export type Decision =
+  | { kind: 'keep'; reason?: string }
+  | { kind: 'remove'; reason?: string }
+  | { kind: 'change_role'; to: string; reason?: string };
+export type DecisionKind = Decision['kind'];
+
+export type Flag =
+  | 'idle_90_days'
+  | 'never_logged_in'
+  | 'multiple_owners'
+  | 'too_many_admins'
+  | 'outside_company_domain'
+  | 'reviewer_own_account';
+
+export const FLAGS: readonly Flag[] = [
+  'idle_90_days',
+  'never_logged_in',
+  'multiple_owners',
+  'too_many_admins',
+  'outside_company_domain',
+  'reviewer_own_account',
+];
+
+export const FLAG_LABELS: Record<Flag, string> = {
+  idle_90_days: 'No login for 90+ days',
+  never_logged_in: 'Never logged in',
+  multiple_owners: 'More than one Owner',
+  too_many_admins: 'More Admins than the policy allows',
+  outside_company_domain: 'Email outside the company domains',
+  reviewer_own_account: "Reviewer's own account",
+};
+
+export interface ReviewPolicy {
+  /** Lowercase domains; a subdomain of a listed domain counts as inside. Empty: no domain check. */
+  companyDomains: string[];
+  maxAdmins: number;
+  /** Days without a login after which a user is flagged idle. */
+  idleDays: number;
+}
+
+export const DEFAULT_REVIEW_POLICY: ReviewPolicy = { companyDomains: [], maxAdmins: 3, idleDays: 90 };
+
+export interface ReviewUser extends RosterUser {
+  flags: Flag[];
+  decision?: Decision;
+  decidedBy?: string;
+  /** ISO time. */
+  decidedAt?: string;
+}
+
+export interface FollowUp {
+  id: string;
+  email: string;
+  action: 'remove' | 'change_role';
+  toRole?: string;
+  doneBy?: string;
+  doneAt?: string;
+}
+
+export type AccountItemId = 'two_step_required' | 'private_keys_reviewed' | 'activity_log_checked';
+
+export interface AccountItem {
+  id: AccountItemId;
+  done: boolean;
+  doneBy?: string;
+  doneAt?: string;
+  /** E.g. the two-step method in force: app, sms or sso. */
+  note?: string;
+}
+
+export const ACCOUNT_ITEMS: Record<AccountItemId, { title: string; hint: string }> = {
+  two_step_required: {
+    title: 'Two-step authentication is required for all users',
+    hint: 'Settings > Users ("Require two-step authentication for all users") or the Security tab of the account settings. Note the method: app, SMS or SSO.',
+  },
+  private_keys_reviewed: {
+    title: 'Private API keys reviewed',
+    hint: 'Settings > API keys: one key per integration, a meaningful label, the narrowest scope; delete keys nobody uses.',
+  },
+  activity_log_checked: {
+    title: 'Account activity log checked',
+    hint: 'Settings > Account > Activity log: look for unexpected user, role and key changes since the last review.',
+  },
+};
+
+export const ACCOUNT_ITEM_ORDER: readonly AccountItemId[] = [
+  'two_step_required',
+  'private_keys_reviewed',
+  'activity_log_checked',
+];
+
+export interface Review {
+  users: ReviewUser[];
+  followUps: FollowUp[];
+  accountItems: AccountItem[];
+  /** The policy the flags were computed with, kept for the evidence. */
+  policy: ReviewPolicy;
+  reviewerSlackUser: string;
+  /** Lowercase. */
+  reviewerEmail?: string;
+  startedAt: string;
+  completedAt?: string;
+  completedBy?: string;
+}
+
+export type ReviewErrorCode =
+  | 'empty_roster'
+  | 'duplicate_user'
+  | 'unknown_user'
+  | 'bad_role'
+  | 'same_role'
+  | 'reason_required'
+  | 'sole_owner'
+  | 'follow_up_done'
+  | 'unknown_follow_up'
+  | 'unknown_account_item'
+  | 'completed'
+  | 'incomplete';
+
+export class ReviewError extends Error {
+  constructor(
+    readonly code: ReviewErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReviewError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Starting and flags
+
+export function startReview(
+  users: RosterUser[],
+  policy: ReviewPolicy,
+  reviewer: { slackUser: string; email?: string },
+  now: Date,
+): Review {
+  if (users.length === 0) throw new ReviewError('empty_roster', 'The roster has no users to review');
+  const roster: RosterUser[] = [];
+  const seen = new Set<string>();
+  for (const user of users) {
+    const email = user.email.trim().toLowerCase();
+    if (seen.has(email)) throw new ReviewError('duplicate_user', `${email} is in the roster twice`);
+    seen.add(email);
+    roster.push({ ...user, email, role: normalizeRole(user.role) });
+  }
+  const cleanPolicy: ReviewPolicy = {
+    companyDomains: policy.companyDomains.map(normalizeDomain).filter((domain) => domain),
+    maxAdmins: policy.maxAdmins,
+    idleDays: policy.idleDays,
+  };
+  const reviewerEmail = reviewer.email?.trim().toLowerCase() || undefined;
+  const review: Review = {
+    users: roster.map((user) => ({
+      ...user,
+      flags: flagsFor(user, roster, cleanPolicy, reviewerEmail, now),
+    })),
+    followUps: [],
+    accountItems: ACCOUNT_ITEM_ORDER.map((id) => ({ id, done: false })),
+    policy: cleanPolicy,
+    reviewerSlackUser: reviewer.slackUser,
+    startedAt: now.toISOString(),
+  };
+  if (reviewerEmail) review.reviewerEmail = reviewerEmail;
+  return review;
+}
+
+function normalizeDomain(domain: string): string {
+  return domain
+    .trim()
+    .toLowerCase()
+    .replace(/^(?:\*\.|@|\.)/, '');
+}
+
+/** The flags of one user, in FLAGS order. */
+export function flagsFor(
+  user: RosterUser,
+  allUsers: readonly RosterUser[],
+  policy: ReviewPolicy,
+  reviewerEmail: string | undefined,
+  now: Date,
+): Flag[] {
+  const flags: Flag[] = [];
+  if (typeof user.lastLogin === 'string' && daysSince(user.lastLogin, now) > policy.idleDays) {
+    flags.push('idle_90_days');
+  }
+  if (user.lastLogin === null) flags.push('never_logged_in');
+  const role = normalizeRole(user.role);
+  const count = (name: string) => allUsers.filter((other) => normalizeRole(other.role) === name).length;
+  if (role === 'Owner' && count('Owner') > 1) flags.push('multiple_owners');
+  if (role === 'Admin' && count('Admin') > policy.maxAdmins) flags.push('too_many_admins');
+  const domains = policy.companyDomains.map(normalizeDomain).filter((domain) => domain);
+  if (domains.length > 0) {
+    const domain = user.email.slice(user.email.lastIndexOf('@') + 1).toLowerCase();
+    if (!domains.some((listed) => domain === listed || domain.endsWith(`.${listed}`))) {
+      flags.push('outside_company_domain');
+    }
+  }
+  if (reviewerEmail && user.email.toLowerCase() === reviewerEmail.trim().toLowerCase()) {
+    flags.push('reviewer_own_account');
+  }
+  return flags;
+}
+
+// Whole days between the login day and today (UTC): "older than idleDays before now".
+function daysSince(day: string, now: Date): number {
+  const login = Date.parse(`${day}T00:00:00Z`);
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Math.floor((today - login) / DAY_MS);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Decisions
+
+function assertOpen(review: Review): void {
+  if (review.completedAt) {
+    throw new ReviewError('completed', `This review was completed at ${review.completedAt}; start a new one`);
+  }
+}
+
+function userIndex(review: Review, email: string): number {
+  const key = email.trim().toLowerCase();
+  const index = review.users.findIndex((user) => user.email === key);
+  if (index === -1) throw new ReviewError('unknown_user', `${key} is not in this review`);
+  return index;
+}
+
+function cleanDecision(decision: Decision): Decision {
+  const reason = decision.reason?.trim();
+  if (decision.kind === 'change_role') {
+    const to = normalizeRole(decision.to);
+    if (!to) throw new ReviewError('bad_role', 'Choose the role to change to');
+    return reason ? { kind: 'change_role', to, reason } : { kind: 'change_role', to };
+  }
+  return reason ? { kind: decision.kind, reason } : { kind: decision.kind };
+}
+
+function sameDecision(a: Decision | undefined, b: Decision): boolean {
+  if (!a || a.kind !== b.kind || (a.reason ?? '') !== (b.reason ?? '')) return false;
+  return a.kind !== 'change_role' || (b.kind === 'change_role' && a.to === b.to);
+}
+
+/** The role a user would have once every decision is carried out; undefined when removed. */
+function roleAfter(user: ReviewUser, decision: Decision | undefined): string | undefined {
+  if (decision?.kind === 'remove') return undefined;
+  if (decision?.kind === 'change_role') return decision.to;
+  return user.role;
+}
+
+function ownersAfter(users: readonly ReviewUser[]): number {
+  return users.filter((user) => roleAfter(user, user.decision) === 'Owner').length;
+}
+
+const OWN_REASON_MESSAGES: Record<DecisionKind, string> = {
+  keep: 'a reason is required to keep your own access',
+  remove: 'a reason is required to remove your own access',
+  change_role: 'a reason is required to change your own role',
+};
+
+function followUpId(email: string, decision: Decision): string {
+  return decision.kind === 'change_role'
+    ? `change_role:${email}:${decision.to}`
+    : `${decision.kind}:${email}`;
+}
+
+function followUpOf(review: Review, email: string): FollowUp | undefined {
+  return review.followUps.find((followUp) => followUp.email === email);
+}
+
+/**
+ * Records a decision on one user. The same decision again (a Slack retry or a double click) changes
+ * nothing, not even who decided or when.
+ */
+export function decide(review: Review, email: string, decision: Decision, by: string, now: Date): Review {
+  assertOpen(review);
+  const index = userIndex(review, email);
+  const user = review.users[index] as ReviewUser;
+  const next = cleanDecision(decision);
+  if (sameDecision(user.decision, next)) return { ...review };
+
+  if (next.kind === 'change_role' && sameRole(next.to, user.role)) {
+    throw new ReviewError('same_role', `${user.email} already has the ${user.role} role`);
+  }
+  if (review.reviewerEmail && user.email === review.reviewerEmail && !next.reason) {
+    throw new ReviewError('reason_required', OWN_REASON_MESSAGES[next.kind]);
+  }
+  const followUp = followUpOf(review, user.email);
+  if (followUp?.doneAt) {
+    throw new ReviewError(
+      'follow_up_done',
+      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before changing the decision`,
+    );
+  }
+  const decided: ReviewUser = { ...user, decision: next, decidedBy: by, decidedAt: now.toISOString() };
+  const users = review.users.map((other, i) => (i === index ? decided : other));
+  // Klaviyo: the Owner cannot be deleted; ownership has to move to someone else first.
+  if (ownersAfter(review.users) > 0 && ownersAfter(users) === 0) {
+    throw new ReviewError(
+      'sole_owner',
+      next.kind === 'remove'
+        ? `${user.email} is the only Owner, and Klaviyo does not let the Owner be deleted. Transfer ownership first (decide "change role to Owner" for the new Owner)`
+        : `${user.email} is the only Owner: decide "change role to Owner" for the new Owner before changing this role`,
+    );
+  }
+
+  const followUps = review.followUps.filter((other) => other.email !== user.email);
+  if (next.kind === 'remove')
+    followUps.push({ id: followUpId(user.email, next), email: user.email, action: 'remove' });
+  if (next.kind === 'change_role') {
+    followUps.push({
+      id: followUpId(user.email, next),
+      email: user.email,
+      action: 'change_role',
+      toRole: next.to,
+    });
+  }
+  return { ...review, users, followUps };
+}
+
+/** Clears a decision (and its follow-up). Undeciding an undecided user changes nothing. */
+export function undecide(review: Review, email: string): Review {
+  assertOpen(review);
+  const index = userIndex(review, email);
+  const user = review.users[index] as ReviewUser;
+  if (!user.decision) return { ...review };
+  const followUp = followUpOf(review, user.email);
+  if (followUp?.doneAt) {
+    throw new ReviewError(
+      'follow_up_done',
+      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before clearing the decision`,
+    );
+  }
+  const { decision: _decision, decidedBy: _by, decidedAt: _at, ...rest } = user;
+  return {
+    ...review,
+    users: review.users.map((other, i) => (i === index ? rest : other)),
+    followUps: review.followUps.filter((other) => other.email !== user.email),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Follow-ups and account items
+
+function followUpIndex(review: Review, id: string): number {
+  const index = review.followUps.findIndex((followUp) => followUp.id === id);
+  if (index === -1) {
+    throw new ReviewError(
+      'unknown_follow_up',
+      'That follow-up is no longer open (the decision may have changed)',
+    );
+  }
+  return index;
+}
+
+/** Someone confirms the removal or role change was made in Klaviyo. A second confirmation changes nothing. */
+export function completeFollowUp(review: Review, followUpId: string, by: string, now: Date): Review {
+  assertOpen(review);
+  const index = followUpIndex(review, followUpId);
+  const followUp = review.followUps[index] as FollowUp;
+  if (followUp.doneAt) return { ...review };
+  const done: FollowUp = { ...followUp, doneBy: by, doneAt: now.toISOString() };
+  return { ...review, followUps: review.followUps.map((other, i) => (i === index ? done : other)) };
+}
+
+export function reopenFollowUp(review: Review, followUpId: string): Review {
+  assertOpen(review);
+  const index = followUpIndex(review, followUpId);
+  const followUp = review.followUps[index] as FollowUp;
+  if (!followUp.doneAt) return { ...review };
+  const { doneBy: _by, doneAt: _at, ...open } = followUp;
+  return { ...review, followUps: review.followUps.map((other, i) => (i === index ? open : other)) };
+}
+
+/**
+ * Ticks or unticks an account-wide item. Ticking a ticked item keeps who ticked it first; a note, when
+ * given, replaces the previous one (an empty note clears it).
+ */
+export function setAccountItem(
+  review: Review,
+  id: AccountItemId,
+  done: boolean,
+  by: string,
+  now: Date,
+  note?: string,
+): Review {
+  assertOpen(review);
+  const index = review.accountItems.findIndex((item) => item.id === id);
+  if (index === -1) throw new ReviewError('unknown_account_item', `Unknown checklist item: ${String(id)}`);
+  const item = review.accountItems[index] as AccountItem;
+  let next: AccountItem;
+  if (done) next = item.done ? { ...item } : { ...item, done: true, doneBy: by, doneAt: now.toISOString() };
+  else {
+    const { doneBy: _by, doneAt: _at, ...rest } = item;
+    next = { ...rest, done: false };
+  }
+  if (note !== undefined) {
+    const trimmed = note.trim();
+    if (trimmed) next.note = trimmed;
+    else delete next.note;
+  }
+  return { ...review, accountItems: review.accountItems.map((other, i) => (i === index ? next : other)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Progress and completion
+
+export interface ReviewProgress {
+  users: number;
+  decided: number;
+  undecided: number;
+  flagged: number;
+  followUpsOpen: number;
+  accountItemsOpen: number;
+  canComplete: boolean;
+}
+
+export function reviewProgress(review: Review): ReviewProgress {
+  const decided = review.users.filter((user) => user.decision).length;
+  return {
+    users: review.users.length,
+    decided,
+    undecided: review.users.length - decided,
+    flagged: review.users.filter((user) => user.flags.length > 0).length,
+    followUpsOpen: review.followUps.filter((followUp) => !followUp.doneAt).length,
+    accountItemsOpen: review.accountItems.filter((item) => !item.done).length,
+    canComplete: !review.completedAt && completionBlockers(review).length === 0,
+  };
+}
+
+function listSome(items: string[], max = 5): string {
+  return items.length > max
+    ? `${items.slice(0, max).join(', ')} and ${items.length - max} more`
+    : items.join(', ');
+}
+
+/** What stands between the review and completion, in words; empty when it can be completed. */
+export function completionBlockers(review: Review): string[] {
+  const blockers: string[] = [];
+  const undecided = review.users.filter((user) => !user.decision).map((user) => user.email);
+  if (undecided.length > 0) {
+    blockers.push(`${plural(undecided.length, 'user')} without a decision: ${listSome(undecided)}`);
+  }
+  const open = review.followUps.filter((followUp) => !followUp.doneAt).map(describeFollowUp);
+  if (open.length > 0) blockers.push(`${plural(open.length, 'follow-up')} not done: ${listSome(open)}`);
+  const items = review.accountItems.filter((item) => !item.done).map((item) => ACCOUNT_ITEMS[item.id].title);
+  if (items.length > 0)
+    blockers.push(`${plural(items.length, 'account item')} not done: ${items.join('; ')}`);
+  if (ownersAfter(review.users) === 0 && review.users.some((user) => user.role === 'Owner')) {
+    blockers.push('the decisions leave the account without an Owner');
+  }
+  return blockers;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function describeFollowUp(followUp: FollowUp): string {
+  return followUp.action === 'remove'
+    ? `remove ${followUp.email}`
+    : `change ${followUp.email} to ${followUp.toRole ?? '?'}`;
+}
+
+/** Completes the review. Completing a completed review changes nothing (a retry). */
+export function completeReview(review: Review, by: string, now: Date): Review {
+  if (review.completedAt) return { ...review };
+  const blockers = completionBlockers(review);
+  if (blockers.length > 0) {
+    throw new ReviewError('incomplete', `The review cannot be completed yet: ${blockers.join('; ')}`);
+  }
+  return { ...review, completedAt: now.toISOString(), completedBy: by };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Summary, evidence, lists
+
+export interface ReviewSummary {
+  users: number;
+  counts: Record<DecisionKind, number>;
+  undecided: number;
+  flags: Record<Flag, number>;
+  flaggedUsers: number;
+  /** Users per role on the roster as pasted. */
+  roles: Record<string, number>;
+  removals: string[];
+  roleChanges: { email: string; from: string; to: string }[];
+  followUps: { open: number; done: number };
+  accountItems: { open: number; done: number };
+  completed: boolean;
+}
+
+export function reviewSummary(review: Review): ReviewSummary {
+  const counts: Record<DecisionKind, number> = { keep: 0, remove: 0, change_role: 0 };
+  const flags = Object.fromEntries(FLAGS.map((flag) => [flag, 0])) as Record<Flag, number>;
+  const roles: Record<string, number> = {};
+  const removals: string[] = [];
+  const roleChanges: ReviewSummary['roleChanges'] = [];
+  for (const user of review.users) {
+    if (user.decision) counts[user.decision.kind]++;
+    if (user.decision?.kind === 'remove') removals.push(user.email);
+    if (user.decision?.kind === 'change_role') {
+      roleChanges.push({ email: user.email, from: user.role, to: user.decision.to });
+    }
+    for (const flag of user.flags) flags[flag]++;
+    roles[user.role] = (roles[user.role] ?? 0) + 1;
+  }
+  const followUpsDone = review.followUps.filter((followUp) => followUp.doneAt).length;
+  const itemsDone = review.accountItems.filter((item) => item.done).length;
+  return {
+    users: review.users.length,
+    counts,
+    undecided: review.users.filter((user) => !user.decision).length,
+    flags,
+    flaggedUsers: review.users.filter((user) => user.flags.length > 0).length,
+    roles,
+    removals,
+    roleChanges,
+    followUps: { open: review.followUps.length - followUpsDone, done: followUpsDone },
+    accountItems: { open: review.accountItems.length - itemsDone, done: itemsDone },
+    completed: Boolean(review.completedAt),
+  };
+}
+
+export interface EvidenceMeta {
+  account?: string;
+  reviewer: string;
+  /** E.g. "2026 Q1". */
+  period: string;
+}
+
+export const EVIDENCE_COLUMNS = [
+  'name',
+  'email',
+  'role',
+  'last_login',
+  'flags',
+  'decision',
+  'new_role',
+  'reason',
+  'decided_by',
+  'decided_at',
+  'follow_up_done_by',
+  'follow_up_done_at',
+  // The review itself on every row, so that any copy of the file still says what it is evidence of.
+  'period',
+  'account',
+  'reviewer',
+  'review_started_at',
+  'review_completed_at',
+] as const;
+
+// A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(value: string): string {
+  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function lastLoginText(user: RosterUser): string {
+  if (user.lastLogin === null) return 'never';
+  return user.lastLogin ?? '';
+}
+
+/** One row per user, RFC 4180 (CRLF line ends), formulas neutralised. */
+export function evidenceCsv(review: Review, meta: EvidenceMeta): string {
+  const rows: string[][] = [[...EVIDENCE_COLUMNS]];
+  for (const user of review.users) {
+    const followUp = followUpOf(review, user.email);
+    rows.push([
+      user.name,
+      user.email,
+      user.role,
+      lastLoginText(user),
+      user.flags.join('; '),
+      user.decision?.kind ?? '',
+      user.decision?.kind === 'change_role' ? user.decision.to : '',
+      user.decision?.reason ?? '',
+      user.decidedBy ?? '',
+      user.decidedAt ?? '',
+      followUp?.doneBy ?? '',
+      followUp?.doneAt ?? '',
+      meta.period,
+      meta.account ?? '',
+      meta.reviewer,
+      review.startedAt,
+      review.completedAt ?? '',
+    ]);
+  }
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
+
+function md(text: string): string {
+  return text
+    .replace(/\r?\n|\r/g, ' ')
+    .replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`)
+    .trim();
+}
+
+function decisionText(user: ReviewUser): string {
+  if (!user.decision) return 'undecided';
+  if (user.decision.kind === 'change_role') return `change role to ${user.decision.to}`;
+  return user.decision.kind;
+}
+
+/** A readable report for the evidence folder. */
+export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
+  const summary = reviewSummary(review);
+  const lines: string[] = [];
+  lines.push(`# Klaviyo user access review: ${md(meta.period)}`, '');
+  if (meta.account) lines.push(`- Account: ${md(meta.account)}`);
+  lines.push(`- Period: ${md(meta.period)}`);
+  lines.push(`- Reviewer: ${md(meta.reviewer)}`);
+  lines.push(`- Started: ${review.startedAt}`);
+  lines.push(
+    review.completedAt
+      ? `- Completed: ${review.completedAt}${review.completedBy ? ` by ${md(review.completedBy)}` : ''}`
+      : '- Completed: not yet',
+  );
+  lines.push(
+    `- Policy: idle after ${review.policy.idleDays} days; at most ${review.policy.maxAdmins} Admins; company domains: ${
+      review.policy.companyDomains.length > 0 ? md(review.policy.companyDomains.join(', ')) : 'not checked'
+    }`,
+  );
+  lines.push('', '## Decisions', '');
+  lines.push(`- Users reviewed: ${summary.users}`);
+  lines.push(`- Keep: ${summary.counts.keep}`);
+  lines.push(`- Remove: ${summary.counts.remove}`);
+  lines.push(`- Change role: ${summary.counts.change_role}`);
+  if (summary.undecided > 0) lines.push(`- Undecided: ${summary.undecided}`);
+  lines.push(`- Flagged users: ${summary.flaggedUsers}`);
+  for (const flag of FLAGS) {
+    if (summary.flags[flag] > 0) lines.push(`  - ${FLAG_LABELS[flag]}: ${summary.flags[flag]}`);
+  }
+
+  lines.push('', '## Account checks', '');
+  for (const item of review.accountItems) {
+    const state = item.done
+      ? `done${item.doneBy ? ` by ${md(item.doneBy)}` : ''}${item.doneAt ? ` at ${item.doneAt}` : ''}`
+      : 'not done';
+    lines.push(`- ${ACCOUNT_ITEMS[item.id].title}: ${state}${item.note ? ` (${md(item.note)})` : ''}`);
+  }
+
+  if (review.followUps.length > 0) {
+    lines.push('', '## Follow-ups', '');
+    for (const followUp of review.followUps) {
+      const state = followUp.doneAt ? `done by ${md(followUp.doneBy ?? '?')} at ${followUp.doneAt}` : 'open';
+      lines.push(`- ${md(describeFollowUp(followUp))}: ${state}`);
+    }
+  }
+
+  lines.push('', '## Users', '');
+  lines.push(
+    '| Name | Email | Role | Last login | Flags | Decision | Reason | Decided by | Decided at | Follow-up done |',
+  );
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const user of review.users) {
+    const followUp = followUpOf(review, user.email);
+    const followUpText = followUp
+      ? followUp.doneAt
+        ? `${followUp.doneBy ?? '?'} at ${followUp.doneAt}`
+        : 'open'
+      : '';
+    const cells = [
+      user.name,
+      user.email,
+      user.role,
+      lastLoginText(user),
+      user.flags.map((flag) => FLAG_LABELS[flag]).join('; '),
+      decisionText(user),
+      user.decision?.reason ?? '',
+      user.decidedBy ?? '',
+      user.decidedAt ?? '',
+      followUpText,
+    ];
+    lines.push(`| ${cells.map(md).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export type UserFilter = 'all' | 'flagged' | 'undecided' | 'decided';
+
+export function filterUsers(review: Review, filter: UserFilter): ReviewUser[] {
+  switch (filter) {
+    case 'flagged':
+      return review.users.filter((user) => user.flags.length > 0);
+    case 'undecided':
+      return review.users.filter((user) => !user.decision);
+    case 'decided':
+      return review.users.filter((user) => user.decision);
+    default:
+      return [...review.users];
+  }
+}
+
+/** A 1-based page of items; out-of-range pages are clamped, and an empty list has one empty page. */
+export function pageOf<T>(
+  items: readonly T[],
+  page: number,
+  pageSize: number,
+): { items: T[]; page: number; pages: number } {
+  const size = Math.max(1, Math.floor(pageSize) || 1);
+  const pages = Math.max(1, Math.ceil(items.length / size));
+  const current = Math.min(pages, Math.max(1, Math.floor(page) || 1));
+  return { items: items.slice((current - 1) * size, current * size), page: current, pages };
+}
