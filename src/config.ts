@@ -1,0 +1,194 @@
+import { resolve } from 'node:path';
+
+/** The bot's settings, read and validated once at start-up. The only module that reads process.env. */
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Absent only in Socket Mode. */
+    signingSecret?: string;
+    /** Set: Socket Mode. */
+    appToken?: string;
+    apiUrl: string;
+  };
+  port: number;
+  databasePath: string;
+  scan: {
+    allowPrivateNetworks: boolean;
+    maxPages: number;
+    /** Scans running at once; more wait in a queue. */
+    concurrency: number;
+  };
+  klaviyo: {
+    apiUrl: string;
+    revision: string;
+  };
+  /** 32-byte key that encrypts exposed keys kept for the liveness check; absent: keys are not kept. */
+  keyEncryptionKey?: Buffer;
+  access: {
+    /** Slack user IDs allowed to act on checklists; empty with no group means everyone. */
+    users: string[];
+    userGroup?: string;
+  };
+  logLevel: LogLevel;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A missing or invalid setting; the message is one line that names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+    /** Missing Slack credentials are a setup step, not a typo: the CLI exits 2 for both. */
+    readonly missingCredentials = false,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const botToken = text(env, 'SLACK_BOT_TOKEN');
+  const appToken = text(env, 'SLACK_APP_TOKEN');
+  const signingSecret = text(env, 'SLACK_SIGNING_SECRET');
+  const missing = [
+    ...(botToken === undefined ? ['SLACK_BOT_TOKEN'] : []),
+    ...(appToken === undefined && signingSecret === undefined ? ['SLACK_SIGNING_SECRET'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing[0] as string,
+      `Slack credentials missing: set ${missing.join(' and ')} (and SLACK_APP_TOKEN for Socket Mode); see .env.sample`,
+      true,
+    );
+  }
+  if (!botToken?.startsWith('xoxb-'))
+    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
+  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
+    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)');
+  }
+
+  return Object.freeze({
+    slack: Object.freeze({
+      botToken,
+      ...(signingSecret === undefined ? {} : { signingSecret }),
+      ...(appToken === undefined ? {} : { appToken }),
+      apiUrl: withTrailingSlash(url(env, 'SLACK_API_URL', 'https://slack.com/api/')),
+    }),
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    databasePath: resolve(cwd, text(env, 'DATABASE_PATH') ?? './data/klaviyo-checkup.sqlite'),
+    scan: Object.freeze({
+      allowPrivateNetworks: flag(env, 'SCAN_ALLOW_PRIVATE_NETWORKS', false),
+      maxPages: integer(env, 'SCAN_MAX_PAGES', 200, 1, 100_000),
+      concurrency: integer(env, 'SCAN_CONCURRENCY', 2, 1, 16),
+    }),
+    klaviyo: Object.freeze({
+      apiUrl: url(env, 'KLAVIYO_API_URL', 'https://a.klaviyo.com').replace(/\/+$/, ''),
+      revision: revision(env),
+    }),
+    ...keyEncryptionKey(env),
+    access: Object.freeze({
+      users: slackIds(env, 'ALLOWED_USERS', /^[UW][A-Z0-9]{2,}$/),
+      ...userGroup(env),
+    }),
+    logLevel: choice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  });
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  }
+  return number;
+}
+
+export function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, `${name} must be true or false, not "${env[name]}"`);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const value = text(env, name) ?? fallback;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    return parsed.href;
+  } catch {
+    throw new ConfigError(name, `${name} must be an http(s) URL, not "${value}"`);
+  }
+}
+
+function withTrailingSlash(value: string): string {
+  return value.endsWith('/') ? value : `${value}/`;
+}
+
+function revision(env: Env): string {
+  const value = text(env, 'KLAVIYO_API_REVISION') ?? '2026-07-15';
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    throw new ConfigError(
+      'KLAVIYO_API_REVISION',
+      `KLAVIYO_API_REVISION must be a date like 2026-07-15, not "${value}"`,
+    );
+  }
+  return value;
+}
+
+function keyEncryptionKey(env: Env): { keyEncryptionKey?: Buffer } {
+  const value = text(env, 'KEY_ENCRYPTION_KEY');
+  if (value === undefined) return {};
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError(
+      'KEY_ENCRYPTION_KEY',
+      'KEY_ENCRYPTION_KEY must be 32 random bytes as 64 hex characters or base64 (openssl rand -base64 32)',
+    );
+  }
+  return { keyEncryptionKey: key };
+}
+
+function slackIds(env: Env, name: string, pattern: RegExp): string[] {
+  const value = text(env, name);
+  if (value === undefined) return [];
+  const ids = value
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  const bad = ids.find((id) => !pattern.test(id));
+  if (bad !== undefined)
+    throw new ConfigError(name, `${name} must list Slack IDs separated by commas; "${bad}" is not one`);
+  return ids;
+}
+
+function userGroup(env: Env): { userGroup?: string } {
+  const value = text(env, 'ALLOWED_USERGROUP');
+  if (value === undefined) return {};
+  if (!/^S[A-Z0-9]{2,}$/.test(value)) {
+    throw new ConfigError(
+      'ALLOWED_USERGROUP',
+      `ALLOWED_USERGROUP must be a user group ID (S…), not "${value}"`,
+    );
+  }
+  return { userGroup: value };
+}
+
+function choice<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (!(options as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `${name} must be one of ${options.join(', ')}, not "${env[name]}"`);
+  }
+  return value as T;
+}
