@@ -1,0 +1,5 @@
+import type { Migration } from '../database.js';
+import { migration001 } from './001-scans-and-rotations.js';
+
+/** Every migration, in order. A new one is a new numbered file added here. */
+export const MIGRATIONS: readonly Migration[] = [migration001];
