@@ -1,0 +1,423 @@
+/**
+ * The exposed-key rotation checklist, following Klaviyo's "What to do if your private API key was
+ * exposed". Pure state transitions: state and an action in, new state out. No I/O.
+ */
+
+export type StepId = 'record' | 'replace' | 'identify' | 'delete' | 'verify';
+export type IntegrationPart = 'keyCreated' | 'updated';
+export type Liveness = 'live' | 'live_limited' | 'revoked' | 'rate_limited' | 'unknown' | 'not_checked';
+
+/** Who completed something and when (ISO time). */
+export interface Mark {
+  by: string;
+  at: string;
+}
+
+export interface StepState {
+  done?: Mark;
+  owner?: string;
+}
+
+export interface Integration {
+  id: string;
+  name: string;
+  owner?: string;
+  addedBy: string;
+  addedAt: string;
+  keyCreated?: Mark;
+  updated?: Mark;
+}
+
+export interface KeyLocation {
+  url: string;
+  page: string;
+  context: string;
+}
+
+export interface RotationChecklist {
+  version: 1;
+  key: { masked: string; fingerprint: string; accountPublicKey?: string };
+  target: string;
+  locations: KeyLocation[];
+  /** Occurrences seen in all (locations lists at most a few). */
+  locationCount: number;
+  /** Whether an encrypted copy of the key is kept, so the bot itself can check it is revoked. */
+  keyKept: boolean;
+  steps: Record<StepId, StepState>;
+  integrations: Integration[];
+  proof: {
+    rescan?: { at: string; clean: boolean; scanId: string };
+    liveness?: { at: string; status: Liveness };
+  };
+  startedAt: string;
+  startedBy: string;
+  completedAt?: string;
+}
+
+export type ItemRef = { step: StepId } | { integration: string; part: IntegrationPart };
+
+export type RotationAction =
+  | { type: 'mark'; item: ItemRef; done: boolean }
+  | { type: 'assign'; item: ItemRef; owner: string | null }
+  | { type: 'add_integration'; id: string; name: string; owner?: string }
+  | { type: 'remove_integration'; id: string }
+  | { type: 'rescan_result'; clean: boolean; scanId: string }
+  | { type: 'liveness_result'; status: Liveness };
+
+export type RotationErrorCode =
+  | 'completed'
+  | 'needs_rescan'
+  | 'needs_verification'
+  | 'delete_blocked'
+  | 'key_not_created'
+  | 'unknown_item'
+  | 'bad_name'
+  | 'duplicate_integration';
+
+export class RotationError extends Error {
+  constructor(
+    readonly code: RotationErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RotationError';
+  }
+}
+
+export interface Transition {
+  state: RotationChecklist;
+  /** False when the action changed nothing (a retry or a second click): nothing to save or announce. */
+  changed: boolean;
+  /** What happened, for the audit trail, in words; absent when nothing changed. */
+  events: string[];
+  /** True on the transition that completed the checklist. */
+  completedNow: boolean;
+}
+
+export const BOT_ACTOR = 'klaviyo-checkup';
+export const MAX_INTEGRATIONS = 20;
+const MAX_LOCATIONS = 10;
+
+export const STEP_TITLES: Record<StepId, string> = {
+  record: 'Record the exposed key',
+  replace: "Replace the private key with the public key in the site's code",
+  identify: 'Identify every integration, app and custom code that uses the key',
+  delete: 'Delete the exposed key in Klaviyo',
+  verify: 'Verify: the key is revoked and the site is clean',
+};
+
+export const STEP_ORDER: readonly StepId[] = ['record', 'replace', 'identify', 'delete', 'verify'];
+
+export function startRotation(input: {
+  key: RotationChecklist['key'];
+  target: string;
+  locations: KeyLocation[];
+  locationCount: number;
+  keyKept: boolean;
+  startedBy: string;
+  now: Date;
+}): RotationChecklist {
+  const at = input.now.toISOString();
+  return {
+    version: 1,
+    key: input.key,
+    target: input.target,
+    locations: input.locations.slice(0, MAX_LOCATIONS),
+    locationCount: input.locationCount,
+    keyKept: input.keyKept,
+    // The bot records the key (masked, fingerprint, and an encrypted copy when configured) at once.
+    steps: { record: { done: { by: BOT_ACTOR, at } }, replace: {}, identify: {}, delete: {}, verify: {} },
+    integrations: [],
+    proof: {},
+    startedAt: at,
+    startedBy: input.startedBy,
+  };
+}
+
+export function applyRotationAction(
+  state: RotationChecklist,
+  action: RotationAction,
+  actor: string,
+  now: Date,
+): Transition {
+  const wasComplete = state.completedAt !== undefined;
+  if (wasComplete && action.type !== 'liveness_result' && action.type !== 'rescan_result') {
+    throw new RotationError('completed', 'This rotation is complete; start a new scan to check again.');
+  }
+  const at = now.toISOString();
+  const events: string[] = [];
+  let next = reduce(state, action, actor, at, events);
+  next = autoVerify(next, at, events);
+  let completedNow = false;
+  if (!wasComplete && isComplete(next)) {
+    next = { ...next, completedAt: at };
+    completedNow = true;
+    events.push('completed the rotation');
+  }
+  const changed = JSON.stringify(next) !== JSON.stringify(state);
+  return { state: next, changed, events: changed ? events : [], completedNow };
+}
+
+function reduce(
+  state: RotationChecklist,
+  action: RotationAction,
+  actor: string,
+  at: string,
+  events: string[],
+): RotationChecklist {
+  switch (action.type) {
+    case 'mark':
+      return mark(state, action.item, action.done, actor, at, events);
+    case 'assign': {
+      const owner = action.owner ?? undefined;
+      const label = itemLabel(state, action.item);
+      events.push(
+        owner === undefined ? `cleared the owner of "${label}"` : `assigned "${label}" to <@${owner}>`,
+      );
+      return updateItem(state, action.item, (item) => withOptional(item, 'owner', owner));
+    }
+    case 'add_integration': {
+      const name = action.name.trim();
+      if (name === '' || name.length > 80)
+        throw new RotationError('bad_name', 'Give the integration a name of 1–80 characters.');
+      if (state.integrations.some((integration) => integration.id === action.id)) return state;
+      if (state.integrations.some((integration) => integration.name.toLowerCase() === name.toLowerCase())) {
+        throw new RotationError('duplicate_integration', `"${name}" is already on the list.`);
+      }
+      if (state.integrations.length >= MAX_INTEGRATIONS) {
+        throw new RotationError('bad_name', `A rotation tracks at most ${MAX_INTEGRATIONS} integrations.`);
+      }
+      events.push(`added integration "${name}"${action.owner ? ` (owner <@${action.owner}>)` : ''}`);
+      const integration: Integration = {
+        id: action.id,
+        name,
+        addedBy: actor,
+        addedAt: at,
+        ...(action.owner ? { owner: action.owner } : {}),
+      };
+      // A new integration reopens the list and, if the key was already deleted, nothing else:
+      // deleting is final, so the team is told rather than blocked.
+      return { ...state, integrations: [...state.integrations, integration] };
+    }
+    case 'remove_integration': {
+      const integration = state.integrations.find((candidate) => candidate.id === action.id);
+      if (integration === undefined) return state;
+      events.push(`removed integration "${integration.name}"`);
+      return { ...state, integrations: state.integrations.filter((candidate) => candidate.id !== action.id) };
+    }
+    case 'rescan_result': {
+      const rescan = { at, clean: action.clean, scanId: action.scanId };
+      let next: RotationChecklist = { ...state, proof: { ...state.proof, rescan } };
+      if (action.clean && state.steps.replace.done === undefined) {
+        events.push('re-scanned the site: the key is gone from its code');
+        next = setStep(next, 'replace', { by: BOT_ACTOR, at });
+      } else if (!action.clean) {
+        events.push('re-scanned the site: the key is still in its code');
+        if (state.steps.replace.done !== undefined) next = setStep(next, 'replace', undefined);
+      }
+      return next;
+    }
+    case 'liveness_result': {
+      const previous = state.proof.liveness?.status;
+      if (previous !== action.status)
+        events.push(`checked the key with Klaviyo: ${LIVENESS_WORDS[action.status]}`);
+      return { ...state, proof: { ...state.proof, liveness: { at, status: action.status } } };
+    }
+  }
+}
+
+function mark(
+  state: RotationChecklist,
+  item: ItemRef,
+  done: boolean,
+  actor: string,
+  at: string,
+  events: string[],
+): RotationChecklist {
+  const label = itemLabel(state, item);
+  if ('step' in item) {
+    const current = state.steps[item.step].done;
+    if ((current !== undefined) === done) return state;
+    if (item.step === 'record') return state;
+    if (item.step === 'replace' && done) {
+      throw new RotationError(
+        'needs_rescan',
+        'A re-scan that no longer finds the key completes this step: press "Re-scan".',
+      );
+    }
+    if (item.step === 'verify' && done) {
+      if (state.keyKept) {
+        throw new RotationError(
+          'needs_verification',
+          'The bot completes this step when Klaviyo says the key is revoked and a re-scan is clean: press "Check now".',
+        );
+      }
+      if (state.steps.delete.done === undefined || state.proof.rescan?.clean !== true) {
+        throw new RotationError(
+          'needs_verification',
+          'Verify after the key is deleted and a re-scan is clean.',
+        );
+      }
+    }
+    if (item.step === 'delete' && done) {
+      const blockers = deleteBlockers(state);
+      if (blockers.length > 0)
+        throw new RotationError('delete_blocked', `Before deleting: ${blockers.join('; ')}.`);
+    }
+    events.push(done ? `marked "${label}" done` : `marked "${label}" not done`);
+    let next = setStep(state, item.step, done ? { by: actor, at } : undefined);
+    // An undone deletion cannot have been verified.
+    if (item.step === 'delete' && !done && next.steps.verify.done !== undefined)
+      next = setStep(next, 'verify', undefined);
+    return next;
+  }
+  const integration = findIntegration(state, item.integration);
+  const current = integration[item.part];
+  if ((current !== undefined) === done) return state;
+  if (item.part === 'updated' && done && integration.keyCreated === undefined) {
+    throw new RotationError('key_not_created', `Create the new key for "${integration.name}" first.`);
+  }
+  events.push(done ? `marked "${label}" done` : `marked "${label}" not done`);
+  return updateItem(state, item, (entry) => {
+    let updated = withOptional(entry, item.part, done ? { by: actor, at } : undefined);
+    // Without a new key the integration cannot have been updated with it.
+    if (item.part === 'keyCreated' && !done) updated = withOptional(updated, 'updated', undefined);
+    return updated;
+  });
+}
+
+/** What still stands before the exposed key may be deleted, in words. */
+export function deleteBlockers(state: RotationChecklist): string[] {
+  const blockers: string[] = [];
+  if (state.steps.identify.done === undefined) blockers.push('confirm the list of integrations is complete');
+  const pending = state.integrations.filter((integration) => integration.updated === undefined);
+  if (pending.length > 0)
+    blockers.push(
+      `update ${pending.map((integration) => `"${integration.name}"`).join(', ')} with a new key`,
+    );
+  return blockers;
+}
+
+/** The bot completes verification itself once Klaviyo says revoked and the last re-scan was clean. */
+function autoVerify(state: RotationChecklist, at: string, events: string[]): RotationChecklist {
+  const proven = state.proof.liveness?.status === 'revoked' && state.proof.rescan?.clean === true;
+  if (proven && state.steps.verify.done === undefined && state.steps.delete.done !== undefined) {
+    events.push('verified: Klaviyo rejects the key and the site no longer shows it');
+    return setStep(state, 'verify', { by: BOT_ACTOR, at });
+  }
+  return state;
+}
+
+export function isComplete(state: RotationChecklist): boolean {
+  return (
+    STEP_ORDER.every((step) => state.steps[step].done !== undefined) &&
+    state.integrations.every(
+      (integration) => integration.keyCreated !== undefined && integration.updated !== undefined,
+    )
+  );
+}
+
+export function rotationProgress(state: RotationChecklist): { done: number; total: number } {
+  let done = STEP_ORDER.filter((step) => state.steps[step].done !== undefined).length;
+  let total = STEP_ORDER.length;
+  for (const integration of state.integrations) {
+    total += 2;
+    if (integration.keyCreated) done++;
+    if (integration.updated) done++;
+  }
+  return { done, total };
+}
+
+export function itemLabel(state: RotationChecklist, item: ItemRef): string {
+  if ('step' in item) return STEP_TITLES[item.step];
+  const integration = state.integrations.find((candidate) => candidate.id === item.integration);
+  const name = integration?.name ?? 'integration';
+  return item.part === 'keyCreated' ? `Create a new key for ${name}` : `Update ${name} with the new key`;
+}
+
+/** A label for the new key that says what it is for, as Klaviyo recommends. */
+export function suggestedKeyLabel(integrationName: string, now: Date): string {
+  return `${integrationName} (rotated ${now.toISOString().slice(0, 10)})`.slice(0, 60);
+}
+
+export const LIVENESS_WORDS: Record<Liveness, string> = {
+  live: 'live: it still works',
+  live_limited: 'live, with limited scopes',
+  revoked: 'revoked: Klaviyo rejects it',
+  rate_limited: 'not known yet (Klaviyo asked us to slow down)',
+  unknown: 'not known (Klaviyo gave an unexpected answer)',
+  not_checked: 'not checked (the key is not kept)',
+};
+
+/** Items that can be owned and marked, in display order. */
+export function allItems(state: RotationChecklist): ItemRef[] {
+  const items: ItemRef[] = STEP_ORDER.slice(0, 3).map((step) => ({ step }));
+  for (const integration of state.integrations) {
+    items.push(
+      { integration: integration.id, part: 'keyCreated' },
+      { integration: integration.id, part: 'updated' },
+    );
+  }
+  items.push({ step: 'delete' }, { step: 'verify' });
+  return items;
+}
+
+export function itemOwner(state: RotationChecklist, item: ItemRef): string | undefined {
+  if ('step' in item) return state.steps[item.step].owner;
+  return findIntegration(state, item.integration).owner;
+}
+
+export function itemDone(state: RotationChecklist, item: ItemRef): Mark | undefined {
+  if ('step' in item) return state.steps[item.step].done;
+  return findIntegration(state, item.integration)[item.part];
+}
+
+function findIntegration(state: RotationChecklist, id: string): Integration {
+  const integration = state.integrations.find((candidate) => candidate.id === id);
+  if (integration === undefined)
+    throw new RotationError('unknown_item', 'That integration is no longer on the list.');
+  return integration;
+}
+
+function setStep(state: RotationChecklist, step: StepId, done: Mark | undefined): RotationChecklist {
+  return { ...state, steps: { ...state.steps, [step]: withOptional(state.steps[step], 'done', done) } };
+}
+
+/** Ownership of an integration's two parts is the integration's owner. */
+function updateItem<T extends StepState | Integration>(
+  state: RotationChecklist,
+  item: ItemRef,
+  change: (entry: T) => T,
+): RotationChecklist {
+  if ('step' in item) {
+    return { ...state, steps: { ...state.steps, [item.step]: change(state.steps[item.step] as T) } };
+  }
+  findIntegration(state, item.integration);
+  return {
+    ...state,
+    integrations: state.integrations.map((integration) =>
+      integration.id === item.integration ? (change(integration as T) as Integration) : integration,
+    ),
+  };
+}
+
+function withOptional<T extends object, K extends string>(entry: T, key: K, value: unknown): T {
+  const copy = { ...entry } as Record<string, unknown>;
+  if (value === undefined) delete copy[key];
+  else copy[key] = value;
+  return copy as T;
+}
+
+/** Item references travel in button values: `s:replace` or `i:<integration id>:keyCreated`. */
+export function encodeItem(item: ItemRef): string {
+  return 'step' in item ? `s:${item.step}` : `i:${item.integration}:${item.part}`;
+}
+
+export function decodeItem(value: string): ItemRef | undefined {
+  const [kind, first, second] = value.split(':');
+  if (kind === 's' && STEP_ORDER.includes(first as StepId)) return { step: first as StepId };
+  if (kind === 'i' && first && (second === 'keyCreated' || second === 'updated')) {
+    return { integration: first, part: second };
+  }
+  return undefined;
+}
