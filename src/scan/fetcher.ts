@@ -180,7 +180,11 @@ export class Fetcher {
   }
 }
 
-function refusalFor(address: string, policy: FetchPolicy, hostname: string): ScanError | null {
+export function refusalFor(
+  address: string,
+  policy: Pick<FetchPolicy, 'allowPrivateNetworks'>,
+  hostname: string,
+): ScanError | null {
   const host = hostname.replace(/^\[|\]$/g, '');
   let verdict: ReturnType<typeof isRefusedAddress>;
   try {
@@ -191,6 +195,32 @@ function refusalFor(address: string, policy: FetchPolicy, hostname: string): Sca
   }
   const message = describeRefusal(host, verdict);
   return message === undefined ? null : new ScanError('REFUSED_TARGET', message);
+}
+
+/**
+ * Answers "may this URL be scanned?" before a scan is queued, so a person who typed a private or
+ * metadata address hears why at once. The fetcher checks every connection again anyway (DNS can change).
+ */
+export async function preflightTarget(
+  url: URL,
+  policy: Pick<FetchPolicy, 'allowPrivateNetworks'>,
+): Promise<void> {
+  const literal = parseHostAddress(url.hostname);
+  if (literal !== null) {
+    const refusal = refusalFor(literal, policy, url.hostname);
+    if (refusal !== null) throw refusal;
+    return;
+  }
+  let addresses: LookupAddress[];
+  try {
+    addresses = await dns.promises.lookup(url.hostname, { all: true });
+  } catch (error) {
+    throw new ScanError('DNS', `${url.hostname} could not be resolved`, { cause: error });
+  }
+  for (const entry of addresses) {
+    const refusal = refusalFor(entry.address, policy, url.hostname);
+    if (refusal !== null) throw refusal;
+  }
 }
 
 type LookupCallback = (

@@ -1,0 +1,155 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createLivenessChecker } from './klaviyo/liveness.js';
+import { createLogger, type Logger } from './log.js';
+import { AccessPolicy } from './services/access.js';
+import { RotationService } from './services/rotation-service.js';
+import { ScanService } from './services/scan-service.js';
+import { createSlackApp, registerListeners } from './slack/app.js';
+import { SlackGateway } from './slack/gateway.js';
+import { AuditLog, RequestLedger } from './store/audit.js';
+import { openDatabase } from './store/database.js';
+import { ExposedKeyRepository } from './store/exposed-keys.js';
+import { KeyVault } from './store/key-vault.js';
+import { RotationRepository } from './store/rotations.js';
+import { ScanRepository } from './store/scans.js';
+
+export interface RunningBot {
+  config: Config;
+  /** HTTP mode: the port Slack sends requests to. */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where log lines go (tests capture them). */
+  writeLog?: (line: string) => void;
+  /** HTTP mode: the interface to listen on; all interfaces by default. */
+  host?: string;
+}
+
+/** Composition root: config → database → Slack app → services → listeners → start. */
+export async function startBot(options: StartOptions = {}): Promise<RunningBot> {
+  const config = loadConfig(options.env ?? process.env);
+  const log: Logger = createLogger(config.logLevel, options.writeLog);
+  const db = openDatabase(config.databasePath);
+  const scanStore = new ScanRepository(db);
+  const keys = new ExposedKeyRepository(db);
+  const rotationStore = new RotationRepository(db);
+  const audit = new AuditLog(db);
+  const ledger = new RequestLedger(db);
+  const vault = config.keyEncryptionKey ? new KeyVault(config.keyEncryptionKey) : undefined;
+  const liveness = createLivenessChecker({
+    apiUrl: config.klaviyo.apiUrl,
+    revision: config.klaviyo.revision,
+  });
+  const now = () => new Date();
+
+  const app = createSlackApp(config, log);
+  const gateway = new SlackGateway(app.client, log);
+  let rotations: RotationService | undefined;
+  const scans = new ScanService({
+    scans: scanStore,
+    keys,
+    rotations: rotationStore,
+    gateway,
+    log,
+    liveness,
+    ...(vault ? { vault } : {}),
+    scanOptions: config.scan,
+    now,
+    onFinished: (scan, report, statuses) =>
+      rotations?.onScanFinished(scan, report, statuses) ?? Promise.resolve(),
+  });
+  rotations = new RotationService({
+    db,
+    rotations: rotationStore,
+    scans: scanStore,
+    keys,
+    audit,
+    gateway,
+    liveness,
+    ...(vault ? { vault } : {}),
+    log,
+    now,
+    rescan: async (rotation, userId) => {
+      await scans.request({
+        text: rotation.target,
+        userId,
+        channelId: rotation.channelId,
+        ...(rotation.messageTs ? { threadTs: rotation.messageTs } : {}),
+      });
+    },
+    refreshScan: (scanId) => scans.refreshMessage(scanId),
+  });
+  const access = new AccessPolicy(config.access, app.client, log);
+  registerListeners(app, { config, log, gateway, scans, scanStore, rotations, access, ledger, now });
+
+  const interrupted = await scans.recoverInterrupted();
+  if (interrupted > 0)
+    log.info('marked scans cut off by the last stop as interrupted', { count: interrupted });
+  ledger.prune(new Date(Date.now() - 7 * 86_400_000).toISOString());
+
+  let port: number | undefined;
+  if (config.slack.appToken !== undefined) {
+    await app.start();
+    log.info('klaviyo-checkup is running in Socket Mode');
+  } else {
+    const server = (await app.start({
+      port: config.port,
+      ...(options.host ? { host: options.host } : {}),
+    })) as Server;
+    port = (server.address() as AddressInfo).port;
+    log.info('klaviyo-checkup is listening', { port, path: '/slack/events' });
+  }
+
+  let stopped = false;
+  return {
+    config,
+    ...(port === undefined ? {} : { port }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      log.info('stopping: no new work; running scans are marked interrupted');
+      await app.stop().catch((error: unknown) => log.warn('error while stopping the Slack app', { error }));
+      await scans.shutdown();
+      await gateway.settle();
+      db.close();
+      log.info('stopped');
+    },
+  };
+}
+
+/** `node dist/main.js`: start, and stop cleanly on SIGTERM/SIGINT. */
+export async function runFromCommandLine(): Promise<void> {
+  let bot: RunningBot;
+  try {
+    bot = await startBot();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`klaviyo-checkup: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const stop = () => {
+    bot.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runFromCommandLine().catch((error: unknown) => {
+    process.stderr.write(
+      `klaviyo-checkup: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,56 @@
+import type { Logger } from '../log.js';
+import type { WebClient } from '../slack/gateway.js';
+
+const GROUP_CACHE_MS = 5 * 60_000;
+
+/**
+ * Who may act on scans and checklists: the listed Slack users, the members of a user group, or, when
+ * neither is configured, anyone who can use the commands in the channel.
+ */
+export class AccessPolicy {
+  #group: { members: Set<string>; fetchedAt: number } | undefined;
+
+  constructor(
+    private readonly settings: { users: string[]; userGroup?: string },
+    private readonly client: WebClient,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get restricted(): boolean {
+    return this.settings.users.length > 0 || this.settings.userGroup !== undefined;
+  }
+
+  async canAct(userId: string): Promise<boolean> {
+    if (!this.restricted) return true;
+    if (this.settings.users.includes(userId)) return true;
+    if (this.settings.userGroup === undefined) return false;
+    return (await this.#groupMembers()).has(userId);
+  }
+
+  /** Why someone was refused, for the ephemeral reply. */
+  refusal(): string {
+    const who = [
+      ...(this.settings.users.length > 0 ? [this.settings.users.map((id) => `<@${id}>`).join(', ')] : []),
+      ...(this.settings.userGroup ? [`members of <!subteam^${this.settings.userGroup}>`] : []),
+    ].join(' and ');
+    return `Only ${who} can do this in klaviyo-checkup. Ask one of them, or ask an admin to add you (ALLOWED_USERS / ALLOWED_USERGROUP).`;
+  }
+
+  async #groupMembers(): Promise<Set<string>> {
+    const cached = this.#group;
+    if (cached !== undefined && this.now() - cached.fetchedAt < GROUP_CACHE_MS) return cached.members;
+    try {
+      const result = await this.client.usergroups.users.list({
+        usergroup: this.settings.userGroup as string,
+      });
+      const members = new Set(result.users ?? []);
+      this.#group = { members, fetchedAt: this.now() };
+      return members;
+    } catch (error) {
+      this.log.warn('could not read the allowed user group', { error: String(error) });
+      // Fail closed, but keep a stale list rather than locking everyone out on a transient error.
+      return cached?.members ?? new Set();
+    }
+  }
+}

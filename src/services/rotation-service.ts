@@ -1,0 +1,277 @@
+import {
+  applyRotationAction,
+  type KeyLocation,
+  type RotationAction,
+  type RotationChecklist,
+  RotationError,
+  startRotation,
+  type Transition,
+} from '../checklists/rotation.js';
+import type { LivenessChecker } from '../klaviyo/liveness.js';
+import type { Logger } from '../log.js';
+import { isNotAMember, type SlackGateway } from '../slack/gateway.js';
+import { section } from '../slack/views/blocks.js';
+import { notice } from '../slack/views/help.js';
+import { rotationMessage, rotationSummary } from '../slack/views/rotation-message.js';
+import type { KeyStatus, MaskedReport } from '../slack/views/scan-message.js';
+import type { AuditLog } from '../store/audit.js';
+import type { Database } from '../store/database.js';
+import type { ExposedKeyRepository } from '../store/exposed-keys.js';
+import { newId } from '../store/ids.js';
+import type { KeyVault } from '../store/key-vault.js';
+import type { RotationRecord, RotationRepository } from '../store/rotations.js';
+import type { ScanRecord, ScanRepository } from '../store/scans.js';
+import { UserError } from './scan-service.js';
+
+export interface AppliedAction {
+  record: RotationRecord;
+  transition: Transition;
+}
+
+export interface RotationServiceDeps {
+  db: Database;
+  rotations: RotationRepository;
+  scans: ScanRepository;
+  keys: ExposedKeyRepository;
+  audit: AuditLog;
+  gateway: SlackGateway;
+  liveness: LivenessChecker;
+  vault?: KeyVault;
+  log: Logger;
+  now?: () => Date;
+  /** Starts a re-scan whose result comes back through `onScanFinished`. */
+  rescan: (rotation: RotationRecord, userId: string) => Promise<void>;
+  /** Re-renders a scan message (its "Start rotation" button becomes "Open rotation"). */
+  refreshScan: (scanId: string) => Promise<void>;
+}
+
+/** Runs rotation checklists: starts them, applies each action once, and keeps their message current. */
+export class RotationService {
+  readonly #deps: RotationServiceDeps;
+  readonly #now: () => Date;
+
+  constructor(deps: RotationServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async start(input: {
+    scanId: string;
+    fingerprint: string;
+    userId: string;
+    channelId: string;
+    responseUrl?: string;
+  }): Promise<RotationRecord> {
+    const { rotations, scans, keys, gateway, audit, log } = this.#deps;
+    const existing = rotations.openForKey(input.fingerprint);
+    if (existing !== undefined) return existing;
+    const scan = scans.get(input.scanId);
+    const report = scan?.report === undefined ? undefined : (JSON.parse(scan.report) as MaskedReport);
+    const finding = report?.findings.find((candidate) => candidate.fingerprint === input.fingerprint);
+    const key = keys.get(input.fingerprint);
+    if (scan === undefined || finding === undefined || key === undefined) {
+      throw new UserError('That scan result is no longer available; run the scan again.');
+    }
+    const locations: KeyLocation[] = finding.occurrences.map((occurrence) => ({
+      url: occurrence.url,
+      page: occurrence.page,
+      context: occurrence.context,
+    }));
+    const state = startRotation({
+      key: {
+        masked: finding.masked,
+        fingerprint: finding.fingerprint,
+        ...(finding.accountPublicKey ? { accountPublicKey: finding.accountPublicKey } : {}),
+      },
+      target: scan.target,
+      locations,
+      locationCount: finding.occurrenceCount,
+      keyKept: this.#deps.vault !== undefined && key.hasEncryptedKey,
+      startedBy: input.userId,
+      now: this.#now(),
+    });
+    const id = newId();
+    const record: Omit<RotationRecord, 'revision' | 'status' | 'completedAt'> = {
+      id,
+      fingerprint: input.fingerprint,
+      target: scan.target,
+      channelId: input.channelId,
+      startedBy: input.userId,
+      startedAt: state.startedAt,
+      state,
+    };
+    try {
+      this.#deps.db.transaction(() => {
+        rotations.create(record);
+        audit.append({
+          subjectType: 'rotation',
+          subjectId: id,
+          actor: input.userId,
+          action: 'started the rotation',
+          at: state.startedAt,
+        });
+      })();
+    } catch (error) {
+      // Two people pressed "Start rotation" at once: the unique index let one through.
+      const winner = rotations.openForKey(input.fingerprint);
+      if (winner !== undefined) return winner;
+      throw error;
+    }
+
+    const message = rotationMessage(id, state, this.#now());
+    let channel = input.channelId;
+    let posted: { ts: string } | undefined;
+    try {
+      posted = await gateway.post(channel, message);
+    } catch (error) {
+      if (!isNotAMember(error)) throw error;
+      // The bot is not in this conversation: run the checklist in a direct message with the person.
+      channel = input.userId;
+      posted = await gateway.post(channel, message);
+      if (input.responseUrl) {
+        await gateway
+          .respond(input.responseUrl, {
+            ...notice(
+              'The rotation checklist is in your direct messages with the bot. To run it in this channel with the team, invite the bot (`/invite @klaviyo-checkup`) and start it again.',
+            ),
+            response_type: 'ephemeral',
+            replace_original: false,
+          })
+          .catch(() => undefined);
+      }
+    }
+    rotations.setMessage(id, channel, posted.ts);
+    await gateway.postQuietly(
+      channel,
+      notice(`<@${input.userId}> started the rotation of \`${state.key.masked}\`.`),
+      posted.ts,
+    );
+    log.info('rotation started', { rotationId: id, fingerprint: input.fingerprint.slice(0, 16) });
+    await this.#deps.refreshScan(input.scanId).catch(() => undefined);
+    return rotations.get(id) as RotationRecord;
+  }
+
+  get(id: string): RotationRecord | undefined {
+    return this.#deps.rotations.get(id);
+  }
+
+  /**
+   * Applies one action. The read, the transition, the save and the audit entries happen in one
+   * synchronous SQLite transaction, so concurrent clicks are applied one after another and a repeated
+   * click changes nothing. Slack is told afterwards.
+   */
+  async act(rotationId: string, action: RotationAction, actor: string): Promise<Transition> {
+    const applied = this.apply(rotationId, action, actor);
+    await this.publish(applied, actor);
+    return applied.transition;
+  }
+
+  /** The synchronous half of `act`: throws RotationError or UserError before anything is saved. */
+  apply(rotationId: string, action: RotationAction, actor: string): AppliedAction {
+    const { db, rotations, audit } = this.#deps;
+    const now = this.#now();
+    return db
+      .transaction(() => {
+        const record = rotations.get(rotationId);
+        if (record === undefined) throw new UserError('That rotation no longer exists.');
+        const transition = applyRotationAction(record.state, action, actor, now);
+        if (!transition.changed) return { record, transition };
+        if (!rotations.save(rotationId, transition.state, record.revision)) {
+          throw new Error('rotation changed during its own transaction');
+        }
+        for (const event of transition.events) {
+          audit.append({
+            subjectType: 'rotation',
+            subjectId: rotationId,
+            actor,
+            action: event,
+            at: now.toISOString(),
+          });
+        }
+        return { record, transition };
+      })
+      .immediate();
+  }
+
+  /** The asynchronous half of `act`: updates the message, logs to the thread, finishes a completed rotation. */
+  async publish(applied: AppliedAction, actor: string): Promise<void> {
+    if (applied.transition.changed) await this.#announce(applied.record, applied.transition, actor);
+  }
+
+  async #announce(record: RotationRecord, transition: Transition, actor: string): Promise<void> {
+    const { gateway, keys, log } = this.#deps;
+    if (record.messageTs !== undefined) {
+      const ts = record.messageTs;
+      await gateway.updateLatest(record.channelId, ts, () => {
+        const latest = this.#deps.rotations.get(record.id);
+        return rotationMessage(record.id, latest?.state ?? transition.state, this.#now());
+      });
+      const who = actor === 'klaviyo-checkup' ? 'The bot' : `<@${actor}>`;
+      for (const event of transition.events)
+        await gateway.postQuietly(record.channelId, notice(`${who} ${event}.`), ts);
+    }
+    if (transition.completedNow) {
+      keys.wipe(record.fingerprint);
+      log.info('rotation completed; the kept copy of the key was wiped', { rotationId: record.id });
+      await gateway.postQuietly(record.channelId, rotationSummary(transition.state));
+    }
+  }
+
+  /** A finished scan of a rotation's site tells it whether the key is still in the site's code. */
+  async onScanFinished(
+    scan: ScanRecord,
+    report: MaskedReport,
+    _keys: Record<string, KeyStatus>,
+  ): Promise<void> {
+    for (const rotation of this.#deps.rotations.listOpenForTarget(scan.target)) {
+      const clean = !report.findings.some((finding) => finding.fingerprint === rotation.fingerprint);
+      // A scan cut short by a limit cannot prove the key is gone.
+      if (clean && !report.complete) continue;
+      await this.act(rotation.id, { type: 'rescan_result', clean, scanId: scan.id }, 'klaviyo-checkup').catch(
+        (error: unknown) =>
+          this.#deps.log.warn('could not record a re-scan on a rotation', { rotationId: rotation.id, error }),
+      );
+    }
+  }
+
+  async rescan(rotationId: string, userId: string): Promise<void> {
+    const rotation = this.#deps.rotations.get(rotationId);
+    if (rotation === undefined) throw new UserError('That rotation no longer exists.');
+    await this.#deps.rescan(rotation, userId);
+  }
+
+  /** "Check now": asks Klaviyo about the kept key, then re-scans; verification completes when both agree. */
+  async checkNow(rotationId: string, userId: string): Promise<void> {
+    const { rotations, keys, vault, liveness } = this.#deps;
+    const rotation = rotations.get(rotationId);
+    if (rotation === undefined) throw new UserError('That rotation no longer exists.');
+    const sealed = keys.sealed(rotation.fingerprint);
+    const key = sealed && vault ? vault.open(sealed, rotation.fingerprint) : undefined;
+    if (key === undefined) {
+      await this.act(rotationId, { type: 'liveness_result', status: 'not_checked' }, 'klaviyo-checkup');
+    } else {
+      const answer = await liveness.check(key);
+      keys.recordLiveness(
+        rotation.fingerprint,
+        answer.status,
+        answer.accountPublicKey,
+        this.#now().toISOString(),
+      );
+      await this.act(rotationId, { type: 'liveness_result', status: answer.status }, 'klaviyo-checkup');
+    }
+    await this.#deps.rescan(rotation, userId);
+  }
+
+  /** Rotations still open, for App Home and reminders. */
+  listOpen(): RotationRecord[] {
+    return this.#deps.rotations.listOpen();
+  }
+}
+
+/** A short, user-facing reason for a refused checklist action. */
+export function describeRotationError(error: unknown): string | undefined {
+  return error instanceof RotationError ? error.message : undefined;
+}
+
+export type { RotationChecklist };
+export { section };

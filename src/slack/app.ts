@@ -1,0 +1,51 @@
+import { App, type LogLevel } from '@slack/bolt';
+import type { Config } from '../config.js';
+import { boltLogger, type Logger } from '../log.js';
+import type { Services } from './context.js';
+import { registerRotationActions } from './listeners/actions/rotation-actions.js';
+import { registerScanActions } from './listeners/actions/scan-actions.js';
+import { registerScanCommand } from './listeners/commands/klaviyo-scan.js';
+import { registerRotationViews } from './listeners/views/rotation-views.js';
+
+/**
+ * The Bolt app: HTTP mode on POST /slack/events with signature checks (and GET /healthz), or Socket
+ * Mode when an app-level token is set. The Web API client points at SLACK_API_URL.
+ */
+export function createSlackApp(config: Config, log: Logger): App {
+  const common = {
+    token: config.slack.botToken,
+    logger: boltLogger(log.child({ component: 'bolt' }), config.logLevel) as never,
+    logLevel: config.logLevel as LogLevel,
+    clientOptions: { slackApiUrl: config.slack.apiUrl },
+  };
+  const app =
+    config.slack.appToken !== undefined
+      ? new App({ ...common, socketMode: true, appToken: config.slack.appToken })
+      : new App({
+          ...common,
+          signingSecret: config.slack.signingSecret as string,
+          customRoutes: [
+            {
+              path: '/healthz',
+              method: ['GET'],
+              handler: (_req, res) => {
+                res.writeHead(200, { 'content-type': 'application/json' });
+                res.end('{"ok":true}');
+              },
+            },
+          ],
+        });
+  // Listeners handle their own errors (see slack/context.ts); this catches anything that escapes.
+  app.error(async (error) => {
+    log.error('unhandled Slack listener error', { error });
+  });
+  return app;
+}
+
+/** Each folder's listeners register themselves; this only wires them. */
+export function registerListeners(app: App, services: Services): void {
+  registerScanCommand(app, services);
+  registerScanActions(app, services);
+  registerRotationActions(app, services);
+  registerRotationViews(app, services);
+}

@@ -1,0 +1,139 @@
+import type { webApi } from '@slack/bolt';
+import { request } from 'undici';
+import type { Logger } from '../log.js';
+import type { Block } from './views/blocks.js';
+import type { SlackMessage } from './views/scan-message.js';
+
+export type WebClient = webApi.WebClient;
+
+export interface Posted {
+  channel: string;
+  ts: string;
+}
+
+/** Slack errors meaning the bot cannot post in that conversation until someone invites it. */
+const NOT_A_MEMBER = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
+export function slackErrorCode(error: unknown): string | undefined {
+  return (error as { data?: { error?: string } } | null)?.data?.error;
+}
+
+export function isNotAMember(error: unknown): boolean {
+  return NOT_A_MEMBER.has(slackErrorCode(error) ?? '');
+}
+
+/**
+ * Every message the bot sends goes through here: posting, updating in place (coalesced per message,
+ * so the last state always wins and bursts of clicks cost one update), ephemeral replies and
+ * response URLs. The Web API client retries 429 answers after Retry-After.
+ */
+export class SlackGateway {
+  readonly #updates = new Map<string, { running: Promise<void>; next?: () => SlackMessage }>();
+
+  constructor(
+    readonly client: WebClient,
+    private readonly log: Logger,
+  ) {}
+
+  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<Posted> {
+    const result = await this.client.chat.postMessage({
+      channel,
+      text: message.text,
+      blocks: message.blocks as never,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+    });
+    return { channel: result.channel as string, ts: result.ts as string };
+  }
+
+  /** A thread reply that must not fail the caller (audit lines, details). */
+  async postQuietly(channel: string, message: SlackMessage, threadTs?: string): Promise<Posted | undefined> {
+    try {
+      return await this.post(channel, message, threadTs);
+    } catch (error) {
+      this.log.warn('could not post to Slack', { channel, error: slackErrorCode(error) ?? String(error) });
+      return undefined;
+    }
+  }
+
+  async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+  }
+
+  /**
+   * Updates a message with whatever `render` returns when the update is sent. Calls that arrive while
+   * an update is in flight collapse into one more update with the latest state.
+   */
+  updateLatest(channel: string, ts: string, render: () => SlackMessage): Promise<void> {
+    const key = `${channel}:${ts}`;
+    const pending = this.#updates.get(key);
+    if (pending !== undefined) {
+      pending.next = render;
+      return pending.running;
+    }
+    const entry: { running: Promise<void>; next?: () => SlackMessage } = { running: Promise.resolve() };
+    const run = async (draw: () => SlackMessage): Promise<void> => {
+      try {
+        await this.update(channel, ts, draw());
+      } catch (error) {
+        this.log.warn('could not update a Slack message', {
+          channel,
+          ts,
+          error: slackErrorCode(error) ?? String(error),
+        });
+      }
+      const next = entry.next;
+      if (next !== undefined) {
+        delete entry.next;
+        await run(next);
+      }
+    };
+    entry.running = run(render).finally(() => this.#updates.delete(key));
+    this.#updates.set(key, entry);
+    return entry.running;
+  }
+
+  /** Resolves when every coalesced update has been sent (used at shutdown and in tests). */
+  async settle(): Promise<void> {
+    while (this.#updates.size > 0)
+      await Promise.all([...this.#updates.values()].map((entry) => entry.running));
+  }
+
+  async ephemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
+    await this.client.chat.postEphemeral({
+      channel,
+      user,
+      text: message.text,
+      blocks: message.blocks as never,
+    });
+  }
+
+  /** Posts to a command's or action's response_url (works where the bot is not a member). */
+  async respond(
+    responseUrl: string,
+    message: SlackMessage & { response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean },
+  ): Promise<void> {
+    const response = await request(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = await response.body.text();
+    if (response.statusCode >= 300)
+      throw new Error(`response_url answered HTTP ${response.statusCode}: ${body.slice(0, 100)}`);
+  }
+
+  async permalink(channel: string, ts: string): Promise<string | undefined> {
+    try {
+      return (await this.client.chat.getPermalink({ channel, message_ts: ts })).permalink;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async openView(triggerId: string, view: Block): Promise<void> {
+    await this.client.views.open({ trigger_id: triggerId, view: view as never });
+  }
+}

@@ -1,0 +1,75 @@
+/** Small Block Kit builders that keep every text inside Slack's limits. */
+
+export type Block = Record<string, unknown>;
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function plain(text: string, max = 3000): { type: 'plain_text'; text: string; emoji: true } {
+  return { type: 'plain_text', text: truncate(text || ' ', max), emoji: true };
+}
+
+export function mrkdwn(text: string, max = 3000): { type: 'mrkdwn'; text: string } {
+  return { type: 'mrkdwn', text: truncate(text || ' ', max) };
+}
+
+export function header(text: string): Block {
+  return { type: 'header', text: plain(text, 150) };
+}
+
+export function section(text: string, extra: Block = {}): Block {
+  return { type: 'section', text: mrkdwn(text), ...extra };
+}
+
+export function context(...texts: string[]): Block {
+  return { type: 'context', elements: texts.slice(0, 10).map((text) => mrkdwn(text, 2000)) };
+}
+
+export function divider(): Block {
+  return { type: 'divider' };
+}
+
+export function button(
+  text: string,
+  actionId: string,
+  value: string,
+  extra: { style?: 'primary' | 'danger'; confirm?: Block } = {},
+): Block {
+  return {
+    type: 'button',
+    text: plain(text, 75),
+    action_id: actionId,
+    value: truncate(value, 2000),
+    ...extra,
+  };
+}
+
+export function actions(blockId: string | undefined, elements: Block[]): Block {
+  return { type: 'actions', ...(blockId ? { block_id: blockId } : {}), elements: elements.slice(0, 25) };
+}
+
+export function confirmDialog(title: string, text: string, confirm: string, deny = 'Cancel'): Block {
+  return {
+    title: plain(title, 100),
+    text: mrkdwn(text, 300),
+    confirm: plain(confirm, 30),
+    deny: plain(deny, 30),
+    style: 'danger',
+  };
+}
+
+/** Slack's date formatting, so each reader sees their own time zone. */
+export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${seconds}^${format}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+}
+
+export function userMention(userId: string): string {
+  return /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+}

@@ -1,0 +1,23 @@
+import { context, section } from './blocks.js';
+import type { SlackMessage } from './scan-message.js';
+
+/** The ephemeral usage reply for `/klaviyo-scan` with no text, `help`, or a bad URL. */
+export function scanUsage(problem?: string): SlackMessage {
+  const lines = [
+    '*`/klaviyo-scan <url>`* crawls a site (pages, scripts, tag-manager containers) and reports every exposed Klaviyo *private* API key (`pk_…`). Full keys are never shown.',
+    'Example: `/klaviyo-scan https://your-store.example`',
+    'Each exposed key gets a *Start rotation* button: a checklist the team walks through, following Klaviyo’s guidance.',
+  ];
+  return {
+    text: problem ? `${problem} Usage: /klaviyo-scan <url>` : 'Usage: /klaviyo-scan <url>',
+    blocks: [
+      ...(problem ? [section(`:warning: ${problem}`)] : []),
+      section(lines.join('\n')),
+      context('Only http and https sites on the public internet are scanned.'),
+    ],
+  };
+}
+
+export function notice(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}

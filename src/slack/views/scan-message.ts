@@ -1,0 +1,238 @@
+import type { Liveness } from '../../checklists/rotation.js';
+import { LIVENESS_WORDS } from '../../checklists/rotation.js';
+import type { ScanResult } from '../../scan/crawler.js';
+import type { Finding } from '../../scan/findings.js';
+import { describeOccurrence } from '../../scan/report.js';
+import type { ScanStatus } from '../../store/scans.js';
+import {
+  actions,
+  type Block,
+  button,
+  context,
+  escapeMrkdwn,
+  header,
+  section,
+  truncate,
+  userMention,
+} from './blocks.js';
+
+/** A scan report as kept and shown: never a full key. */
+export type MaskedReport = Omit<ScanResult, 'keyring'>;
+
+export interface KeyStatus {
+  liveness: Liveness;
+  account?: string;
+  rotationId?: string;
+}
+
+export interface ScanMessageInput {
+  scanId: string;
+  target: string;
+  status: ScanStatus;
+  requestedBy: string;
+  progress?: { pagesScanned: number; scriptsScanned: number; findings: number };
+  queuePosition?: number;
+  report?: MaskedReport;
+  keys?: Record<string, KeyStatus>;
+  error?: string;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+export const ACTION_START_ROTATION = 'scan:start_rotation';
+export const ACTION_RESCAN = 'scan:rescan';
+export const ACTION_OPEN_ROTATION = 'scan:open_rotation';
+
+const MAX_FINDINGS_SHOWN = 10;
+
+/** The one scan message, in whichever state the scan is: queued, running, done, failed, interrupted. */
+export function scanMessage(input: ScanMessageInput): SlackMessage {
+  const host = hostOf(input.target);
+  const title = header(`Klaviyo key scan: ${host}`);
+  const target = `<${input.target}|${escapeMrkdwn(truncate(input.target, 200))}>`;
+  const who = context(`Requested by ${userMention(input.requestedBy)}`);
+
+  if (input.status === 'queued' || input.status === 'running') {
+    const progress = input.progress;
+    const line =
+      input.status === 'queued'
+        ? `:hourglass: Queued${input.queuePosition ? ` behind ${input.queuePosition} other scan(s)` : ''}: ${target}`
+        : `:mag: Scanning ${target}… ${progress ? `${progress.pagesScanned} pages and ${progress.scriptsScanned} scripts so far` : 'starting'}`;
+    return {
+      text: `Scanning ${input.target} for exposed Klaviyo private keys…`,
+      blocks: [title, section(line), who],
+    };
+  }
+
+  if (input.status === 'failed' || input.status === 'interrupted' || input.report === undefined) {
+    const reason =
+      input.status === 'interrupted'
+        ? 'The scan was interrupted by a restart of the bot.'
+        : `The scan could not run: ${escapeMrkdwn(input.error ?? 'unknown error')}`;
+    return {
+      text: `Scan of ${input.target} ${input.status === 'interrupted' ? 'was interrupted' : 'failed'}`,
+      blocks: [
+        title,
+        section(`:warning: ${reason}\n${target}`),
+        actions('scan_actions', [button('Run it again', ACTION_RESCAN, input.scanId)]),
+        who,
+      ],
+    };
+  }
+
+  const report = input.report;
+  const count = report.findings.length;
+  const duration = `${(report.durationMs / 1000).toFixed(1)} s`;
+  const scope = `${report.pagesScanned} pages and ${report.scriptsScanned} scripts in ${duration}`;
+  const summary =
+    count === 0
+      ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
+      : `:rotating_light: *${count} exposed Klaviyo private key${count === 1 ? '' : 's'}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
+  const blocks: Block[] = [title, section(summary)];
+
+  for (const finding of report.findings.slice(0, MAX_FINDINGS_SHOWN)) {
+    blocks.push(findingSection(input.scanId, finding, input.keys?.[finding.fingerprint], report));
+  }
+  if (count > MAX_FINDINGS_SHOWN)
+    blocks.push(context(`…and ${count - MAX_FINDINGS_SHOWN} more keys, listed in the thread.`));
+
+  const notes: string[] = [];
+  notes.push(
+    report.publicKeys.length === 0
+      ? 'Public key (site ID): none seen'
+      : `Public key (site ID): ${report.publicKeys.map((use) => `\`${use.key}\` (${use.count}×)`).join(', ')}`,
+  );
+  for (const warning of report.warnings.slice(0, 4)) notes.push(`:warning: ${escapeMrkdwn(warning.message)}`);
+  if (report.errors.length > 0)
+    notes.push(`${report.errors.length} resource(s) could not be fetched (see thread)`);
+  blocks.push(context(...notes));
+  blocks.push(actions('scan_actions', [button('Re-scan', ACTION_RESCAN, input.scanId)]));
+  blocks.push(
+    context(
+      `Requested by ${userMention(input.requestedBy)} · full keys are never shown · details in the thread`,
+    ),
+  );
+  return {
+    text:
+      count === 0
+        ? `No Klaviyo private key found on ${input.target}`
+        : `${count} exposed Klaviyo private key(s) found on ${input.target}`,
+    blocks,
+  };
+}
+
+function findingSection(
+  scanId: string,
+  finding: Finding,
+  status: KeyStatus | undefined,
+  report: MaskedReport,
+): Block {
+  const places = placesSummary(finding);
+  const live = status ? livenessLine(status, report) : 'Live check: pending';
+  const text = [
+    `*\`${finding.masked}\`* · sha256 \`${finding.fingerprint.slice(0, 12)}…\` · ${finding.confidence} confidence`,
+    live,
+    `Seen ${finding.occurrenceCount}×: ${places}`,
+  ].join('\n');
+  const accessory = status?.rotationId
+    ? button('Open rotation', ACTION_OPEN_ROTATION, status.rotationId)
+    : button('Start rotation', ACTION_START_ROTATION, `${scanId}|${finding.fingerprint}`, {
+        style: 'primary',
+      });
+  return section(text, { block_id: `finding_${finding.fingerprint.slice(0, 16)}`, accessory });
+}
+
+function livenessLine(status: KeyStatus, report: MaskedReport): string {
+  const words = LIVENESS_WORDS[status.liveness];
+  if (status.account === undefined) return `Live check: ${words}`;
+  const siteKeys = report.publicKeys.map((use) => use.key);
+  const match = siteKeys.includes(status.account)
+    ? "this site's account"
+    : 'another account than the site uses';
+  return `Live check: ${words} (account \`${status.account}\`, ${match})`;
+}
+
+function placesSummary(finding: Finding): string {
+  const shown = finding.occurrences.slice(0, 3).map((occurrence) => {
+    const where = pathOf(occurrence.url);
+    return `${escapeMrkdwn(where)} (${escapeMrkdwn(describeOccurrence(occurrence).replace(/, line .*/, ''))})`;
+  });
+  const more = finding.occurrenceCount - shown.length;
+  return truncate(`${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`, 1500);
+}
+
+const THREAD_BLOCKS_PER_MESSAGE = 40;
+const THREAD_MESSAGES_MAX = 5;
+
+/** Every place each key was seen and every fetch error, split into thread messages within Block Kit limits. */
+export function scanDetailMessages(report: MaskedReport): SlackMessage[] {
+  const sections: string[] = [];
+  for (const finding of report.findings) {
+    let chunk = `*\`${finding.masked}\`* (sha256 \`${finding.fingerprint}\`), seen ${finding.occurrenceCount}×:`;
+    for (const occurrence of finding.occurrences) {
+      const loadedBy =
+        occurrence.page !== occurrence.url ? `, loaded by ${escapeMrkdwn(pathOf(occurrence.page))}` : '';
+      const line = `\n• ${escapeMrkdwn(truncate(occurrence.url, 300))}${loadedBy}\n    ${escapeMrkdwn(describeOccurrence(occurrence))}: \`${escapeMrkdwn(truncate(occurrence.snippet.replace(/`/g, "'"), 160))}\``;
+      if (chunk.length + line.length > 2900) {
+        sections.push(chunk);
+        chunk = `*\`${finding.masked}\`* (continued):`;
+      }
+      chunk += line;
+    }
+    sections.push(chunk);
+  }
+  if (report.errors.length > 0) {
+    let chunk = '*Could not fetch:*';
+    for (const error of report.errors) {
+      const line = `\n• ${escapeMrkdwn(truncate(error.url, 300))}: ${escapeMrkdwn(truncate(error.error, 200))}`;
+      if (chunk.length + line.length > 2900) {
+        sections.push(chunk);
+        chunk = '*Could not fetch (continued):*';
+      }
+      chunk += line;
+    }
+    sections.push(chunk);
+  }
+  const messages: SlackMessage[] = [];
+  for (
+    let i = 0;
+    i < sections.length && messages.length < THREAD_MESSAGES_MAX;
+    i += THREAD_BLOCKS_PER_MESSAGE
+  ) {
+    const blocks = sections.slice(i, i + THREAD_BLOCKS_PER_MESSAGE).map((text) => section(text));
+    messages.push({ text: 'Scan details', blocks });
+  }
+  const shownSections = messages.length * THREAD_BLOCKS_PER_MESSAGE;
+  const last = messages.at(-1);
+  if (last !== undefined && sections.length > shownSections) {
+    // Past five messages the thread would be noise; the command line gives the full list.
+    last.blocks.splice(
+      -1,
+      1,
+      context(
+        `…more than fits here: run \`npx klaviyo-checkup scan ${report.target} --json\` for every place.`,
+      ),
+    );
+  }
+  return messages;
+}
+
+export function hostOf(target: string): string {
+  try {
+    return new URL(target).host;
+  } catch {
+    return target;
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url;
+  }
+}
