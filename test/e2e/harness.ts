@@ -1,0 +1,206 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { type RunningBot, startBot } from '../../src/main.js';
+import { type FakeKlaviyo, startFakeKlaviyo } from '../fakes/klaviyo-api.js';
+import { type FakeSlack, type FakeSlackOptions, startFakeSlack } from '../fakes/slack-api.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface Harness {
+  slack: FakeSlack;
+  klaviyo: FakeKlaviyo;
+  bot: RunningBot;
+  dir: string;
+  databasePath: string;
+  logs: string[];
+  env: Record<string, string>;
+  /** Stops the bot and starts it again on the same database (a restart). */
+  restart(): Promise<void>;
+  command(
+    text: string,
+    options?: { user?: string; channel?: string; command?: string },
+  ): Promise<{ status: number; ms: number; body: string }>;
+  action(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
+  post(
+    body: string,
+    contentType: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string }>;
+  /** Everything the bot ever sent or stored, to search for leaked keys. */
+  everything(): string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  options: { env?: Record<string, string>; slack?: FakeSlackOptions } = {},
+): Promise<Harness> {
+  const slack = await startFakeSlack({
+    channels: [
+      { id: 'C0SHOP', name: 'security', is_member: true },
+      { id: 'C0NOTJOINED', name: 'general', is_member: false },
+      { id: 'G0PRIVATE', name: 'secret', is_private: true, is_member: false },
+    ],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0BOB', name: 'bob' },
+    ],
+    ...options.slack,
+  });
+  const klaviyo = await startFakeKlaviyo();
+  const dir = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-e2e-'));
+  const databasePath = join(dir, 'bot.sqlite');
+  const logs: string[] = [];
+  const env: Record<string, string> = {
+    SLACK_BOT_TOKEN: slack.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    DATABASE_PATH: databasePath,
+    SCAN_ALLOW_PRIVATE_NETWORKS: 'true',
+    KLAVIYO_API_URL: klaviyo.url,
+    KEY_ENCRYPTION_KEY: ENCRYPTION_KEY,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  const boot = () => startBot({ env, host: '127.0.0.1', writeLog: (line) => logs.push(line) });
+  const harness: Harness = {
+    slack,
+    klaviyo,
+    bot: await boot(),
+    dir,
+    databasePath,
+    logs,
+    env,
+    async restart() {
+      await harness.bot.stop();
+      harness.bot = await boot();
+    },
+    async command(text, { user = 'U0ALICE', channel = 'C0SHOP', command = '/klaviyo-scan' } = {}) {
+      const body = new URLSearchParams({
+        token: 'legacy',
+        team_id: slack.teamId,
+        team_domain: 'shop',
+        channel_id: channel,
+        channel_name: 'security',
+        user_id: user,
+        user_name: user.toLowerCase(),
+        command,
+        text,
+        api_app_id: slack.appId,
+        response_url: slack.responseUrl(),
+        trigger_id: slack.issueTriggerId(),
+        is_enterprise_install: 'false',
+      }).toString();
+      const started = performance.now();
+      const result = await harness.post(body, 'application/x-www-form-urlencoded');
+      return { ...result, ms: performance.now() - started };
+    },
+    async action(payload) {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return harness.post(body, 'application/x-www-form-urlencoded');
+    },
+    async post(body, contentType, headers) {
+      const timestamp = Math.floor(Date.now() / 1000).toString();
+      const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+      const response = await request(`http://127.0.0.1:${harness.bot.port}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': contentType,
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': signature,
+          ...headers,
+        },
+        body,
+      });
+      return { status: response.statusCode, body: await response.body.text() };
+    },
+    everything() {
+      let database = '';
+      for (const suffix of ['', '-wal', '-shm']) {
+        try {
+          database += readFileSync(`${databasePath}${suffix}`).toString('latin1');
+        } catch {
+          // The WAL files come and go.
+        }
+      }
+      return [
+        JSON.stringify(slack.calls.map((call) => [call.method, call.args])),
+        JSON.stringify(slack.responses),
+        logs.join(''),
+        database,
+      ].join('\n');
+    },
+    async close() {
+      await harness.bot.stop();
+      await Promise.all([slack.close(), klaviyo.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** A block_actions payload for a button or overflow click on a message the fake holds. */
+export function blockAction(
+  slack: FakeSlack,
+  message: { channel: string; ts: string; blocks?: unknown[] },
+  action: {
+    action_id: string;
+    value?: string;
+    selected_option?: { value: string };
+    type?: string;
+    block_id?: string;
+  },
+  user = 'U0ALICE',
+): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    team: { id: slack.teamId, domain: 'shop' },
+    user: { id: user, username: user.toLowerCase(), team_id: slack.teamId },
+    api_app_id: slack.appId,
+    token: 'legacy',
+    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    trigger_id: slack.issueTriggerId(),
+    channel: { id: message.channel, name: 'security' },
+    message: { type: 'message', ts: message.ts, blocks: message.blocks ?? [] },
+    response_url: slack.responseUrl(),
+    actions: [
+      {
+        action_id: action.action_id,
+        block_id: action.block_id ?? 'b',
+        type: action.type ?? (action.selected_option ? 'overflow' : 'button'),
+        ...(action.value === undefined ? {} : { value: action.value }),
+        ...(action.selected_option === undefined ? {} : { selected_option: action.selected_option }),
+        action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}`,
+      },
+    ],
+  };
+}
+
+/** Finds an element by action id (and optionally by a value or option-value prefix) in a message's blocks. */
+export function findElement(
+  blocks: unknown[] | undefined,
+  actionId: string,
+  match: (value: string) => boolean = () => true,
+): { action_id: string; value?: string; selected_option?: { value: string }; type: string } | undefined {
+  for (const block of (blocks ?? []) as Record<string, unknown>[]) {
+    const elements = [
+      ...((block.elements as Record<string, unknown>[] | undefined) ?? []),
+      ...(block.accessory ? [block.accessory as Record<string, unknown>] : []),
+    ];
+    for (const element of elements) {
+      if (element.action_id !== actionId) continue;
+      if (element.type === 'overflow') {
+        const option = (element.options as { value: string }[]).find((candidate) => match(candidate.value));
+        if (option)
+          return { action_id: actionId, type: 'overflow', selected_option: { value: option.value } };
+      } else if (match(String(element.value ?? ''))) {
+        return { action_id: actionId, type: String(element.type), value: String(element.value) };
+      }
+    }
+  }
+  return undefined;
+}
