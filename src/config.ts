@@ -1,4 +1,10 @@
 import { resolve } from 'node:path';
+import {
+  type CronSchedule,
+  DEFAULT_REVIEW_SCHEDULE,
+  isValidTimeZone,
+  parseCron,
+} from './schedule/cron-expression.js';
 
 /** The bot's settings, read and validated once at start-up. The only module that reads process.env. */
 export interface Config {
@@ -28,6 +34,25 @@ export interface Config {
     /** Slack user IDs allowed to act on checklists; empty with no group means everyone. */
     users: string[];
     userGroup?: string;
+  };
+  review: {
+    schedule: CronSchedule;
+    timeZone: string;
+    /** Where reminders go; unset: the channel of the latest review. */
+    channel?: string;
+    companyDomains: string[];
+    maxAdmins: number;
+    idleDays: number;
+  };
+  reminders: {
+    /** Checklist items without a due date are overdue this long after they were opened. */
+    nudgeAfterHours: number;
+  };
+  rescan: {
+    /** Sites scanned on a schedule; only new findings are announced. */
+    sites: string[];
+    schedule: CronSchedule;
+    channel?: string;
   };
   logLevel: LogLevel;
 }
@@ -93,8 +118,79 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       users: slackIds(env, 'ALLOWED_USERS', /^[UW][A-Z0-9]{2,}$/),
       ...userGroup(env),
     }),
+    review: Object.freeze({
+      schedule: cron(env, 'REVIEW_SCHEDULE', DEFAULT_REVIEW_SCHEDULE),
+      timeZone: timeZone(env, 'REVIEW_TIMEZONE'),
+      ...channel(env, 'REVIEW_CHANNEL'),
+      companyDomains: domains(env, 'COMPANY_DOMAINS'),
+      maxAdmins: integer(env, 'MAX_ADMINS', 3, 1, 1000),
+      idleDays: integer(env, 'IDLE_DAYS', 90, 1, 3650),
+    }),
+    reminders: Object.freeze({ nudgeAfterHours: integer(env, 'NUDGE_AFTER_HOURS', 48, 1, 24 * 365) }),
+    rescan: Object.freeze({
+      sites: urls(env, 'RESCAN_SITES'),
+      schedule: cron(env, 'RESCAN_SCHEDULE', '0 6 * * MON'),
+      ...channel(env, 'RESCAN_CHANNEL'),
+    }),
     logLevel: choice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   });
+}
+
+function cron(env: Env, name: string, fallback: string): CronSchedule {
+  const value = text(env, name) ?? fallback;
+  try {
+    return parseCron(value);
+  } catch (error) {
+    throw new ConfigError(name, `${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function timeZone(env: Env, name: string): string {
+  const value = text(env, name) ?? 'UTC';
+  if (!isValidTimeZone(value))
+    throw new ConfigError(name, `${name} must be an IANA time zone such as Europe/London, not "${value}"`);
+  return value;
+}
+
+function channel(env: Env, name: string): { channel?: string } {
+  const value = text(env, name);
+  if (value === undefined) return {};
+  if (!/^[CGD][A-Z0-9]{2,}$/.test(value))
+    throw new ConfigError(name, `${name} must be a channel ID (C…), not "${value}"`);
+  return { channel: value };
+}
+
+function domains(env: Env, name: string): string[] {
+  const value = text(env, name);
+  if (value === undefined) return [];
+  const list = value
+    .split(/[\s,]+/)
+    .map((domain) => domain.trim().toLowerCase().replace(/^@/, ''))
+    .filter((domain) => domain !== '');
+  const bad = list.find((domain) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain));
+  if (bad !== undefined)
+    throw new ConfigError(name, `${name} must list email domains separated by commas; "${bad}" is not one`);
+  return list;
+}
+
+function urls(env: Env, name: string): string[] {
+  const value = text(env, name);
+  if (value === undefined) return [];
+  return value
+    .split(/[\s,]+/)
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      try {
+        const parsed = new URL(/^https?:\/\//i.test(entry) ? entry : `https://${entry}`);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+        return parsed.href;
+      } catch {
+        throw new ConfigError(
+          name,
+          `${name} must list http(s) URLs separated by commas; "${entry}" is not one`,
+        );
+      }
+    });
 }
 
 function text(env: Env, name: string): string | undefined {

@@ -1,0 +1,180 @@
+import type { Review } from '../checklists/review.js';
+import type { RosterDiff } from '../checklists/roster.js';
+import type { Database } from './database.js';
+
+export interface UnreadableRosterLine {
+  line: number;
+  part?: number;
+  text: string;
+  reason: string;
+}
+
+export interface ReviewRecord {
+  id: string;
+  status: 'open' | 'completed';
+  period: string;
+  channelId: string;
+  messageTs?: string;
+  startedBy: string;
+  startedAt: string;
+  completedAt?: string;
+  state: Review;
+  revision: number;
+  unreadable: UnreadableRosterLine[];
+  changes?: RosterDiff;
+  evidenceCsv?: string;
+  evidenceMarkdown?: string;
+}
+
+interface Row {
+  id: string;
+  status: 'open' | 'completed';
+  period: string;
+  channel_id: string;
+  message_ts: string | null;
+  started_by: string;
+  started_at: string;
+  completed_at: string | null;
+  state: string;
+  revision: number;
+  unreadable: string;
+  changes: string | null;
+  evidence_csv: string | null;
+  evidence_markdown: string | null;
+}
+
+function fromRow(row: Row): ReviewRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    period: row.period,
+    channelId: row.channel_id,
+    startedBy: row.started_by,
+    startedAt: row.started_at,
+    state: JSON.parse(row.state) as Review,
+    revision: row.revision,
+    unreadable: JSON.parse(row.unreadable) as UnreadableRosterLine[],
+    ...(row.message_ts === null ? {} : { messageTs: row.message_ts }),
+    ...(row.completed_at === null ? {} : { completedAt: row.completed_at }),
+    ...(row.changes === null ? {} : { changes: JSON.parse(row.changes) as RosterDiff }),
+    ...(row.evidence_csv === null ? {} : { evidenceCsv: row.evidence_csv }),
+    ...(row.evidence_markdown === null ? {} : { evidenceMarkdown: row.evidence_markdown }),
+  };
+}
+
+export class ReviewRepository {
+  constructor(private readonly db: Database) {}
+
+  create(
+    record: Omit<ReviewRecord, 'revision' | 'status' | 'completedAt' | 'evidenceCsv' | 'evidenceMarkdown'>,
+  ): void {
+    this.db
+      .prepare(
+        `INSERT INTO reviews (id, status, period, channel_id, message_ts, started_by, started_at, state, unreadable, changes)
+         VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        record.id,
+        record.period,
+        record.channelId,
+        record.messageTs ?? null,
+        record.startedBy,
+        record.startedAt,
+        JSON.stringify(record.state),
+        JSON.stringify(record.unreadable),
+        record.changes === undefined ? null : JSON.stringify(record.changes),
+      );
+  }
+
+  get(id: string): ReviewRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM reviews WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  open(): ReviewRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM reviews WHERE status = 'open'`).get() as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  latestCompleted(): ReviewRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM reviews WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1`)
+      .get() as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  setMessage(id: string, channelId: string, messageTs: string): void {
+    this.db
+      .prepare('UPDATE reviews SET channel_id = ?, message_ts = ? WHERE id = ?')
+      .run(channelId, messageTs, id);
+  }
+
+  /** Saves a new state if nobody saved since `revision` was read. */
+  save(id: string, state: Review, revision: number): boolean {
+    const completed = state.completedAt !== undefined;
+    return (
+      this.db
+        .prepare(
+          `UPDATE reviews SET state = ?, revision = revision + 1, status = ?, completed_at = ? WHERE id = ? AND revision = ?`,
+        )
+        .run(JSON.stringify(state), completed ? 'completed' : 'open', state.completedAt ?? null, id, revision)
+        .changes === 1
+    );
+  }
+
+  storeEvidence(id: string, csv: string, markdown: string): void {
+    this.db
+      .prepare('UPDATE reviews SET evidence_csv = ?, evidence_markdown = ? WHERE id = ?')
+      .run(csv, markdown, id);
+  }
+}
+
+/** Reminders already sent (by occurrence key) and small named settings such as a snooze. */
+export class ReminderRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Records a reminder; false when it was already recorded (sent before a restart, or by a retry). */
+  record(key: string, kind: string, at: string): boolean {
+    return (
+      this.db
+        .prepare('INSERT OR IGNORE INTO reminders (key, kind, fired_at) VALUES (?, ?, ?)')
+        .run(key, kind, at).changes === 1
+    );
+  }
+
+  forget(key: string): void {
+    this.db.prepare('DELETE FROM reminders WHERE key = ?').run(key);
+  }
+
+  latest(kind: string): { key: string; firedAt: string } | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT key, fired_at FROM reminders WHERE kind = ? ORDER BY fired_at DESC, rowid DESC LIMIT 1',
+      )
+      .get(kind) as { key: string; fired_at: string } | undefined;
+    return row === undefined ? undefined : { key: row.key, firedAt: row.fired_at };
+  }
+
+  since(kind: string, sinceIso: string): { key: string; firedAt: string }[] {
+    const rows = this.db
+      .prepare('SELECT key, fired_at FROM reminders WHERE kind = ? AND fired_at >= ? ORDER BY fired_at')
+      .all(kind, sinceIso) as { key: string; fired_at: string }[];
+    return rows.map((row) => ({ key: row.key, firedAt: row.fired_at }));
+  }
+
+  getSetting(name: string): string | undefined {
+    return (
+      this.db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined
+    )?.value;
+  }
+
+  setSetting(name: string, value: string | undefined): void {
+    if (value === undefined) this.db.prepare('DELETE FROM settings WHERE name = ?').run(name);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+        )
+        .run(name, value);
+  }
+}
