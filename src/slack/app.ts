@@ -2,9 +2,13 @@ import { App, type LogLevel } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type Logger } from '../log.js';
 import type { Services } from './context.js';
+import { registerReviewActions } from './listeners/actions/review-actions.js';
 import { registerRotationActions } from './listeners/actions/rotation-actions.js';
 import { registerScanActions } from './listeners/actions/scan-actions.js';
+import { registerReviewCommand } from './listeners/commands/klaviyo-review.js';
 import { registerScanCommand } from './listeners/commands/klaviyo-scan.js';
+import { registerAppHome } from './listeners/events/app-home.js';
+import { registerReviewViews } from './listeners/views/review-views.js';
 import { registerRotationViews } from './listeners/views/rotation-views.js';
 
 /**
@@ -48,4 +52,8 @@ export function registerListeners(app: App, services: Services): void {
   registerScanActions(app, services);
   registerRotationActions(app, services);
   registerRotationViews(app, services);
+  registerReviewCommand(app, services);
+  registerReviewActions(app, services);
+  registerReviewViews(app, services);
+  registerAppHome(app, services);
 }

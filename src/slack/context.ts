@@ -3,6 +3,7 @@ import { RotationError } from '../checklists/rotation.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy } from '../services/access.js';
+import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
 import { UserError } from '../services/scan-service.js';
@@ -19,6 +20,9 @@ export interface Services {
   scans: ScanService;
   scanStore: ScanRepository;
   rotations: RotationService;
+  reviews: ReviewService;
+  /** Records a snooze of the review reminder. */
+  snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
   access: AccessPolicy;
   ledger: RequestLedger;
   now: () => Date;

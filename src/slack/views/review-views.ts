@@ -1,0 +1,494 @@
+import {
+  ACCOUNT_ITEM_ORDER,
+  ACCOUNT_ITEMS,
+  type AccountItem,
+  completionBlockers,
+  describeFollowUp,
+  FLAG_LABELS,
+  filterUsers,
+  pageOf,
+  type Review,
+  type ReviewUser,
+  reviewProgress,
+  reviewSummary,
+  type UserFilter,
+} from '../../checklists/review.js';
+import { describeRole, KLAVIYO_ROLES } from '../../checklists/roles.js';
+import type { RosterDiff } from '../../checklists/roster.js';
+import type { UnreadableRosterLine } from '../../store/reviews.js';
+import {
+  actions,
+  type Block,
+  button,
+  confirmDialog,
+  context,
+  escapeMrkdwn,
+  header,
+  mrkdwn,
+  plain,
+  section,
+  slackDate,
+  truncate,
+  userMention,
+} from './blocks.js';
+import type { SlackMessage } from './scan-message.js';
+
+export const ACTION_REVIEW_USERS = 'review:users';
+export const ACTION_REVIEW_FILTER = 'review:filter';
+export const ACTION_REVIEW_PAGE = 'review:page';
+export const ACTION_REVIEW_DECIDE = 'review:decide';
+export const ACTION_REVIEW_FOLLOW_UP = 'review:follow_up';
+export const ACTION_REVIEW_ACCOUNT_ITEM = 'review:account_item';
+export const ACTION_REVIEW_TWO_STEP = 'review:two_step';
+export const ACTION_REVIEW_COMPLETE = 'review:complete';
+export const ACTION_REMINDER_START = 'reminder:start_review';
+export const ACTION_REMINDER_SNOOZE = 'reminder:snooze';
+
+export const VIEW_REVIEW_START = 'review:start';
+export const VIEW_REVIEW_USERS = 'review:users';
+export const VIEW_REVIEW_REASON = 'review:reason';
+
+export const ROSTER_BLOCKS = ['roster_1', 'roster_2', 'roster_3'] as const;
+export const BLOCK_ROSTER_FILE = 'roster_file';
+export const BLOCK_USE_PREVIOUS = 'use_previous';
+export const BLOCK_REASON = 'reason';
+export const INPUT_ACTION = 'value';
+
+export const USERS_PER_PAGE = 15;
+const MAX_FOLLOW_UPS_SHOWN = 10;
+
+export interface ReviewView {
+  id: string;
+  period: string;
+  state: Review;
+  unreadable: UnreadableRosterLine[];
+  changes?: RosterDiff;
+  nextDue?: string;
+}
+
+/** The review's one message in the channel: progress, account items, follow-ups, and the way in. */
+export function reviewMessage(review: ReviewView): SlackMessage {
+  const state = review.state;
+  const progress = reviewProgress(state);
+  const summary = reviewSummary(state);
+  const complete = state.completedAt !== undefined;
+  const blocks: Block[] = [header(`Klaviyo access review: ${review.period}`)];
+  blocks.push(
+    context(
+      `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${progress.users}* users decided · ${progress.flagged} flagged · ${progress.followUpsOpen} follow-up(s) open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
+    ),
+  );
+  const flagLines = Object.entries(summary.flags)
+    .filter(([, count]) => count > 0)
+    .map(([flag, count]) => `• ${FLAG_LABELS[flag as keyof typeof FLAG_LABELS]}: ${count}`);
+  blocks.push(
+    section(
+      `*Decisions:* keep ${summary.counts.keep} · remove ${summary.counts.remove} · change role ${summary.counts.change_role} · undecided ${summary.undecided}\n${flagLines.length > 0 ? `*Flags:*\n${flagLines.join('\n')}` : 'No user is flagged.'}`,
+    ),
+  );
+  const notes: string[] = [];
+  if (review.changes) {
+    const { added, removed, roleChanged } = review.changes;
+    notes.push(
+      `Since the last review: ${added.length} new, ${removed.length} gone, ${roleChanged.length} role change(s) (details in the thread)`,
+    );
+  }
+  if (review.unreadable.length > 0)
+    notes.push(
+      `:warning: ${review.unreadable.length} roster line(s) could not be read and were left out (listed in the thread)`,
+    );
+  if (notes.length > 0) blocks.push(context(...notes));
+
+  if (!complete) {
+    blocks.push(
+      actions('review_users', [
+        button(
+          `Review users (${progress.undecided} undecided)`,
+          ACTION_REVIEW_USERS,
+          `${review.id}|undecided`,
+          { style: 'primary' },
+        ),
+        button(`Flagged (${progress.flagged})`, `${ACTION_REVIEW_USERS}:flagged`, `${review.id}|flagged`),
+        button('All users', `${ACTION_REVIEW_USERS}:all`, `${review.id}|all`),
+      ]),
+    );
+  }
+
+  for (const id of ACCOUNT_ITEM_ORDER) {
+    const item = state.accountItems.find((candidate) => candidate.id === id) as AccountItem;
+    blocks.push(accountItemSection(review.id, item, complete));
+  }
+
+  const open = state.followUps.filter((followUp) => !followUp.doneAt);
+  const done = state.followUps.filter((followUp) => followUp.doneAt);
+  if (state.followUps.length > 0)
+    blocks.push(
+      section(`*Follow-ups in Klaviyo* (Settings > Users): ${open.length} open, ${done.length} done`),
+    );
+  for (const followUp of open.slice(0, MAX_FOLLOW_UPS_SHOWN)) {
+    blocks.push(
+      section(`:white_square: ${escapeMrkdwn(capitalize(describeFollowUp(followUp)))}`, {
+        block_id: `follow_up_${blocks.length}`,
+        ...(complete
+          ? {}
+          : {
+              accessory: button(
+                'Done in Klaviyo',
+                ACTION_REVIEW_FOLLOW_UP,
+                `${review.id}|${followUp.id}|done`,
+              ),
+            }),
+      }),
+    );
+  }
+  if (open.length > MAX_FOLLOW_UPS_SHOWN)
+    blocks.push(
+      context(
+        `…and ${open.length - MAX_FOLLOW_UPS_SHOWN} more open follow-ups; they appear here as these are done.`,
+      ),
+    );
+  if (done.length > 0) {
+    blocks.push(
+      context(
+        truncate(
+          `Done: ${done
+            .slice(0, 15)
+            .map(
+              (followUp) =>
+                `${escapeMrkdwn(describeFollowUp(followUp))} (${userMention(followUp.doneBy ?? '')})`,
+            )
+            .join('; ')}${done.length > 15 ? `; and ${done.length - 15} more` : ''}`,
+          1900,
+        ),
+      ),
+    );
+  }
+
+  if (complete) {
+    blocks.push(
+      section(
+        `:white_check_mark: Completed by ${userMention(state.completedBy ?? '')} ${slackDate(state.completedAt as string)}. The evidence (CSV and Markdown) is attached in this channel.${review.nextDue ? ` Next review due ${slackDate(review.nextDue, '{date_long}')}.` : ''}`,
+      ),
+    );
+  } else {
+    const blockers = completionBlockers(state);
+    blocks.push(
+      actions('review_complete', [
+        button('Complete the review', ACTION_REVIEW_COMPLETE, review.id, {
+          style: 'primary',
+          confirm: confirmDialog(
+            'Complete the review?',
+            blockers.length === 0
+              ? 'Every user is decided, every follow-up and account item is done. The evidence will be exported to this channel.'
+              : `Not yet possible: ${truncate(blockers.join('; '), 250)}`,
+            blockers.length === 0 ? 'Complete' : 'OK',
+          ),
+        }),
+      ]),
+    );
+  }
+  blocks.push(context('Decisions are recorded with who and when; the evidence export lists them all.'));
+  return {
+    text: `Klaviyo access review ${review.period}: ${progress.decided} of ${progress.users} decided${complete ? ' (complete)' : ''}`,
+    blocks,
+  };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const TWO_STEP_METHODS = [
+  { value: 'app', label: 'Required: authenticator app' },
+  { value: 'sms', label: 'Required: SMS' },
+  { value: 'sso', label: 'Required: single sign-on (SSO)' },
+  { value: 'none', label: 'Not required yet' },
+] as const;
+
+function accountItemSection(reviewId: string, item: AccountItem, complete: boolean): Block {
+  const info = ACCOUNT_ITEMS[item.id];
+  const status = item.done ? ':white_check_mark:' : ':white_square:';
+  const by =
+    item.done && item.doneBy
+      ? ` — ${userMention(item.doneBy)}${item.doneAt ? ` ${slackDate(item.doneAt)}` : ''}`
+      : '';
+  const note = item.note ? ` (${escapeMrkdwn(item.note)})` : '';
+  const block: Block = section(`${status} *${info.title}*${note}${by}\n${info.hint}`, {
+    block_id: `account_${item.id}`,
+  });
+  if (complete) return block;
+  if (item.id === 'two_step_required') {
+    const options = TWO_STEP_METHODS.map((method) => ({
+      text: plain(method.label, 75),
+      value: `${reviewId}|${method.value}`,
+    }));
+    const selected = item.done
+      ? options.find((option) => option.value === `${reviewId}|${item.note}`)
+      : undefined;
+    block.accessory = {
+      type: 'static_select',
+      action_id: ACTION_REVIEW_TWO_STEP,
+      placeholder: plain('How is it enforced?', 150),
+      options,
+      ...(selected ? { initial_option: selected } : {}),
+    };
+  } else {
+    block.accessory = item.done
+      ? button('Mark not done', ACTION_REVIEW_ACCOUNT_ITEM, `${reviewId}|${item.id}|undo`)
+      : button('Mark done', ACTION_REVIEW_ACCOUNT_ITEM, `${reviewId}|${item.id}|done`);
+  }
+  return block;
+}
+
+export function twoStepNote(value: string): string | undefined {
+  return value === 'none' ? undefined : value;
+}
+
+const FILTER_LABELS: Record<UserFilter, string> = {
+  undecided: 'Undecided',
+  flagged: 'Flagged',
+  decided: 'Decided',
+  all: 'All users',
+};
+
+/** A page of users in a modal: each with its role reminder, last login, flags and a decision menu. */
+export function usersModal(review: ReviewView, filter: UserFilter, page: number): Block {
+  const state = review.state;
+  const list = filterUsers(state, filter);
+  const current = pageOf(list, page, USERS_PER_PAGE);
+  const progress = reviewProgress(state);
+  const filterOptions = (Object.keys(FILTER_LABELS) as UserFilter[]).map((key) => ({
+    text: plain(FILTER_LABELS[key], 75),
+    value: key,
+  }));
+  const blocks: Block[] = [
+    section(
+      `*${progress.decided} of ${progress.users}* decided · ${progress.flagged} flagged. Showing ${FILTER_LABELS[filter].toLowerCase()}: ${list.length} user(s), page ${current.page} of ${current.pages}.`,
+    ),
+    actions('review_nav', [
+      {
+        type: 'static_select',
+        action_id: ACTION_REVIEW_FILTER,
+        options: filterOptions,
+        initial_option: filterOptions.find((option) => option.value === filter),
+      },
+      ...(current.page > 1
+        ? [button('◀ Previous', `${ACTION_REVIEW_PAGE}:prev`, String(current.page - 1))]
+        : []),
+      ...(current.page < current.pages
+        ? [button('Next ▶', `${ACTION_REVIEW_PAGE}:next`, String(current.page + 1))]
+        : []),
+    ]),
+  ];
+  if (current.items.length === 0)
+    blocks.push(section(filter === 'undecided' ? ':tada: Every user has a decision.' : 'No users here.'));
+  for (const user of current.items) blocks.push(userSection(state, user));
+  return {
+    type: 'modal',
+    callback_id: VIEW_REVIEW_USERS,
+    private_metadata: JSON.stringify({ reviewId: review.id, filter, page: current.page }),
+    title: plain(`Review ${review.period}`, 24),
+    close: plain('Done', 24),
+    blocks,
+  };
+}
+
+function userSection(state: Review, user: ReviewUser): Block {
+  const index = state.users.indexOf(user);
+  const lastLogin =
+    user.lastLogin === null ? 'never' : user.lastLogin === undefined ? 'unknown' : user.lastLogin;
+  const flags = user.flags.map((flag) => `:warning: ${FLAG_LABELS[flag]}`).join(' · ');
+  const decision = user.decision
+    ? `*Decision:* ${user.decision.kind === 'keep' ? 'keep' : user.decision.kind === 'remove' ? 'remove' : `change role to ${escapeMrkdwn(user.decision.to)}`}${user.decision.reason ? ` (“${escapeMrkdwn(truncate(user.decision.reason, 200))}”)` : ''} — ${userMention(user.decidedBy ?? '')}`
+    : '*Decision:* none yet';
+  const text = [
+    `*${escapeMrkdwn(truncate(user.name || user.email, 100))}* ${escapeMrkdwn(truncate(user.email, 200))}`,
+    `${escapeMrkdwn(truncate(user.role, 60))}: ${escapeMrkdwn(describeRole(user.role))} · last login ${lastLogin}`,
+    ...(flags ? [flags] : []),
+    decision,
+  ].join('\n');
+  const options = [
+    { text: plain('Keep', 75), value: `${index}|keep` },
+    { text: plain('Remove from Klaviyo', 75), value: `${index}|remove` },
+    ...KLAVIYO_ROLES.filter(
+      (role) => role.name.toLowerCase() !== user.role.toLowerCase() && role.name !== 'Owner',
+    ).map((role) => ({
+      text: plain(`Change role to ${role.name}`, 75),
+      value: `${index}|role:${role.name}`,
+    })),
+  ];
+  const current = user.decision
+    ? options.find((option) =>
+        user.decision?.kind === 'change_role'
+          ? option.value === `${index}|role:${user.decision.to}`
+          : option.value === `${index}|${user.decision?.kind}`,
+      )
+    : undefined;
+  return {
+    type: 'section',
+    block_id: `user_${index}`,
+    text: mrkdwn(text),
+    accessory: {
+      type: 'static_select',
+      action_id: ACTION_REVIEW_DECIDE,
+      placeholder: plain('Decide…', 150),
+      options,
+      ...(current ? { initial_option: current } : {}),
+    },
+  };
+}
+
+/** Asks for the reason a reviewer must give to decide on their own account. */
+export function reasonModal(
+  reviewId: string,
+  index: number,
+  decisionValue: string,
+  email: string,
+  list: { filter: UserFilter; page: number },
+): Block {
+  return {
+    type: 'modal',
+    callback_id: VIEW_REVIEW_REASON,
+    private_metadata: JSON.stringify({ reviewId, index, decision: decisionValue, ...list }),
+    title: plain('Your own access', 24),
+    submit: plain('Record', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      section(
+        `*${escapeMrkdwn(truncate(email, 200))}* is your own account. A reviewer gives a reason when deciding on their own access; it goes into the evidence.`,
+      ),
+      {
+        type: 'input',
+        block_id: BLOCK_REASON,
+        label: plain('Reason', 2000),
+        element: { type: 'plain_text_input', action_id: INPUT_ACTION, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}
+
+/** The form that starts a review: the roster pasted (in up to three boxes), as a file, or the previous one. */
+export function reviewStartModal(
+  channelId: string,
+  previous: { period: string; users: number } | undefined,
+): Block {
+  const rosterInput = (blockId: string, label: string, optional: boolean, hint?: string): Block => ({
+    type: 'input',
+    block_id: blockId,
+    optional,
+    label: plain(label, 2000),
+    ...(hint ? { hint: plain(hint, 2000) } : {}),
+    element: { type: 'plain_text_input', action_id: INPUT_ACTION, multiline: true, max_length: 3000 },
+  });
+  return {
+    type: 'modal',
+    callback_id: VIEW_REVIEW_START,
+    private_metadata: JSON.stringify({ channelId }),
+    title: plain('Access review', 24),
+    submit: plain('Start review', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      section(
+        'In Klaviyo, open *Settings > Users*, select the table and copy it. Paste it below (tab-separated as copied, CSV, or `name, email, role` lines; date added and last login help). A box holds about 60 users: use the next boxes, or attach the CSV.',
+      ),
+      rosterInput(ROSTER_BLOCKS[0], 'Roster', true),
+      rosterInput(ROSTER_BLOCKS[1], 'Roster, continued', true),
+      rosterInput(ROSTER_BLOCKS[2], 'Roster, continued', true),
+      {
+        type: 'input',
+        block_id: BLOCK_ROSTER_FILE,
+        optional: true,
+        label: plain('Or a CSV/TSV file', 2000),
+        element: {
+          type: 'file_input',
+          action_id: INPUT_ACTION,
+          filetypes: ['csv', 'tsv', 'txt'],
+          max_files: 1,
+        },
+      },
+      ...(previous
+        ? [
+            {
+              type: 'input',
+              block_id: BLOCK_USE_PREVIOUS,
+              optional: true,
+              label: plain('Previous roster', 2000),
+              element: {
+                type: 'checkboxes',
+                action_id: INPUT_ACTION,
+                options: [
+                  {
+                    text: plain(`Start from the ${previous.period} roster (${previous.users} users)`, 75),
+                    value: 'yes',
+                  },
+                ],
+              },
+            },
+          ]
+        : []),
+      context(
+        'Changes since the previous review (new users, gone users, role changes) are shown when a previous review exists.',
+      ),
+    ],
+  };
+}
+
+/** Thread messages listing unreadable roster lines and the changes since the last review. */
+export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
+  const sections: string[] = [];
+  if (review.unreadable.length > 0) {
+    let chunk = '*Roster lines that could not be read* (left out; fix and add them if they are users):';
+    for (const line of review.unreadable) {
+      const where = line.part ? `box ${line.part}, line ${line.line}` : `line ${line.line}`;
+      const text = `\n• ${where}: ${escapeMrkdwn(line.reason)}: \`${escapeMrkdwn(truncate(line.text.replace(/`/g, "'"), 120))}\``;
+      if (chunk.length + text.length > 2900) {
+        sections.push(chunk);
+        chunk = '*Unreadable lines (continued):*';
+      }
+      chunk += text;
+    }
+    sections.push(chunk);
+  }
+  if (review.changes) {
+    const { added, removed, roleChanged } = review.changes;
+    const lines = [
+      ...added.map((user) => `• new: ${escapeMrkdwn(user.email)} (${escapeMrkdwn(user.role)})`),
+      ...removed.map((user) => `• gone: ${escapeMrkdwn(user.email)} (was ${escapeMrkdwn(user.role)})`),
+      ...roleChanged.map(
+        (change) =>
+          `• role: ${escapeMrkdwn(change.user.email)} ${escapeMrkdwn(change.from)} → ${escapeMrkdwn(change.to)}`,
+      ),
+    ];
+    let chunk = `*Since the previous review:* ${lines.length === 0 ? 'no changes.' : ''}`;
+    for (const line of lines) {
+      if (chunk.length + line.length + 1 > 2900) {
+        sections.push(chunk);
+        chunk = '*Changes (continued):*';
+      }
+      chunk += `\n${line}`;
+    }
+    sections.push(chunk);
+  }
+  const messages: SlackMessage[] = [];
+  for (let i = 0; i < sections.length && messages.length < 5; i += 40) {
+    messages.push({ text: 'Review details', blocks: sections.slice(i, i + 40).map((text) => section(text)) });
+  }
+  return messages;
+}
+
+/** The reminder that the quarterly review is due, with start and snooze buttons. */
+export function reviewDueMessage(occurrence: Date, lastCompletedAt: string | undefined): SlackMessage {
+  return {
+    text: 'The quarterly Klaviyo security review is due',
+    blocks: [
+      section(
+        `:calendar: *The quarterly Klaviyo security review is due* (${slackDate(occurrence.toISOString(), '{date_long}')}). Review users, roles and two-step authentication, and check the API keys.${lastCompletedAt ? ` The last review was completed ${slackDate(lastCompletedAt, '{date_long}')}.` : ''}`,
+      ),
+      actions('review_due', [
+        button('Start the review', ACTION_REMINDER_START, 'start', { style: 'primary' }),
+        button('Snooze a day', ACTION_REMINDER_SNOOZE, 'day'),
+        button('Snooze a week', ACTION_REMINDER_SNOOZE, 'week'),
+      ]),
+    ],
+  };
+}
