@@ -1,23 +1,28 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
 import { createLogger, type Logger } from './log.js';
+import { Scheduler } from './schedule/scheduler.js';
 import { AccessPolicy } from './services/access.js';
+import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
 import { createSlackApp, registerListeners } from './slack/app.js';
+import { readSlackFile } from './slack/files.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { ExposedKeyRepository } from './store/exposed-keys.js';
 import { KeyVault } from './store/key-vault.js';
+import { ReminderRepository, ReviewRepository } from './store/reviews.js';
 import { RotationRepository } from './store/rotations.js';
 import { ScanRepository } from './store/scans.js';
 
 export interface RunningBot {
   config: Config;
+  scheduler: Scheduler;
   /** HTTP mode: the port Slack sends requests to. */
   port?: number;
   stop(): Promise<void>;
@@ -29,6 +34,10 @@ export interface StartOptions {
   writeLog?: (line: string) => void;
   /** HTTP mode: the interface to listen on; all interfaces by default. */
   host?: string;
+  /** False: reminders are not ticked by node-cron (tests drive `scheduler.tick` with their own clock). */
+  scheduler?: boolean;
+  /** The clock of reviews, reminders and checklists (tests move it across quarter boundaries). */
+  now?: () => Date;
 }
 
 /** Composition root: config → database → Slack app → services → listeners → start. */
@@ -46,7 +55,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     apiUrl: config.klaviyo.apiUrl,
     revision: config.klaviyo.revision,
   });
-  const now = () => new Date();
+  const now = options.now ?? (() => new Date());
 
   const app = createSlackApp(config, log);
   const gateway = new SlackGateway(app.client, log);
@@ -85,8 +94,49 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     },
     refreshScan: (scanId) => scans.refreshMessage(scanId),
   });
+  const reviews = new ReviewService({
+    db,
+    reviews: new ReviewRepository(db),
+    audit,
+    gateway,
+    log,
+    config,
+    now,
+    readFile: (fileId) => readSlackFile(app.client, config.slack.botToken, fileId),
+    emailOf: async (userId) => {
+      const result = await app.client.users.info({ user: userId });
+      return result.user?.profile?.email?.toLowerCase();
+    },
+  });
+  const scheduler = new Scheduler({
+    config,
+    log,
+    gateway,
+    reminders: new ReminderRepository(db),
+    reviews,
+    rotations,
+    scans,
+    scanStore,
+    now,
+  });
   const access = new AccessPolicy(config.access, app.client, log);
-  registerListeners(app, { config, log, gateway, scans, scanStore, rotations, access, ledger, now });
+  registerListeners(app, {
+    config,
+    log,
+    gateway,
+    scans,
+    scanStore,
+    rotations,
+    reviews,
+    access,
+    ledger,
+    now,
+    snoozeReview: (choice, userId) => {
+      const until = scheduler.snooze(choice);
+      log.info('review reminder snoozed', { until: until.toISOString(), userId });
+      return until;
+    },
+  });
 
   const interrupted = await scans.recoverInterrupted();
   if (interrupted > 0)
@@ -94,9 +144,18 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   ledger.prune(new Date(Date.now() - 7 * 86_400_000).toISOString());
 
   let port: number | undefined;
+  let healthServer: Server | undefined;
   if (config.slack.appToken !== undefined) {
     await app.start();
-    log.info('klaviyo-checkup is running in Socket Mode');
+    // Socket Mode needs no HTTP server, but container health checks still ask GET /healthz.
+    healthServer = createServer((req, res) => {
+      res
+        .writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' })
+        .end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => healthServer?.listen(config.port, options.host, resolve));
+    port = (healthServer.address() as AddressInfo).port;
+    log.info('klaviyo-checkup is running in Socket Mode', { healthPort: port });
   } else {
     const server = (await app.start({
       port: config.port,
@@ -106,15 +165,20 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log.info('klaviyo-checkup is listening', { port, path: '/slack/events' });
   }
 
+  if (options.scheduler !== false) scheduler.start();
+
   let stopped = false;
   return {
     config,
+    scheduler,
     ...(port === undefined ? {} : { port }),
     async stop() {
       if (stopped) return;
       stopped = true;
       log.info('stopping: no new work; running scans are marked interrupted');
+      await scheduler.stop();
       await app.stop().catch((error: unknown) => log.warn('error while stopping the Slack app', { error }));
+      healthServer?.close();
       await scans.shutdown();
       await gateway.settle();
       db.close();

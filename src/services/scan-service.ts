@@ -63,7 +63,9 @@ export interface ScanServiceDeps {
 
 interface Job {
   scan: ScanRecord;
-  delivery: 'channel' | 'response_url';
+  /** silent: a scheduled re-scan, whose caller decides what to announce. */
+  delivery: 'channel' | 'response_url' | 'silent';
+  onDone?: (scan: ScanRecord) => void;
   threadTs?: string;
   controller: AbortController;
 }
@@ -148,6 +150,30 @@ export class ScanService {
     return { kind: 'started', scanId: scan.id, delivery };
   }
 
+  /**
+   * A scheduled re-scan: queued like any other, but nothing is posted; resolves with the finished
+   * scan so the scheduler can announce only what is new.
+   */
+  scanQuietly(target: string, channelId: string): Promise<ScanRecord> {
+    const existing = this.#deps.scans.findActive(target);
+    if (existing !== undefined) return Promise.resolve(existing);
+    const scan: ScanRecord = {
+      id: newId(),
+      target,
+      status: 'queued',
+      requestedBy: 'klaviyo-checkup',
+      channelId,
+      createdAt: this.#now().toISOString(),
+      pagesScanned: 0,
+      scriptsScanned: 0,
+    };
+    this.#deps.scans.create(scan);
+    return new Promise((resolve) => {
+      this.#queue.push({ scan, delivery: 'silent', controller: new AbortController(), onDone: resolve });
+      this.#pump();
+    });
+  }
+
   /** Posts (or reuses) the scan's message; falls back to the response URL where the bot cannot post. */
   async #announce(scan: ScanRecord, req: ScanRequest): Promise<'channel' | 'response_url'> {
     const { gateway, scans } = this.#deps;
@@ -190,6 +216,8 @@ export class ScanService {
       const done = this.#run(job)
         .catch((error) => this.#deps.log.error('scan job failed', { scanId: job.scan.id, error }))
         .finally(() => {
+          const finished = this.#deps.scans.get(job.scan.id);
+          if (finished !== undefined) job.onDone?.(finished);
           this.#running.delete(job.scan.id);
           this.#finished.delete(done);
           this.#pump();

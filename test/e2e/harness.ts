@@ -30,13 +30,20 @@ export interface Harness {
     contentType: string,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: string }>;
+  /** An Events API callback (JSON), signed. */
+  event(event: Record<string, unknown>): Promise<{ status: number; body: string }>;
   /** Everything the bot ever sent or stored, to search for leaked keys. */
   everything(): string;
   close(): Promise<void>;
 }
 
 export async function startHarness(
-  options: { env?: Record<string, string>; slack?: FakeSlackOptions } = {},
+  options: {
+    env?: Record<string, string>;
+    slack?: FakeSlackOptions;
+    now?: () => Date;
+    scheduler?: boolean;
+  } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({
     channels: [
@@ -66,7 +73,14 @@ export async function startHarness(
     LOG_LEVEL: 'debug',
     ...options.env,
   };
-  const boot = () => startBot({ env, host: '127.0.0.1', writeLog: (line) => logs.push(line) });
+  const boot = () =>
+    startBot({
+      env,
+      host: '127.0.0.1',
+      writeLog: (line) => logs.push(line),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+    });
   const harness: Harness = {
     slack,
     klaviyo,
@@ -102,6 +116,18 @@ export async function startHarness(
     async action(payload) {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
       return harness.post(body, 'application/x-www-form-urlencoded');
+    },
+    async event(event) {
+      const body = JSON.stringify({
+        token: 'legacy',
+        team_id: slack.teamId,
+        api_app_id: slack.appId,
+        type: 'event_callback',
+        event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
+        event_time: Math.floor(Date.now() / 1000),
+        event,
+      });
+      return harness.post(body, 'application/json');
     },
     async post(body, contentType, headers) {
       const timestamp = Math.floor(Date.now() / 1000).toString();

@@ -1,0 +1,241 @@
+import { type ScheduledTask, schedule } from 'node-cron';
+import { describeFollowUp } from '../checklists/review.js';
+import { allItems, encodeItem, itemDone, itemLabel, itemOwner } from '../checklists/rotation.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { normalizeUrl } from '../scan/url-scope.js';
+import type { ReviewService } from '../services/review-service.js';
+import type { RotationService } from '../services/rotation-service.js';
+import type { ScanService } from '../services/scan-service.js';
+import type { SlackGateway } from '../slack/gateway.js';
+import { notice } from '../slack/views/help.js';
+import { reviewDueMessage } from '../slack/views/review-views.js';
+import type { MaskedReport } from '../slack/views/scan-message.js';
+import type { ReminderRepository } from '../store/reviews.js';
+import type { ScanRepository } from '../store/scans.js';
+import {
+  dueNudges,
+  dueRescans,
+  dueReviewReminder,
+  type NudgeRecord,
+  type OpenItem,
+  snoozeUntil,
+} from './due.js';
+
+export const SNOOZE_SETTING = 'review_snoozed_until';
+
+export interface SchedulerDeps {
+  config: Pick<Config, 'review' | 'reminders' | 'rescan'>;
+  log: Logger;
+  gateway: SlackGateway;
+  reminders: ReminderRepository;
+  reviews: ReviewService;
+  rotations: RotationService;
+  scans: ScanService;
+  scanStore: ScanRepository;
+  now?: () => Date;
+}
+
+export interface TickReport {
+  reviewReminder?: string;
+  nudges: string[];
+  rescans: string[];
+}
+
+/**
+ * node-cron only ticks once a minute; what is due is decided by the pure functions of due.ts from the
+ * clock and the reminders already recorded, so a restart neither loses nor repeats a reminder, and a
+ * bot that was down catches up once.
+ */
+export class Scheduler {
+  readonly #deps: SchedulerDeps;
+  readonly #now: () => Date;
+  #task: ScheduledTask | undefined;
+  #running: Promise<TickReport> | undefined;
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  start(): void {
+    this.#task = schedule('* * * * *', () => {
+      void this.tick().catch((error: unknown) => this.#deps.log.error('scheduled work failed', { error }));
+    });
+    // Catch up at once on what fell due while the bot was down.
+    void this.tick().catch((error: unknown) => this.#deps.log.error('scheduled work failed', { error }));
+  }
+
+  async stop(): Promise<void> {
+    await this.#task?.stop();
+    this.#task = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** One pass over everything that may be due; overlapping ticks wait for the one in progress. */
+  tick(now: Date = this.#now()): Promise<TickReport> {
+    if (this.#running !== undefined) return this.#running;
+    this.#running = this.#tick(now).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** The snooze chosen on a reminder; the reminder comes back after it. */
+  snooze(choice: 'day' | 'week', now: Date = this.#now()): Date {
+    const until = snoozeUntil(now, choice, this.#deps.config.review.timeZone);
+    this.#deps.reminders.setSetting(SNOOZE_SETTING, until.toISOString());
+    return until;
+  }
+
+  async #tick(now: Date): Promise<TickReport> {
+    const report: TickReport = { nudges: [], rescans: [] };
+    const reminder = await this.#reviewReminder(now);
+    if (reminder !== undefined) report.reviewReminder = reminder;
+    report.nudges = await this.#nudges(now);
+    report.rescans = await this.#rescans(now);
+    return report;
+  }
+
+  async #reviewReminder(now: Date): Promise<string | undefined> {
+    const { config, reminders, reviews, gateway, log } = this.#deps;
+    if (reviews.open() !== undefined) return undefined;
+    const latest = reviews.latestCompleted();
+    const channel = config.review.channel ?? latest?.channelId;
+    if (channel === undefined) return undefined;
+    const snoozed = reminders.getSetting(SNOOZE_SETTING);
+    const due = dueReviewReminder({
+      schedule: config.review.schedule,
+      timeZone: config.review.timeZone,
+      now,
+      ...(reminders.latest('review-due') ? { lastFired: reminders.latest('review-due') } : {}),
+      ...(snoozed ? { snoozedUntil: new Date(snoozed) } : {}),
+      ...(latest?.completedAt ? { reviewCompletedAt: new Date(latest.completedAt) } : {}),
+    });
+    if (due === undefined) return undefined;
+    // Recorded before sending: at most once, even if two ticks or two processes race.
+    if (!reminders.record(due.key, 'review-due', now.toISOString())) return undefined;
+    try {
+      await gateway.post(channel, reviewDueMessage(due.occurrence, latest?.completedAt));
+      log.info('review reminder sent', { key: due.key, channel });
+      return due.key;
+    } catch (error) {
+      reminders.forget(due.key);
+      log.warn('could not send the review reminder; it will be tried again', { error: String(error) });
+      return undefined;
+    }
+  }
+
+  /** Owners of overdue checklist items hear about them, at most once a day, until the work is done. */
+  async #nudges(now: Date): Promise<string[]> {
+    const { config, reminders, rotations, reviews, gateway, log } = this.#deps;
+    const items: (OpenItem & { label: string; where: string })[] = [];
+    for (const rotation of rotations.listOpen()) {
+      for (const item of allItems(rotation.state)) {
+        const owner = itemOwner(rotation.state, item);
+        if (owner === undefined || itemDone(rotation.state, item) !== undefined) continue;
+        items.push({
+          checklistId: rotation.id,
+          itemId: encodeItem(item),
+          ownerSlackUser: owner,
+          openedAt: rotation.startedAt,
+          done: false,
+          label: itemLabel(rotation.state, item),
+          where: `the rotation of \`${rotation.state.key.masked}\``,
+        });
+      }
+    }
+    const review = reviews.open();
+    if (review !== undefined) {
+      for (const followUp of review.state.followUps.filter((candidate) => !candidate.doneAt)) {
+        const user = review.state.users.find((candidate) => candidate.email === followUp.email);
+        items.push({
+          checklistId: review.id,
+          itemId: followUp.id,
+          ownerSlackUser: review.startedBy,
+          openedAt: user?.decidedAt ?? review.startedAt,
+          done: false,
+          label: `In Klaviyo: ${describeFollowUp(followUp)}`,
+          where: `the access review ${review.period}`,
+        });
+      }
+    }
+    if (items.length === 0) return [];
+    const lastNudges: NudgeRecord[] = reminders
+      .since('nudge', new Date(now.getTime() - 3 * 86_400_000).toISOString())
+      .map((record) => ({ ownerSlackUser: record.key.split(':')[1] ?? '', sentAt: record.firedAt }));
+    const sent: string[] = [];
+    for (const nudge of dueNudges({
+      items,
+      now,
+      timeZone: config.review.timeZone,
+      lastNudges,
+      overdueAfterHours: config.reminders.nudgeAfterHours,
+    })) {
+      if (nudge.ownerSlackUser === '' || !reminders.record(nudge.key, 'nudge', now.toISOString())) continue;
+      const lines = nudge.items
+        .slice(0, 20)
+        .map((item) => {
+          const detail = items.find(
+            (candidate) => candidate.checklistId === item.checklistId && candidate.itemId === item.itemId,
+          );
+          return `• ${detail?.label ?? item.itemId} (${detail?.where ?? 'a checklist'})`;
+        })
+        .join('\n');
+      try {
+        await gateway.post(nudge.ownerSlackUser, notice(`:wave: Still open and assigned to you:\n${lines}`));
+        sent.push(nudge.key);
+      } catch (error) {
+        reminders.forget(nudge.key);
+        log.warn('could not nudge an owner', { owner: nudge.ownerSlackUser, error: String(error) });
+      }
+    }
+    return sent;
+  }
+
+  /** Configured sites are re-scanned on their schedule; only keys not seen in the previous scan are announced. */
+  async #rescans(now: Date): Promise<string[]> {
+    const { config, scanStore, scans, gateway, log, reviews } = this.#deps;
+    if (config.rescan.sites.length === 0) return [];
+    const sites = config.rescan.sites.map((site) => {
+      const target = normalizeUrl(new URL(site));
+      const last = scanStore.latestFinished(target);
+      return { url: target, ...(last?.finishedAt ? { lastScanAt: last.finishedAt } : {}) };
+    });
+    const due = dueRescans({
+      sites,
+      schedule: config.rescan.schedule,
+      timeZone: config.review.timeZone,
+      now,
+    });
+    const channel = config.rescan.channel ?? config.review.channel ?? reviews.latestCompleted()?.channelId;
+    for (const target of due) {
+      const previous = scanStore.latestFinished(target);
+      const known = new Set(reportOf(previous?.report)?.findings.map((finding) => finding.fingerprint) ?? []);
+      const scan = await scans.scanQuietly(target, channel ?? 'scheduled');
+      const report = reportOf(scan.report);
+      const fresh = report?.findings.filter((finding) => !known.has(finding.fingerprint)) ?? [];
+      log.info('scheduled re-scan finished', { target, status: scan.status, newKeys: fresh.length });
+      if (fresh.length > 0 && channel !== undefined) {
+        await gateway.postQuietly(
+          channel,
+          notice(
+            `:rotating_light: The scheduled scan of ${target} found ${fresh.length} new exposed Klaviyo private key(s): ${fresh
+              .map((finding) => `\`${finding.masked}\``)
+              .join(', ')}. Run \`/klaviyo-scan ${target}\` for the details and the rotation checklist.`,
+          ),
+        );
+      }
+    }
+    return due;
+  }
+}
+
+function reportOf(text: string | undefined): MaskedReport | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as MaskedReport;
+  } catch {
+    return undefined;
+  }
+}
