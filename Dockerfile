@@ -6,22 +6,31 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `prepare` builds too, but the sources are not here yet; it runs again below.
+# Scripts are skipped here because `prepare` would build before the sources are copied;
+# better-sqlite3's native module is then built explicitly.
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: only what runs, as an unprivileged user.
+# Runtime stage: only what runs, as the unprivileged `node` user, with the database on a volume.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATABASE_PATH=/data/klaviyo-checkup.sqlite
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+COPY manifest.yml manifest.socket-mode.yml ./
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
 USER node
-# The command line scanner: docker run --rm IMAGE scan https://your-store.example
-ENTRYPOINT ["node", "bin/klaviyo-checkup.js"]
-CMD ["--help"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The Slack bot. The scanner alone: docker run --rm IMAGE node bin/klaviyo-checkup.js scan https://your-store.example
+CMD ["node", "dist/main.js"]
