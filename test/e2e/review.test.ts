@@ -214,7 +214,7 @@ describe('/klaviyo-review with a 120-user roster', () => {
         if (JSON.stringify(reasonView.blocks).includes('your own account')) {
           const submittedReason = await harness.action(
             viewSubmission(
-              { ...(reasonView as never), root_view_id: view.id },
+              { ...(reasonView as unknown as Record<string, string>), root_view_id: view.id } as never,
               {
                 reason: {
                   value: { type: 'plain_text_input', value: 'Security lead; needs Admin for the review.' },
