@@ -141,11 +141,9 @@ export function applyRotationAction(
   now: Date,
 ): Transition {
   const wasComplete = state.completedAt !== undefined;
-  if (wasComplete && action.type !== 'liveness_result' && action.type !== 'rescan_result') {
-    throw new RotationError('completed', 'This rotation is complete; start a new scan to check again.');
-  }
   const at = now.toISOString();
   const events: string[] = [];
+  if (wasComplete) return afterCompletion(state, action, actor, at);
   let next = reduce(state, action, actor, at, events);
   next = autoVerify(next, at, events);
   let completedNow = false;
@@ -156,6 +154,36 @@ export function applyRotationAction(
   }
   const changed = JSON.stringify(next) !== JSON.stringify(state);
   return { state: next, changed, events: changed ? events : [], completedNow };
+}
+
+/**
+ * A completed rotation is a record: new proof (a later re-scan or liveness check) is kept, a repeated
+ * click changes nothing, and anything else is refused.
+ */
+function afterCompletion(
+  state: RotationChecklist,
+  action: RotationAction,
+  actor: string,
+  at: string,
+): Transition {
+  const unchanged: Transition = { state, changed: false, events: [], completedNow: false };
+  if (action.type === 'rescan_result' || action.type === 'liveness_result') {
+    const proof =
+      action.type === 'rescan_result'
+        ? { ...state.proof, rescan: { at, clean: action.clean, scanId: action.scanId } }
+        : { ...state.proof, liveness: { at, status: action.status } };
+    const next = { ...state, proof };
+    return JSON.stringify(next) === JSON.stringify(state)
+      ? unchanged
+      : { state: next, changed: true, events: [], completedNow: false };
+  }
+  try {
+    const next = reduce(state, action, actor, at, []);
+    if (JSON.stringify(next) === JSON.stringify(state)) return unchanged;
+  } catch {
+    // Whatever the reason, a completed rotation is not changed.
+  }
+  throw new RotationError('completed', 'This rotation is complete; start a new scan to check again.');
 }
 
 function reduce(

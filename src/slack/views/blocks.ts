@@ -73,3 +73,19 @@ export function slackDate(iso: string, format = '{date_short_pretty} {time}'): s
 export function userMention(userId: string): string {
   return /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
+
+/**
+ * Characters of text across blocks, counted the way Slack counts toward its ~12,000 limit per message
+ * (past it: msg_blocks_too_long). Views keep under MESSAGE_TEXT_BUDGET, with room to spare.
+ */
+export function blocksTextLength(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + blocksTextLength(item), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  let sum = 0;
+  for (const [key, field] of Object.entries(value)) {
+    sum += key === 'text' && typeof field === 'string' ? field.length : blocksTextLength(field);
+  }
+  return sum;
+}
+
+export const MESSAGE_TEXT_BUDGET = 11_000;

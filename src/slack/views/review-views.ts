@@ -31,7 +31,7 @@ import {
   truncate,
   userMention,
 } from './blocks.js';
-import type { SlackMessage } from './scan-message.js';
+import { packSections, type SlackMessage } from './scan-message.js';
 
 export const ACTION_REVIEW_USERS = 'review:users';
 export const ACTION_REVIEW_FILTER = 'review:filter';
@@ -469,11 +469,11 @@ export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
     }
     sections.push(chunk);
   }
-  const messages: SlackMessage[] = [];
-  for (let i = 0; i < sections.length && messages.length < 5; i += 40) {
-    messages.push({ text: 'Review details', blocks: sections.slice(i, i + 40).map((text) => section(text)) });
-  }
-  return messages;
+  return packSections(
+    sections,
+    'Review details',
+    '…more than fits here; the evidence export lists every user.',
+  );
 }
 
 /** The reminder that the quarterly review is due, with start and snooze buttons. */

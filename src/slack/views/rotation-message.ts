@@ -15,11 +15,13 @@ import {
 import {
   actions,
   type Block,
+  blocksTextLength,
   button,
   confirmDialog,
   context,
   escapeMrkdwn,
   header,
+  MESSAGE_TEXT_BUDGET,
   plain,
   section,
   slackDate,
@@ -41,8 +43,24 @@ export function itemMenuValue(rotationId: string, item: ItemRef, op: ItemOp): st
   return `${rotationId}|${encodeItem(item)}|${op}`;
 }
 
-/** The rotation checklist message, updated in place as the team works through it. */
+/**
+ * The rotation checklist message, updated in place as the team works through it. With many
+ * integrations it is drawn more compactly, so it stays inside Slack's text limit for a message.
+ */
 export function rotationMessage(rotationId: string, state: RotationChecklist, now: Date): SlackMessage {
+  let message = drawRotation(rotationId, state, now, 0);
+  for (let level = 1; level <= 2 && blocksTextLength(message.blocks) > MESSAGE_TEXT_BUDGET; level++) {
+    message = drawRotation(rotationId, state, now, level);
+  }
+  return message;
+}
+
+function drawRotation(
+  rotationId: string,
+  state: RotationChecklist,
+  now: Date,
+  compact: number,
+): SlackMessage {
   const { done, total } = rotationProgress(state);
   const masked = state.key.masked;
   const blocks: Block[] = [];
@@ -64,7 +82,7 @@ export function rotationMessage(rotationId: string, state: RotationChecklist, no
   );
 
   const locations = state.locations
-    .slice(0, 5)
+    .slice(0, compact > 0 ? 2 : 5)
     .map((location) => `• ${escapeMrkdwn(truncate(location.url, 200))} (${escapeMrkdwn(location.context)})`)
     .join('\n');
   const moreLocations =
@@ -107,7 +125,7 @@ export function rotationMessage(rotationId: string, state: RotationChecklist, no
   }
 
   state.integrations.forEach((integration, index) => {
-    blocks.push(integrationSection(rotationId, integration, index, now, complete));
+    blocks.push(integrationSection(rotationId, integration, index, now, complete, compact));
   });
   if (state.integrations.length > 0 && !complete) {
     blocks.push(
@@ -186,19 +204,24 @@ function integrationSection(
   index: number,
   now: Date,
   complete: boolean,
+  compact: number,
 ): Block {
   const created = integration.keyCreated;
+  const name = truncate(integration.name, compact >= 2 ? 24 : compact === 1 ? 48 : 80);
   const updated = integration.updated;
   const owner = integration.owner ? ` · owner ${userMention(integration.owner)}` : '';
   const line = (mark: Mark | undefined, text: string) =>
     `${mark ? ':white_check_mark:' : ':white_square:'} ${text}${mark ? ` — ${userMention(mark.by)} ${slackDate(mark.at)}` : ''}`;
+  // The label to give the new key matters until it is created; once created it is noise.
+  const label =
+    created || compact > 0 ? '' : ` (label: \`${escapeMrkdwn(suggestedKeyLabel(integration.name, now))}\`)`;
   const text = [
-    `*4.${index + 1} ${escapeMrkdwn(integration.name)}*${owner}`,
+    `*4.${index + 1} ${escapeMrkdwn(name)}*${owner}`,
+    line(created, `New private key created${label}`),
     line(
-      created,
-      `New private key created (label: \`${escapeMrkdwn(suggestedKeyLabel(integration.name, now))}\`)`,
+      updated,
+      compact > 0 ? 'Updated with the new key' : `${escapeMrkdwn(name)} updated with the new key`,
     ),
-    line(updated, `${escapeMrkdwn(integration.name)} updated with the new key`),
   ].join('\n');
   const block: Block = section(text, { block_id: `integration_${integration.id}` });
   if (complete) return block;

@@ -7,10 +7,12 @@ import type { ScanStatus } from '../../store/scans.js';
 import {
   actions,
   type Block,
+  blocksTextLength,
   button,
   context,
   escapeMrkdwn,
   header,
+  MESSAGE_TEXT_BUDGET,
   section,
   truncate,
   userMention,
@@ -93,11 +95,19 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
       : `:rotating_light: *${count} exposed Klaviyo private key${count === 1 ? '' : 's'}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
   const blocks: Block[] = [title, section(summary)];
 
+  // Findings are shown while the message stays within Slack's text budget; the thread lists them all.
+  let shown = 0;
+  let used = blocksTextLength(blocks) + 1_500;
   for (const finding of report.findings.slice(0, MAX_FINDINGS_SHOWN)) {
-    blocks.push(findingSection(input.scanId, finding, input.keys?.[finding.fingerprint], report));
+    const block = findingSection(input.scanId, finding, input.keys?.[finding.fingerprint], report);
+    const size = blocksTextLength(block);
+    if (used + size > MESSAGE_TEXT_BUDGET) break;
+    blocks.push(block);
+    used += size;
+    shown++;
   }
-  if (count > MAX_FINDINGS_SHOWN)
-    blocks.push(context(`…and ${count - MAX_FINDINGS_SHOWN} more keys, listed in the thread.`));
+  if (count > shown) blocks.push(context(`…and ${count - shown} more keys, listed in the thread.`));
+  blocks.push(context(`…and ${count - MAX_FINDINGS_SHOWN} more keys, listed in the thread.`));
 
   const notes: string[] = [];
   notes.push(
@@ -161,7 +171,7 @@ function placesSummary(finding: Finding): string {
     return `${escapeMrkdwn(where)} (${escapeMrkdwn(describeOccurrence(occurrence).replace(/, line .*/, ''))})`;
   });
   const more = finding.occurrenceCount - shown.length;
-  return truncate(`${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`, 1500);
+  return truncate(`${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`, 700);
 }
 
 const THREAD_BLOCKS_PER_MESSAGE = 40;
@@ -196,26 +206,44 @@ export function scanDetailMessages(report: MaskedReport): SlackMessage[] {
     }
     sections.push(chunk);
   }
+  return packSections(
+    sections,
+    'Scan details',
+    `…more than fits here: run \`npx klaviyo-checkup scan ${report.target} --json\` for every place.`,
+  );
+}
+
+/**
+ * Packs sections into thread messages that each stay inside Slack's limits (blocks and total text),
+ * at most THREAD_MESSAGES_MAX of them; what does not fit ends with `overflowNote`.
+ */
+export function packSections(sections: string[], text: string, overflowNote: string): SlackMessage[] {
   const messages: SlackMessage[] = [];
-  for (
-    let i = 0;
-    i < sections.length && messages.length < THREAD_MESSAGES_MAX;
-    i += THREAD_BLOCKS_PER_MESSAGE
-  ) {
-    const blocks = sections.slice(i, i + THREAD_BLOCKS_PER_MESSAGE).map((text) => section(text));
-    messages.push({ text: 'Scan details', blocks });
+  let current: Block[] = [];
+  let used = 0;
+  let index = 0;
+  for (; index < sections.length; index++) {
+    const block = section(sections[index] as string);
+    const size = blocksTextLength(block);
+    if (
+      current.length > 0 &&
+      (current.length >= THREAD_BLOCKS_PER_MESSAGE || used + size > MESSAGE_TEXT_BUDGET)
+    ) {
+      messages.push({ text, blocks: current });
+      current = [];
+      used = 0;
+      if (messages.length >= THREAD_MESSAGES_MAX) break;
+    }
+    current.push(block);
+    used += size;
   }
-  const shownSections = messages.length * THREAD_BLOCKS_PER_MESSAGE;
+  if (current.length > 0 && messages.length < THREAD_MESSAGES_MAX) messages.push({ text, blocks: current });
   const last = messages.at(-1);
-  if (last !== undefined && sections.length > shownSections) {
-    // Past five messages the thread would be noise; the command line gives the full list.
-    last.blocks.splice(
-      -1,
-      1,
-      context(
-        `…more than fits here: run \`npx klaviyo-checkup scan ${report.target} --json\` for every place.`,
-      ),
-    );
+  if (last !== undefined && index < sections.length) {
+    // Past a few messages the thread would be noise; the note says where the full list is.
+    const full = last.blocks.length >= THREAD_BLOCKS_PER_MESSAGE;
+    if (full || blocksTextLength(last.blocks) + overflowNote.length > MESSAGE_TEXT_BUDGET) last.blocks.pop();
+    last.blocks.push(context(overflowNote));
   }
   return messages;
 }
