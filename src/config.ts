@@ -148,7 +148,10 @@ function cron(env: Env, name: string, fallback: string): CronSchedule {
 function timeZone(env: Env, name: string): string {
   const value = text(env, name) ?? 'UTC';
   if (!isValidTimeZone(value))
-    throw new ConfigError(name, `${name} must be an IANA time zone such as Europe/London, not "${value}"`);
+    throw new ConfigError(
+      name,
+      `${name} must be an IANA time zone such as Europe/London, not ${shown(value)}`,
+    );
   return value;
 }
 
@@ -156,7 +159,7 @@ function channel(env: Env, name: string): { channel?: string } {
   const value = text(env, name);
   if (value === undefined) return {};
   if (!/^[CGD][A-Z0-9]{2,}$/.test(value))
-    throw new ConfigError(name, `${name} must be a channel ID (C…), not "${value}"`);
+    throw new ConfigError(name, `${name} must be a channel ID (C…), not ${shown(value)}`);
   return { channel: value };
 }
 
@@ -169,7 +172,10 @@ function domains(env: Env, name: string): string[] {
     .filter((domain) => domain !== '');
   const bad = list.find((domain) => !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain));
   if (bad !== undefined)
-    throw new ConfigError(name, `${name} must list email domains separated by commas; "${bad}" is not one`);
+    throw new ConfigError(
+      name,
+      `${name} must list email domains separated by commas; ${shown(bad)} is not one`,
+    );
   return list;
 }
 
@@ -187,10 +193,15 @@ function urls(env: Env, name: string): string[] {
       } catch {
         throw new ConfigError(
           name,
-          `${name} must list http(s) URLs separated by commas; "${entry}" is not one`,
+          `${name} must list http(s) URLs separated by commas; ${shown(entry)} is not one`,
         );
       }
     });
+}
+
+/** A value as quoted in an error message: one line, and short. */
+function shown(value: string | undefined): string {
+  return JSON.stringify((value ?? '').slice(0, 80));
 }
 
 function text(env: Env, name: string): string | undefined {
@@ -203,7 +214,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (value === undefined) return fallback;
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < min || number > max) {
-    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+    throw new ConfigError(name, `${name} must be a whole number from ${min} to ${max}, not ${shown(value)}`);
   }
   return number;
 }
@@ -213,7 +224,7 @@ export function flag(env: Env, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;
   if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new ConfigError(name, `${name} must be true or false, not "${env[name]}"`);
+  throw new ConfigError(name, `${name} must be true or false, not ${shown(env[name])}`);
 }
 
 function url(env: Env, name: string, fallback: string): string {
@@ -223,7 +234,7 @@ function url(env: Env, name: string, fallback: string): string {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
     return parsed.href;
   } catch {
-    throw new ConfigError(name, `${name} must be an http(s) URL, not "${value}"`);
+    throw new ConfigError(name, `${name} must be an http(s) URL, not ${shown(value)}`);
   }
 }
 
@@ -236,7 +247,7 @@ function revision(env: Env): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     throw new ConfigError(
       'KLAVIYO_API_REVISION',
-      `KLAVIYO_API_REVISION must be a date like 2026-07-15, not "${value}"`,
+      `KLAVIYO_API_REVISION must be a date like 2026-07-15, not ${shown(value)}`,
     );
   }
   return value;
@@ -245,7 +256,14 @@ function revision(env: Env): string {
 function keyEncryptionKey(env: Env): { keyEncryptionKey?: Buffer } {
   const value = text(env, 'KEY_ENCRYPTION_KEY');
   if (value === undefined) return {};
-  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  // Strict forms only: Buffer's base64 decoder would silently skip stray characters.
+  const hex = /^[0-9a-fA-F]{64}$/.test(value);
+  const base64 = /^[A-Za-z0-9+/]{43}=?$|^[A-Za-z0-9_-]{43}$/.test(value);
+  const key = hex
+    ? Buffer.from(value, 'hex')
+    : base64
+      ? Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64')
+      : Buffer.alloc(0);
   if (key.length !== 32) {
     throw new ConfigError(
       'KEY_ENCRYPTION_KEY',
@@ -264,7 +282,7 @@ function slackIds(env: Env, name: string, pattern: RegExp): string[] {
     .filter((id) => id !== '');
   const bad = ids.find((id) => !pattern.test(id));
   if (bad !== undefined)
-    throw new ConfigError(name, `${name} must list Slack IDs separated by commas; "${bad}" is not one`);
+    throw new ConfigError(name, `${name} must list Slack IDs separated by commas; ${shown(bad)} is not one`);
   return ids;
 }
 
@@ -274,7 +292,7 @@ function userGroup(env: Env): { userGroup?: string } {
   if (!/^S[A-Z0-9]{2,}$/.test(value)) {
     throw new ConfigError(
       'ALLOWED_USERGROUP',
-      `ALLOWED_USERGROUP must be a user group ID (S…), not "${value}"`,
+      `ALLOWED_USERGROUP must be a user group ID (S…), not ${shown(value)}`,
     );
   }
   return { userGroup: value };
@@ -284,7 +302,7 @@ function choice<T extends string>(env: Env, name: string, options: readonly T[],
   const value = text(env, name)?.toLowerCase();
   if (value === undefined) return fallback;
   if (!(options as readonly string[]).includes(value)) {
-    throw new ConfigError(name, `${name} must be one of ${options.join(', ')}, not "${env[name]}"`);
+    throw new ConfigError(name, `${name} must be one of ${options.join(', ')}, not ${shown(env[name])}`);
   }
   return value as T;
 }
