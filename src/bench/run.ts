@@ -1,4 +1,5 @@
 import { type BenchOutcome, type BenchTarget, scanBenchmark } from './scan-bench.js';
+import { slackBenchmark } from './slack-bench.js';
 
 interface Benchmark {
   name: string;
@@ -6,7 +7,10 @@ interface Benchmark {
 }
 
 // Further benchmarks are added to this list.
-const BENCHMARKS: Benchmark[] = [{ name: 'scan', run: () => scanBenchmark() }];
+const BENCHMARKS: Benchmark[] = [
+  { name: 'scan', run: () => scanBenchmark() },
+  { name: 'slack', run: () => slackBenchmark() },
+];
 
 const STATUS_LABEL: Record<BenchTarget['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };
 
@@ -34,4 +38,17 @@ export async function runBenchmarks(benchmarks: Benchmark[] = BENCHMARKS): Promi
   return failed ? 1 : 0;
 }
 
-process.exitCode = await runBenchmarks();
+/** `run.js [name …]`: only the named benchmarks, in the list's order; all of them without names. */
+function selectBenchmarks(names: string[]): Benchmark[] | undefined {
+  if (names.length === 0) return BENCHMARKS;
+  const known = new Set(BENCHMARKS.map((benchmark) => benchmark.name));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; available: ${[...known].join(', ')}\n`);
+    return undefined;
+  }
+  return BENCHMARKS.filter((benchmark) => names.includes(benchmark.name));
+}
+
+const selected = selectBenchmarks(process.argv.slice(2));
+process.exitCode = selected === undefined ? 2 : await runBenchmarks(selected);
