@@ -486,8 +486,8 @@ export function reviewDueMessage(occurrence: Date, lastCompletedAt: string | und
       ),
       actions('review_due', [
         button('Start the review', ACTION_REMINDER_START, 'start', { style: 'primary' }),
-        button('Snooze a day', ACTION_REMINDER_SNOOZE, 'day'),
-        button('Snooze a week', ACTION_REMINDER_SNOOZE, 'week'),
+        button('Snooze a day', `${ACTION_REMINDER_SNOOZE}:day`, 'day'),
+        button('Snooze a week', `${ACTION_REMINDER_SNOOZE}:week`, 'week'),
       ]),
     ],
   };

@@ -190,7 +190,7 @@ export function registerReviewActions(app: App, services: Services): void {
     }
   });
 
-  app.action<BlockButtonAction>(ACTION_REMINDER_SNOOZE, async ({ ack, body, action }) => {
+  app.action<BlockButtonAction>(new RegExp(`^${ACTION_REMINDER_SNOOZE}:`), async ({ ack, body, action }) => {
     await ack();
     const audience = audienceOf(body);
     if (!(await ensureAllowed(services, audience))) return;
