@@ -242,8 +242,8 @@ describe('/klaviyo-scan and the rotation checklist, end to end', () => {
 
 describe('bad input and refused targets', () => {
   it.each([
-    ['', /Usage: \/klaviyo-scan <url>/],
-    ['help', /Usage: \/klaviyo-scan <url>/],
+    ['', /Usage: \/klaviyo-scan &lt;url&gt;/],
+    ['help', /Usage: \/klaviyo-scan &lt;url&gt;/],
     ['ftp://shop.example/', /Only http and https/],
     ['http://169.254.169.254/latest/meta-data/', /metadata|link-local/],
     ['http://0.0.0.0:8080/', /never scanned|unspecified/],

@@ -4,12 +4,12 @@ import type { SlackMessage } from './scan-message.js';
 /** The ephemeral usage reply for `/klaviyo-scan` with no text, `help`, or a bad URL. */
 export function scanUsage(problem?: string): SlackMessage {
   const lines = [
-    '*`/klaviyo-scan <url>`* crawls a site (pages, scripts, tag-manager containers) and reports every exposed Klaviyo *private* API key (`pk_…`). Full keys are never shown.',
+    '*`/klaviyo-scan &lt;url&gt;`* crawls a site (pages, scripts, tag-manager containers) and reports every exposed Klaviyo *private* API key (`pk_…`). Full keys are never shown.',
     'Example: `/klaviyo-scan https://your-store.example`',
     'Each exposed key gets a *Start rotation* button: a checklist the team walks through, following Klaviyo’s guidance.',
   ];
   return {
-    text: problem ? `${problem} Usage: /klaviyo-scan <url>` : 'Usage: /klaviyo-scan <url>',
+    text: problem ? `${problem} Usage: /klaviyo-scan &lt;url&gt;` : 'Usage: /klaviyo-scan &lt;url&gt;',
     blocks: [
       ...(problem ? [section(`:warning: ${problem}`)] : []),
       section(lines.join('\n')),
