@@ -18,7 +18,12 @@ import type { Logger } from '../log.js';
 import { nextOccurrence, toWallClock } from '../schedule/cron-expression.js';
 import { isNotAMember, type SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
-import { type ReviewView, reviewDetailMessages, reviewMessage } from '../slack/views/review-views.js';
+import {
+  type ReviewView,
+  reviewDetailMessages,
+  reviewMessage,
+  rosterMessages,
+} from '../slack/views/review-views.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import { newId } from '../store/ids.js';
@@ -190,8 +195,9 @@ export class ReviewService {
       ts = (await gateway.post(channel, message)).ts;
     }
     reviews.setMessage(id, channel, ts);
-    for (const detail of reviewDetailMessages(this.view(saved)))
+    for (const detail of [...reviewDetailMessages(this.view(saved)), ...rosterMessages(this.view(saved))]) {
       await gateway.postQuietly(channel, detail, ts);
+    }
     log.info('review started', { reviewId: id, users: users.length, unreadable: unreadable.length });
     return reviews.get(id) as ReviewRecord;
   }

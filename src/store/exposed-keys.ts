@@ -74,9 +74,13 @@ export class ExposedKeyRepository {
     return row?.encrypted_key ?? undefined;
   }
 
-  /** Drops the sealed copy; secure_delete overwrites the freed bytes. */
+  /**
+   * Drops the sealed copy. secure_delete overwrites the freed bytes in the database file, and the
+   * checkpoint folds the write-ahead log back in, so no copy lingers in the -wal file either.
+   */
   wipe(fingerprint: string): void {
     this.db.prepare('UPDATE exposed_keys SET encrypted_key = NULL WHERE fingerprint = ?').run(fingerprint);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   recordLiveness(fingerprint: string, liveness: Liveness, account: string | undefined, at: string): void {

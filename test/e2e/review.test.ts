@@ -126,6 +126,19 @@ describe('/klaviyo-review with a 120-user roster', () => {
       (call) => call.args.thread_ts === reviewTs,
     );
     expect(JSON.stringify(detail.args)).toContain('this line has no email address at all');
+    // Every user the review read is listed in its thread.
+    const listed = await waitUntil(() => {
+      const thread = JSON.stringify(
+        harness.slack
+          .callsTo('chat.postMessage')
+          .filter((call) => call.args.thread_ts === reviewTs)
+          .map((call) => call.args),
+      );
+      return thread.includes('user119@shop.example') ? thread : undefined;
+    }, 'the roster in the thread');
+    for (let i = 2; i < 120; i++)
+      expect(listed).toContain(`user${i}@${i % 11 === 0 ? 'agency' : 'shop'}.example`);
+    expect(listed).toContain('sam@shop.example');
   });
 
   it('shows every user, page by page, and records a decision for each', async () => {

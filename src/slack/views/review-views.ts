@@ -476,6 +476,40 @@ export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
   );
 }
 
+/**
+ * The roster as the review read it, one line per user, in the review's thread: everyone on the
+ * account is listed where the team (and an auditor) can see it, not only inside the decision form.
+ */
+export function rosterMessages(review: ReviewView): SlackMessage[] {
+  const lines = review.state.users.map((user, index) => {
+    const login =
+      user.lastLogin === null
+        ? 'never logged in'
+        : user.lastLogin
+          ? `last login ${user.lastLogin}`
+          : 'last login unknown';
+    const flags =
+      user.flags.length > 0 ? ` · :warning: ${user.flags.map((flag) => FLAG_LABELS[flag]).join(', ')}` : '';
+    return `${index + 1}. ${escapeMrkdwn(truncate(user.name || user.email, 60))} · ${escapeMrkdwn(truncate(user.email, 120))} · ${escapeMrkdwn(truncate(user.role, 40))} · ${login}${flags}`;
+  });
+  const sections: string[] = [];
+  let chunk = `*The roster: ${lines.length} users*`;
+  for (const line of lines) {
+    if (chunk.length + line.length + 1 > 2900) {
+      sections.push(chunk);
+      chunk = '';
+    }
+    chunk += `${chunk === '' ? '' : '\n'}${line}`;
+  }
+  if (chunk !== '') sections.push(chunk);
+  return packSections(
+    sections,
+    `Roster of the review ${review.period}`,
+    '…the rest of the roster is in the evidence export.',
+    12,
+  );
+}
+
 /** The reminder that the quarterly review is due, with start and snooze buttons. */
 export function reviewDueMessage(occurrence: Date, lastCompletedAt: string | undefined): SlackMessage {
   return {

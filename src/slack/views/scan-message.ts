@@ -215,9 +215,14 @@ export function scanDetailMessages(report: MaskedReport): SlackMessage[] {
 
 /**
  * Packs sections into thread messages that each stay inside Slack's limits (blocks and total text),
- * at most THREAD_MESSAGES_MAX of them; what does not fit ends with `overflowNote`.
+ * at most `maxMessages` of them; what does not fit ends with `overflowNote`.
  */
-export function packSections(sections: string[], text: string, overflowNote: string): SlackMessage[] {
+export function packSections(
+  sections: string[],
+  text: string,
+  overflowNote: string,
+  maxMessages = THREAD_MESSAGES_MAX,
+): SlackMessage[] {
   const messages: SlackMessage[] = [];
   let current: Block[] = [];
   let used = 0;
@@ -232,12 +237,12 @@ export function packSections(sections: string[], text: string, overflowNote: str
       messages.push({ text, blocks: current });
       current = [];
       used = 0;
-      if (messages.length >= THREAD_MESSAGES_MAX) break;
+      if (messages.length >= maxMessages) break;
     }
     current.push(block);
     used += size;
   }
-  if (current.length > 0 && messages.length < THREAD_MESSAGES_MAX) messages.push({ text, blocks: current });
+  if (current.length > 0 && messages.length < maxMessages) messages.push({ text, blocks: current });
   const last = messages.at(-1);
   if (last !== undefined && index < sections.length) {
     // Past a few messages the thread would be noise; the note says where the full list is.
