@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeMessage } from '../fakes/slack-api.js';
+import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
+import { blockAction, findElement, type Harness, startHarness } from './harness.js';
+
+const key = fakeLegacyKey(97);
+// Ends differently from the first key, so the alert can be told apart by its last four.
+const newKey = `pk_${'ab'.repeat(13)}12349a7b`;
+let leakNewKey = false;
+let clock = new Date('2027-02-01T09:00:00Z');
+let site: TestSite;
+let harness: Harness;
+
+async function waitUntil<T>(
+  probe: () => T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  site = await startSite({
+    '/': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(
+        `<script>var api_key = "${key}";</script>${leakNewKey ? `<script>var token = "${newKey}";</script>` : ''}`,
+      );
+    },
+  });
+  harness = await startHarness({
+    env: {
+      REVIEW_TIMEZONE: 'Europe/London',
+      NUDGE_AFTER_HOURS: '48',
+      RESCAN_SITES: site.url('/'),
+      RESCAN_SCHEDULE: '0 6 * * *',
+      RESCAN_CHANNEL: 'C0SHOP',
+    },
+    now: () => clock,
+    scheduler: false,
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await site?.close();
+});
+
+function dmsTo(user: string) {
+  return harness.slack
+    .callsTo('chat.postMessage')
+    .filter((call) => call.args.channel === user && !call.rejected);
+}
+
+describe('nudges to owners of overdue checklist items', () => {
+  let rotation: FakeMessage;
+
+  it('nudges an owner once a day after the item is overdue, and stops when it is done', async () => {
+    await harness.command(site.url('/'));
+    const scan = await waitUntil(
+      () =>
+        harness.slack
+          .messagesIn('C0SHOP')
+          .find((message) => JSON.stringify(message.blocks).includes('scan:start_rotation')),
+      'the scan result',
+    );
+    await harness.action(
+      blockAction(harness.slack, scan, findElement(scan.blocks, 'scan:start_rotation') as never),
+    );
+    rotation = await waitUntil(
+      () =>
+        harness.slack
+          .messagesIn('C0SHOP')
+          .find((message) => message.text.includes('Rotation of the exposed')),
+      'the checklist',
+    );
+    await harness.action(
+      blockAction(
+        harness.slack,
+        rotation,
+        findElement(rotation.blocks, 'rotation:item_menu', (v) => v.endsWith('|s:identify|me')) as never,
+        'U0BOB',
+      ),
+    );
+    await waitUntil(
+      () => JSON.stringify(harness.slack.message('C0SHOP', rotation.ts)?.blocks).includes('owner <@U0BOB>'),
+      'the owner',
+    );
+
+    clock = new Date('2027-02-02T09:00:00Z');
+    expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual([]);
+    clock = new Date('2027-02-03T10:00:00Z');
+    expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual(['nudge:U0BOB:2027-02-03']);
+    expect(JSON.stringify(dmsTo('U0BOB').at(-1)?.args)).toContain('Identify every integration');
+    clock = new Date('2027-02-03T16:00:00Z');
+    expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual([]);
+    await harness.restart();
+    expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual([]);
+    clock = new Date('2027-02-04T08:00:00Z');
+    expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual(['nudge:U0BOB:2027-02-04']);
+
+    const latest = harness.slack.message('C0SHOP', rotation.ts) as FakeMessage;
+    await harness.action(
+      blockAction(
+        harness.slack,
+        latest,
+        findElement(latest.blocks, 'rotation:item_menu', (v) => v.endsWith('|s:identify|done')) as never,
+        'U0BOB',
+      ),
+    );
+    await waitUntil(
+      () => JSON.stringify(harness.slack.message('C0SHOP', rotation.ts)?.blocks).includes('~*3.'),
+      'the step to be done',
+    );
+    clock = new Date('2027-02-05T08:00:00Z');
+    expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual([]);
+    expect(dmsTo('U0BOB')).toHaveLength(2);
+  });
+});
+
+describe('scheduled re-scans', () => {
+  it('re-scans on schedule and announces only keys it had not seen before', async () => {
+    const alerts = () =>
+      harness.slack.messagesIn('C0SHOP').filter((message) => message.text.includes('scheduled scan'));
+    clock = new Date('2027-02-06T06:01:00Z');
+    const first = await harness.bot.scheduler.tick(clock);
+    expect(first.rescans).toEqual([site.url('/')]);
+    // The key was already found by the scan from Slack above, so nothing is new.
+    expect(alerts()).toHaveLength(0);
+    clock = new Date('2027-02-06T07:00:00Z');
+    expect((await harness.bot.scheduler.tick(clock)).rescans).toEqual([]);
+
+    // A day later someone adds another key to the site: only that one is announced.
+    leakNewKey = true;
+    clock = new Date('2027-02-07T06:00:30Z');
+    expect((await harness.bot.scheduler.tick(clock)).rescans).toEqual([site.url('/')]);
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]?.text).toContain(`pk_…${newKey.slice(-4)}`);
+    expect(alerts()[0]?.text).not.toContain(`pk_…${key.slice(-4)}`);
+    expect(harness.slack.problems()).toEqual([]);
+    expect(harness.everything()).not.toContain(newKey);
+  });
+});
