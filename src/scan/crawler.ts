@@ -320,6 +320,17 @@ class Crawl {
 
   async #handle(task: Task, resource: FetchedResource): Promise<void> {
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
+    // Response headers are public too (a key in a custom header or a cookie is as exposed as in the page).
+    if (resource.headerText.includes('pk')) {
+      const resourceKind: ResourceKind = task.kind === 'page' ? 'page' : task.kind === 'script' ? 'script' : task.kind;
+      this.#collector.scan(resource.headerText, {
+        url: resource.url.href,
+        page: task.kind === 'script' ? task.page : resource.url.href,
+        resource: resourceKind,
+        html: false,
+        location: 'response-header',
+      });
+    }
     const text = resource.text;
     if (task.start) this.#finalUrl = resource.url;
 
@@ -404,6 +415,8 @@ class Crawl {
   }
 
   #addScript(ref: ScriptRef, page: string, depth: number): void {
+    // Data files and source maps of other sites are their business, and often large.
+    if ((ref.kind === 'data' || ref.kind === 'source-map') && !this.#scope.includes(ref.url)) return;
     const key = normalizeUrl(ref.url);
     if (this.#seenScripts.has(key)) return;
     if (this.#scriptsEnqueued >= this.#options.maxScripts) {

@@ -1,7 +1,8 @@
 import { resolveLink } from './url-scope.js';
 
 /** How a page loads a script; tag-manager containers are named so the report can say so. */
-export type ScriptKind = 'classic' | 'module' | 'preload' | 'tag-manager' | 'referenced';
+/** `data` is a same-site JSON file code fetches; `source-map` a script's source map (it often holds the original source). */
+export type ScriptKind = 'classic' | 'module' | 'preload' | 'tag-manager' | 'referenced' | 'data' | 'source-map';
 
 export interface ScriptRef {
   url: URL;
@@ -131,7 +132,11 @@ export function isTagManagerContainer(url: URL): boolean {
   return /\/gtm\.js$/.test(url.pathname) && /^GTM-/i.test(url.searchParams.get('id') ?? '');
 }
 
-const SCRIPT_URL_LITERAL = /["'`]((?:https?:)?\/\/[^"'`\s<>\\]+?\.m?js(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+// Absolute (`https://…/x.js`, `//…/x.js`) or root-relative (`/assets/x.js`) script URLs in quotes.
+const SCRIPT_URL_LITERAL =
+  /["'`]((?:(?:https?:)?\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.m?js(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+const JSON_URL_LITERAL = /["'`]((?:https?:\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.json(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+const SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=([^\s'"]+)\s*$/m;
 const SRC_ATTRIBUTE = /\bsrc\s*=\s*["']([^"'\s<>\\]+)["']/g;
 const GTM_LOADER = /["']((?:https?:)?\/\/[^"'\s]+?\/gtm\.js\?id=)["']\s*\+/g;
 const GTM_ID = /["'](GTM-[A-Z0-9]{4,12})["']/g;
@@ -139,7 +144,8 @@ const MODULE_IMPORT =
   /(?:\bimport\s*\(\s*|\bimport\s*(?:[\w*{}\s,$]{1,300}?from\s*)?|\bexport\s*[\w*{}\s,$]{1,300}?from\s*)["'`]([^"'`\s]+)["'`]/g;
 
 /**
- * Script URLs that code loads by itself: absolute `.js` URL literals, `src="…"` inside markup strings
+ * Script URLs that code loads by itself: `.js` URL literals, same-site `.json` it may fetch, its source
+ * map, `src="…"` inside markup strings
  * (tag-manager custom HTML tags), the standard Google Tag Manager loader (`'…/gtm.js?id='+i` with the
  * container ID passed in), and module imports. JavaScript string escapes are undone first because tag
  * managers store their tags JSON-escaped.
@@ -167,6 +173,10 @@ export function findScriptUrlsInCode(code: string, base: URL): ScriptRef[] {
     const raw = match[1] ?? '';
     if (/^(?:\.{0,2}\/|https?:)/.test(raw)) add(raw, 'module');
   }
+  for (const match of text.matchAll(JSON_URL_LITERAL)) add(match[1] ?? '', 'data');
+  // Production source maps often carry the original source, bundled environment values included.
+  const sourceMap = SOURCE_MAP.exec(code.slice(-2_000))?.[1];
+  if (sourceMap !== undefined && !sourceMap.startsWith('data:')) add(sourceMap, 'source-map');
   return [...found.values()];
 }
 

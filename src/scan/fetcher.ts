@@ -34,6 +34,8 @@ export interface FetchedResource {
   contentType: string;
   /** Decoded text; absent when the content was binary. */
   text?: string;
+  /** The response headers as `name: value` lines, to be scanned like the body. */
+  headerText: string;
   binary: boolean;
   /** True when the body was longer than maxBytes and reading stopped. */
   truncated: boolean;
@@ -167,6 +169,7 @@ export class Fetcher {
           truncated: result.truncated,
           bytes: result.bytes,
           redirects,
+          headerText: headerLines(headers),
           ...(result.text === undefined ? {} : { text: result.text }),
         };
       } catch (error) {
@@ -252,6 +255,14 @@ function guardedLookup(policy: FetchPolicy) {
       else callback(null, first.address, first.family);
     });
   };
+}
+
+function headerLines(headers: Record<string, string | string[] | undefined>): string {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    for (const item of Array.isArray(value) ? value : [value ?? '']) lines.push(`${name}: ${item.slice(0, 8_192)}`);
+  }
+  return lines.join('\n');
 }
 
 /** Drops a body we will not read; undici reports the abort as an error, which is expected here. */

@@ -75,7 +75,10 @@ export class FindingsCollector {
   readonly #publicKeys = new Map<string, PublicKeyUse>();
 
   /** Scans one resource's text; returns how many private-key occurrences it held. */
-  scan(text: string, where: { url: string; page: string; resource: ResourceKind; html: boolean }): number {
+  scan(
+    text: string,
+    where: { url: string; page: string; resource: ResourceKind; html: boolean; location?: HtmlLocation },
+  ): number {
     const { privateKeys: hits, publicKeys } = scanText(text);
     for (const hit of hits) {
       const fingerprint = fingerprintKey(hit.key);
@@ -101,7 +104,7 @@ export class FindingsCollector {
           url: where.url,
           page: where.page,
           resource: where.resource,
-          ...(where.html ? { location: locateInHtml(text, hit.offset) } : {}),
+          ...(where.location ? { location: where.location } : where.html ? { location: locateInHtml(text, hit.offset) } : {}),
           line: hit.line,
           column: hit.column,
           context: hit.context,

@@ -23,12 +23,15 @@ const LOCATION_LABEL: Record<string, string> = {
   comment: 'HTML comment',
   attribute: 'HTML attribute',
   text: 'page text',
+  'response-header': 'response header',
 };
 
 /** Where an occurrence sits, in a few words: "inline script, company_id, line 12:5". */
 export function describeOccurrence(occurrence: Occurrence): string {
   const place =
-    occurrence.resource === 'page'
+    occurrence.location === 'response-header'
+      ? 'response header'
+      : occurrence.resource === 'page'
       ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
       : occurrence.resource === 'tag-manager'
         ? 'tag-manager container'

@@ -124,6 +124,51 @@ describe('scanSite on a storefront', () => {
   });
 });
 
+describe('less obvious places', () => {
+  it('finds keys in response headers, source maps, scripts and JSON that code loads by path', async () => {
+    const headerKey = fakeLegacyKey(60);
+    const mapKey = fakeLegacyKey(61);
+    const workerKey = fakeLegacyKey(62);
+    const jsonKey = fakeLegacyKey(63);
+    const shop = await site({
+      '/': {
+        headers: { 'x-klaviyo-key': headerKey },
+        body: '<script src="/assets/app.js"></script>',
+      },
+      '/assets/app.js': {
+        type: 'application/javascript',
+        body: 'new Worker("/assets/worker.js");fetch("/config/site.json");\n//# sourceMappingURL=app.js.map',
+      },
+      '/assets/app.js.map': {
+        type: 'application/json',
+        body: JSON.stringify({
+          version: 3,
+          sourcesContent: [`export const env = { VITE_KLAVIYO_API_KEY: "${mapKey}" };`],
+        }),
+      },
+      '/assets/worker.js': { type: 'application/javascript', body: `self.k="${workerKey}"` },
+      '/config/site.json': {
+        type: 'application/json',
+        body: JSON.stringify({ klaviyo: { api_key: jsonKey } }),
+      },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, headerKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/'),
+      location: 'response-header',
+    });
+    expect(finding(result, mapKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/assets/app.js.map'),
+      context: 'environment',
+    });
+    expect(finding(result, workerKey)?.occurrences[0]?.url).toBe(shop.url('/assets/worker.js'));
+    expect(finding(result, jsonKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/config/site.json'),
+      context: 'api_key',
+    });
+  });
+});
+
 describe('limits', () => {
   it('ends a link trap at the page limit and says the scan is incomplete', async () => {
     const trap = await site({
