@@ -322,7 +322,8 @@ class Crawl {
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
     // Response headers are public too (a key in a custom header or a cookie is as exposed as in the page).
     if (resource.headerText.includes('pk')) {
-      const resourceKind: ResourceKind = task.kind === 'page' ? 'page' : task.kind === 'script' ? 'script' : task.kind;
+      const resourceKind: ResourceKind =
+        task.kind === 'page' ? 'page' : task.kind === 'script' ? 'script' : task.kind;
       this.#collector.scan(resource.headerText, {
         url: resource.url.href,
         page: task.kind === 'script' ? task.page : resource.url.href,

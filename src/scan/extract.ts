@@ -2,7 +2,14 @@ import { resolveLink } from './url-scope.js';
 
 /** How a page loads a script; tag-manager containers are named so the report can say so. */
 /** `data` is a same-site JSON file code fetches; `source-map` a script's source map (it often holds the original source). */
-export type ScriptKind = 'classic' | 'module' | 'preload' | 'tag-manager' | 'referenced' | 'data' | 'source-map';
+export type ScriptKind =
+  | 'classic'
+  | 'module'
+  | 'preload'
+  | 'tag-manager'
+  | 'referenced'
+  | 'data'
+  | 'source-map';
 
 export interface ScriptRef {
   url: URL;
@@ -135,7 +142,8 @@ export function isTagManagerContainer(url: URL): boolean {
 // Absolute (`https://…/x.js`, `//…/x.js`) or root-relative (`/assets/x.js`) script URLs in quotes.
 const SCRIPT_URL_LITERAL =
   /["'`]((?:(?:https?:)?\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.m?js(?:\?[^"'`\s<>\\]*)?)["'`]/g;
-const JSON_URL_LITERAL = /["'`]((?:https?:\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.json(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+const JSON_URL_LITERAL =
+  /["'`]((?:https?:\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.json(?:\?[^"'`\s<>\\]*)?)["'`]/g;
 const SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=([^\s'"]+)\s*$/m;
 const SRC_ATTRIBUTE = /\bsrc\s*=\s*["']([^"'\s<>\\]+)["']/g;
 const GTM_LOADER = /["']((?:https?:)?\/\/[^"'\s]+?\/gtm\.js\?id=)["']\s*\+/g;

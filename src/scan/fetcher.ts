@@ -260,7 +260,8 @@ function guardedLookup(policy: FetchPolicy) {
 function headerLines(headers: Record<string, string | string[] | undefined>): string {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
-    for (const item of Array.isArray(value) ? value : [value ?? '']) lines.push(`${name}: ${item.slice(0, 8_192)}`);
+    for (const item of Array.isArray(value) ? value : [value ?? ''])
+      lines.push(`${name}: ${item.slice(0, 8_192)}`);
   }
   return lines.join('\n');
 }

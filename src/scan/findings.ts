@@ -104,7 +104,11 @@ export class FindingsCollector {
           url: where.url,
           page: where.page,
           resource: where.resource,
-          ...(where.location ? { location: where.location } : where.html ? { location: locateInHtml(text, hit.offset) } : {}),
+          ...(where.location
+            ? { location: where.location }
+            : where.html
+              ? { location: locateInHtml(text, hit.offset) }
+              : {}),
           line: hit.line,
           column: hit.column,
           context: hit.context,

@@ -1,5 +1,11 @@
 /** Which part of an HTML page an offset falls in, as a person reading the page source would say. */
-export type HtmlLocation = 'inline-script' | 'json-script' | 'comment' | 'attribute' | 'text' | 'response-header';
+export type HtmlLocation =
+  | 'inline-script'
+  | 'json-script'
+  | 'comment'
+  | 'attribute'
+  | 'text'
+  | 'response-header';
 
 /**
  * Looks backwards from the offset for the nearest opening and closing markers. Pages are scanned as

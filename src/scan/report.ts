@@ -32,10 +32,10 @@ export function describeOccurrence(occurrence: Occurrence): string {
     occurrence.location === 'response-header'
       ? 'response header'
       : occurrence.resource === 'page'
-      ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
-      : occurrence.resource === 'tag-manager'
-        ? 'tag-manager container'
-        : occurrence.resource;
+        ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
+        : occurrence.resource === 'tag-manager'
+          ? 'tag-manager container'
+          : occurrence.resource;
   const encoded = occurrence.encoding === 'plain' ? '' : `, ${occurrence.encoding}-encoded`;
   return `${place}, ${occurrence.context}${encoded}, line ${occurrence.line}:${occurrence.column}`;
 }
