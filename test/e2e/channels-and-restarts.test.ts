@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, findElement, type Harness, startHarness } from './harness.js';
+import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
 
 const key = fakeLegacyKey(95);
 let site: TestSite;
@@ -24,20 +24,6 @@ afterAll(async () => {
   for (const release of stalled) release();
   await site.close();
 });
-
-async function waitUntil<T>(
-  probe: () => T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('where the command is typed', () => {
   let harness: Harness;

@@ -230,3 +230,18 @@ export function findElement(
   }
   return undefined;
 }
+
+/** Polls until `probe` returns something (not undefined or false), or fails after the timeout. */
+export async function waitUntil<T>(
+  probe: () => T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, findElement, type Harness, startHarness } from './harness.js';
+import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
 
 const key = fakeLegacyKey(97);
 // Ends differently from the first key, so the alert can be told apart by its last four.
@@ -10,20 +10,6 @@ let leakNewKey = false;
 let clock = new Date('2027-02-01T09:00:00Z');
 let site: TestSite;
 let harness: Harness;
-
-async function waitUntil<T>(
-  probe: () => T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeAll(async () => {
   site = await startSite({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeView } from '../fakes/slack-api.js';
-import { blockAction, findElement, type Harness, startHarness } from './harness.js';
+import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
 
 const ROLES = ['Admin', 'Manager', 'Analyst', 'Campaign Coordinator', 'Content Creator', 'Support'];
 
@@ -32,20 +32,6 @@ function roster(count: number): string[] {
   }
   parts.push(current);
   return parts;
-}
-
-async function waitUntil<T>(
-  probe: () => T | undefined | false,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 let harness: Harness;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintKey } from '../../src/scan/redact.js';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, findElement, type Harness, startHarness } from './harness.js';
+import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
 
 const legacy = fakeLegacyKey(90);
 const scoped = fakeAccountKey('XvCJDh', 91);
@@ -37,16 +37,6 @@ function latest(channel: string, ts: string): FakeMessage {
   const message = harness.slack.message(channel, ts);
   if (!message) throw new Error(`no message ${ts} in ${channel}`);
   return message;
-}
-
-async function waitUntil<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 function blocksText(message: FakeMessage): string {
