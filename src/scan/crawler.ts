@@ -26,7 +26,8 @@ export interface ScanWarning {
     | 'key_belongs_to_site'
     | 'key_belongs_to_other_account'
     | 'truncated'
-    | 'incomplete';
+    | 'incomplete'
+    | 'too_many_keys';
   message: string;
 }
 
@@ -217,7 +218,17 @@ class Crawl {
       ...(this.#stoppedBy === undefined ? {} : { stoppedBy: this.#stoppedBy }),
       findings,
       publicKeys,
-      warnings: auditWarnings(findings, publicKeys, this.#options, this.#stoppedBy, this.#truncated),
+      warnings: [
+        ...auditWarnings(findings, publicKeys, this.#options, this.#stoppedBy, this.#truncated),
+        ...(this.#collector.keysBeyondLimit > 0
+          ? [
+              {
+                code: 'too_many_keys' as const,
+                message: `${this.#collector.keysBeyondLimit} more distinct private keys were found; only the first ${findings.length} are reported in detail.`,
+              },
+            ]
+          : []),
+      ],
       errors: this.#errors,
       skipped: this.#skipped,
       truncated: this.#truncated,

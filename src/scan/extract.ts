@@ -24,8 +24,10 @@ export interface PageLinks {
 
 // Comments are skipped whole; the tags that link pages or load scripts are captured with their attributes.
 // The attribute part matches one character or one quoted value at a time, so it cannot backtrack badly.
+// An unclosed quote or tag ends at the end of the page, as in browsers: otherwise a page of `<a '` would be
+// rescanned to its end from every tag, at a cost of the square of its size.
 const TAG =
-  /<!--[\s\S]*?(?:-->|$)|<(a|area|iframe|frame|script|link|base)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>/gi;
+  /<!--[\s\S]*?(?:-->|$)|<(a|area|iframe|frame|script|link|base)(?=[\s/>])((?:[^>"']|"[^"]*(?:"|$)|'[^']*(?:'|$))*)(?:>|$)/gi;
 const SCRIPT_END = /<\/script\s*>/gi;
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
@@ -191,12 +193,21 @@ export function findScriptUrlsInCode(code: string, base: URL): ScriptRef[] {
 /** Undoes the JavaScript string escapes that hide URLs and markup (`\/`, `\x3c`, `\u003c`, doubled backslashes). */
 export function unescapeJs(text: string): string {
   if (!text.includes('\\')) return text;
-  return text
-    .replace(/\\+u\{([0-9a-fA-F]{1,6})\}/g, (_, hex: string) => safeCodePoint(Number.parseInt(hex, 16)))
-    .replace(/\\+u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
-    .replace(/\\+x([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
-    .replace(/\\+([/"'])/g, '$1');
+  return text.replace(
+    JS_ESCAPE,
+    (_, _run: string, braced?: string, unicode?: string, hex?: string, plain?: string) => {
+      if (braced !== undefined) return safeCodePoint(Number.parseInt(braced, 16));
+      if (unicode !== undefined || hex !== undefined)
+        return String.fromCharCode(Number.parseInt(unicode ?? hex ?? '', 16));
+      return plain ?? '';
+    },
+  );
 }
+
+// One pass over escapes with any number of backslashes. A match starts only at the first backslash of a
+// run, and takes the run whole (lookahead capture), so a long run of backslashes is read once.
+const JS_ESCAPE =
+  /(?<!\\)(?=(\\+))\1(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([/"']))/g;
 
 function safeCodePoint(code: number): string {
   return code <= 0x10ffff ? String.fromCodePoint(code) : '';

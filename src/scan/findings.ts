@@ -66,6 +66,8 @@ export class KeyRing {
 }
 
 const MAX_OCCURRENCES_KEPT = 1_000;
+/** Distinct keys tracked in detail; a site showing more is reported with a count (a hostile page can hold thousands). */
+export const MAX_DISTINCT_KEYS = 200;
 const MAX_PUBLIC_KEY_URLS = 20;
 
 /** Runs the detector over each resource and folds the hits into one finding per distinct key. */
@@ -73,6 +75,8 @@ export class FindingsCollector {
   readonly keyring = new KeyRing();
   readonly #findings = new Map<string, Finding>();
   readonly #publicKeys = new Map<string, PublicKeyUse>();
+  /** Distinct keys seen past MAX_DISTINCT_KEYS, counted by fingerprint only. */
+  readonly #beyondLimit = new Set<string>();
 
   /** Scans one resource's text; returns how many private-key occurrences it held. */
   scan(
@@ -83,6 +87,10 @@ export class FindingsCollector {
     for (const hit of hits) {
       const fingerprint = fingerprintKey(hit.key);
       let finding = this.#findings.get(fingerprint);
+      if (finding === undefined && this.#findings.size >= MAX_DISTINCT_KEYS) {
+        if (this.#beyondLimit.size < 100_000) this.#beyondLimit.add(fingerprint);
+        continue;
+      }
       if (finding === undefined) {
         this.keyring.add(fingerprint, hit.key);
         finding = {
@@ -131,7 +139,12 @@ export class FindingsCollector {
   }
 
   get findingCount(): number {
-    return this.#findings.size;
+    return this.#findings.size + this.#beyondLimit.size;
+  }
+
+  /** Distinct keys found beyond the ones reported in detail. */
+  get keysBeyondLimit(): number {
+    return this.#beyondLimit.size;
   }
 
   /** Findings in a stable order: by where each key was first seen, then by fingerprint. */

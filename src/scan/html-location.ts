@@ -15,8 +15,8 @@ export function locateInHtml(html: string, offset: number): HtmlLocation {
   const commentOpen = html.lastIndexOf('<!--', offset);
   if (commentOpen !== -1 && html.lastIndexOf('-->', offset) < commentOpen) return 'comment';
 
-  const lower = html.slice(Math.max(0, offset - 200_000), offset).toLowerCase();
-  const shift = Math.max(0, offset - 200_000);
+  const lower = html.slice(Math.max(0, offset - 20_000), offset).toLowerCase();
+  const shift = Math.max(0, offset - 20_000);
   const scriptOpen = lower.lastIndexOf('<script');
   const scriptClose = lower.lastIndexOf('</script');
   if (scriptOpen !== -1 && scriptOpen > scriptClose) {

@@ -54,6 +54,23 @@ describe('extractFromHtml', () => {
   });
 });
 
+describe('hostile markup', () => {
+  // Each of these used to cost the square of the page size; the test timeout would catch a return of that.
+  it.each([
+    ['unclosed quotes in tags', "<a '".repeat(200_000)],
+    ['tags that never close', '<a <a <a '.repeat(100_000)],
+    ['script tags that never close', '<script '.repeat(100_000)],
+  ])('reads %s in one pass and keeps the links before them', (_name, tail) => {
+    const links = extractFromHtml(`<a href="/before">x</a>${tail}`, page);
+    expect(links.pages.map((url) => url.pathname)).toEqual(['/before']);
+  });
+
+  it('undoes escapes in a long run of backslashes in one pass', () => {
+    expect(unescapeJs(`${'\\'.repeat(300_000)}u005f`).endsWith('_')).toBe(true);
+    expect(findScriptUrlsInCode('\\'.repeat(300_000), page)).toEqual([]);
+  });
+});
+
 describe('findScriptUrlsInCode', () => {
   it('composes the standard Google Tag Manager loader with its container ID', () => {
     const code = `(function(w,d,s,l,i){w[l]=w[l]||[];var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-XYZ789');`;
