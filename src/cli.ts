@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { type ScanResult, scanSite } from './scan/crawler.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
+import { redactKeysInText } from './scan/redact.js';
 import { renderTextReport, toJsonReport } from './scan/report.js';
 import { toSarif } from './scan/sarif.js';
 
@@ -75,7 +76,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   } catch (error) {
     if (showProgress) io.stderr.write('\n');
     if (error instanceof ScanError || error instanceof OptionError) {
-      io.stderr.write(`klaviyo-checkup: ${error.message}\n`);
+      io.stderr.write(`klaviyo-checkup: ${redactKeysInText(error.message)}\n`);
       return EXIT_CANNOT_SCAN;
     }
     throw error;

@@ -176,6 +176,25 @@ describe('klaviyo-checkup scan', () => {
     expect(text).not.toContain(legacy);
   });
 
+  it('masks keys that sit in URLs too (links, script sources), without --reveal', async () => {
+    const inUrl = fakeLegacyKey(44);
+    const leaky = await startSite({
+      '/': {
+        body: `<a href="/unsubscribe?api_key=${inUrl}">x</a><script src="/lib.js?api_key=${inUrl}"></script>`,
+      },
+    });
+    try {
+      const json = await run(['scan', leaky.url('/'), '--json', '--allow-private-networks']);
+      const text = await run(['scan', leaky.url('/'), '--allow-private-networks']);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout).findings[0].masked).toBe(`pk_…${inUrl.slice(-4)}`);
+      for (const output of [json.stdout, json.stderr, text.stdout, text.stderr])
+        expect(output).not.toContain(inUrl);
+    } finally {
+      await leaky.close();
+    }
+  });
+
   it('prints usage for --help', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);

@@ -1,5 +1,6 @@
 import type { ScanResult } from './crawler.js';
 import type { Finding, Occurrence } from './findings.js';
+import { redactKeysInText } from './redact.js';
 
 export interface ReportOptions {
   /** Include full keys. Only the CLI's `--reveal` sets this. */
@@ -8,12 +9,40 @@ export interface ReportOptions {
 
 /** The machine-readable report of CONTRACT.md; full keys only with `reveal`. */
 export function toJsonReport(result: ScanResult, options: ReportOptions = { reveal: false }): object {
-  const { keyring, ...rest } = result;
+  const { keyring, ...rest } = options.reveal ? result : redactedResult(result);
   return {
     ...rest,
-    findings: result.findings.map((finding) =>
+    findings: rest.findings.map((finding) =>
       options.reveal ? { ...finding, key: keyring.reveal(finding.fingerprint) } : finding,
     ),
+  };
+}
+
+/**
+ * The result with keys masked in every URL and message too: a page can link to `…?api_key=pk_…`, and the
+ * report names that URL. Snippets are masked by the detector already.
+ */
+export function redactedResult(result: ScanResult): ScanResult {
+  const r = redactKeysInText;
+  const entries = (list: { url: string; error: string }[]) =>
+    list.map((entry) => ({ url: r(entry.url), error: r(entry.error) }));
+  return {
+    ...result,
+    target: r(result.target),
+    finalUrl: r(result.finalUrl),
+    findings: result.findings.map((finding) => ({
+      ...finding,
+      occurrences: finding.occurrences.map((occurrence) => ({
+        ...occurrence,
+        url: r(occurrence.url),
+        page: r(occurrence.page),
+      })),
+    })),
+    publicKeys: result.publicKeys.map((use) => ({ ...use, urls: use.urls.map(r) })),
+    warnings: result.warnings.map((warning) => ({ ...warning, message: r(warning.message) })),
+    errors: entries(result.errors),
+    skipped: entries(result.skipped),
+    truncated: result.truncated.map((entry) => ({ ...entry, url: r(entry.url) })),
   };
 }
 
@@ -43,7 +72,8 @@ export function describeOccurrence(occurrence: Occurrence): string {
 const MAX_OCCURRENCES_SHOWN = 8;
 
 /** The readable report printed by default. */
-export function renderTextReport(result: ScanResult, options: ReportOptions = { reveal: false }): string {
+export function renderTextReport(full: ScanResult, options: ReportOptions = { reveal: false }): string {
+  const result = options.reveal ? full : redactedResult(full);
   const lines: string[] = [];
   const keys = result.findings.length;
   lines.push(`Klaviyo key scan of ${result.target}`);

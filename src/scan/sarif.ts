@@ -1,5 +1,5 @@
 import type { ScanResult } from './crawler.js';
-import { describeOccurrence } from './report.js';
+import { describeOccurrence, redactedResult } from './report.js';
 
 const RULE_ID = 'klaviyo/private-key-exposed';
 
@@ -7,7 +7,8 @@ const RULE_ID = 'klaviyo/private-key-exposed';
  * SARIF 2.1.0, so CI systems show each exposed key as a code-scanning alert. One result per key,
  * with every place it was seen as a location; never the full key.
  */
-export function toSarif(result: ScanResult, toolVersion: string): object {
+export function toSarif(full: ScanResult, toolVersion: string): object {
+  const result = redactedResult(full);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

@@ -2,6 +2,7 @@ import type { Liveness } from '../checklists/rotation.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
 import { type ScanResult, scanSite } from '../scan/crawler.js';
+import { findPrivateKeys } from '../scan/detector.js';
 import { isScanError, ScanError } from '../scan/errors.js';
 import { preflightTarget } from '../scan/fetcher.js';
 import { toJsonReport } from '../scan/report.js';
@@ -19,6 +20,14 @@ import { newId } from '../store/ids.js';
 import type { KeyVault } from '../store/key-vault.js';
 import type { RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanRepository } from '../store/scans.js';
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 
 /** A problem the person who asked should hear about, in words meant for them. */
 export class UserError extends Error {
@@ -101,6 +110,12 @@ export class ScanService {
     } catch (error) {
       throw new UserError(error instanceof Error ? error.message : String(error), 'usage');
     }
+    if (findPrivateKeys(decodeURIComponentSafe(url.href)).length > 0) {
+      throw new UserError(
+        'That URL itself contains a Klaviyo private key, so it was not scanned or stored. Scan the page without it, and rotate that key: it has now been shared in Slack.',
+        'usage',
+      );
+    }
     try {
       await preflightTarget(url, { allowPrivateNetworks: this.#deps.scanOptions.allowPrivateNetworks });
     } catch (error) {
@@ -114,7 +129,8 @@ export class ScanService {
 
     const active = scans.findActive(target);
     if (active !== undefined) {
-      const sameChannel = active.channelId === req.channelId;
+      // A silent scheduled scan has no message to point at; the person who asked becomes a watcher.
+      const sameChannel = active.channelId === req.channelId && active.messageTs !== undefined;
       if (!sameChannel) {
         scans.addWatcher(active.id, {
           channelId: req.channelId,
@@ -138,7 +154,20 @@ export class ScanService {
       ...(req.responseUrl ? { responseUrl: req.responseUrl } : {}),
     };
     scans.create(scan);
-    const delivery = await this.#announce(scan, req);
+    let delivery: 'channel' | 'response_url';
+    try {
+      delivery = await this.#announce(scan, req);
+    } catch (error) {
+      // A scan nobody can see must not stay "queued": it would make every later request for the site join it.
+      scans.finish(scan.id, {
+        status: 'failed',
+        at: this.#now().toISOString(),
+        pages: 0,
+        scripts: 0,
+        error: 'could not post to Slack',
+      });
+      throw error;
+    }
     const job: Job = {
       scan: scans.get(scan.id) as ScanRecord,
       delivery,
@@ -268,7 +297,9 @@ export class ScanService {
         error: message,
       });
       scan = scans.get(scan.id) as ScanRecord;
-      await this.#deliver(job, scan, scanMessage(this.#viewInput(scan)));
+      const failed = scanMessage(this.#viewInput(scan));
+      await this.#deliver(job, scan, failed);
+      await this.#tellWatchers(scan, failed);
       return;
     }
     if (this.#stopping && result.stoppedBy === 'aborted') return;
@@ -300,6 +331,12 @@ export class ScanService {
       for (const detail of scanDetailMessages(report))
         await gateway.postQuietly(scan.channelId, detail, threadTs);
     }
+    await this.#tellWatchers(scan, message);
+  }
+
+  /** Everyone who asked for this scan while it ran gets its result (or its failure) too. */
+  async #tellWatchers(scan: ScanRecord, message: ReturnType<typeof scanMessage>): Promise<void> {
+    const { scans, gateway, log } = this.#deps;
     for (const watcher of scans.watchers(scan.id)) {
       try {
         await gateway.post(watcher.channelId, message);
@@ -429,7 +466,8 @@ export class ScanService {
   /** Stop taking work, stop running scans, and mark them interrupted (they can be re-run from their message). */
   async shutdown(): Promise<void> {
     this.#stopping = true;
-    this.#queue.length = 0;
+    // Dropped jobs are interrupted like running ones; a scheduled re-scan waiting on one hears so.
+    for (const job of this.#queue.splice(0)) job.onDone?.({ ...job.scan, status: 'interrupted' });
     for (const job of this.#running.values()) job.controller.abort();
     await Promise.allSettled([...this.#finished]);
     await this.recoverInterrupted();

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { request } from 'undici';
 import type { Logger } from '../log.js';
+import { redactKeysInText } from '../scan/redact.js';
 import type { Block } from './views/blocks.js';
 import type { SlackMessage } from './views/scan-message.js';
 
@@ -9,6 +10,19 @@ export type WebClient = webApi.WebClient;
 export interface Posted {
   channel: string;
   ts: string;
+}
+
+/**
+ * Every string of an outgoing payload with private keys masked: the last line of defence, so no code
+ * path (a URL that carries a key, a name someone typed) can put a full key into a Slack message.
+ */
+export function redactPayload<T>(value: T): T {
+  if (typeof value === 'string') return redactKeysInText(value) as T;
+  if (Array.isArray(value)) return value.map((item) => redactPayload(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactPayload(item)])) as T;
+  }
+  return value;
 }
 
 /** Slack errors meaning the bot cannot post in that conversation until someone invites it. */
@@ -35,7 +49,8 @@ export class SlackGateway {
     private readonly log: Logger,
   ) {}
 
-  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<Posted> {
+  async post(channel: string, unsafe: SlackMessage, threadTs?: string): Promise<Posted> {
+    const message = redactPayload(unsafe);
     const result = await this.client.chat.postMessage({
       channel,
       text: message.text,
@@ -57,7 +72,8 @@ export class SlackGateway {
     }
   }
 
-  async update(channel: string, ts: string, message: SlackMessage): Promise<void> {
+  async update(channel: string, ts: string, unsafe: SlackMessage): Promise<void> {
+    const message = redactPayload(unsafe);
     await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
   }
 
@@ -84,13 +100,17 @@ export class SlackGateway {
         });
       }
       const next = entry.next;
-      if (next !== undefined) {
-        delete entry.next;
-        await run(next);
+      if (next === undefined) {
+        // Removed in the same step that found no further update, so a later call starts a new entry.
+        this.#updates.delete(key);
+        return;
       }
+      delete entry.next;
+      await run(next);
     };
-    entry.running = run(render).finally(() => this.#updates.delete(key));
+    // Registered before the first update starts, since a failure before its first await ends it at once.
     this.#updates.set(key, entry);
+    entry.running = run(render);
     return entry.running;
   }
 
@@ -100,7 +120,8 @@ export class SlackGateway {
       await Promise.all([...this.#updates.values()].map((entry) => entry.running));
   }
 
-  async ephemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
+  async ephemeral(channel: string, user: string, unsafe: SlackMessage): Promise<void> {
+    const message = redactPayload(unsafe);
     await this.client.chat.postEphemeral({
       channel,
       user,
@@ -117,7 +138,7 @@ export class SlackGateway {
     const response = await request(responseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(message),
+      body: JSON.stringify(redactPayload(message)),
       signal: AbortSignal.timeout(10_000),
     });
     const body = await response.body.text();
@@ -134,6 +155,18 @@ export class SlackGateway {
   }
 
   async openView(triggerId: string, view: Block): Promise<void> {
-    await this.client.views.open({ trigger_id: triggerId, view: view as never });
+    await this.client.views.open({ trigger_id: triggerId, view: redactPayload(view) as never });
+  }
+
+  async pushView(triggerId: string, view: Block): Promise<void> {
+    await this.client.views.push({ trigger_id: triggerId, view: redactPayload(view) as never });
+  }
+
+  async updateView(viewId: string, view: Block): Promise<void> {
+    await this.client.views.update({ view_id: viewId, view: redactPayload(view) as never });
+  }
+
+  async publishHome(userId: string, view: Block): Promise<void> {
+    await this.client.views.publish({ user_id: userId, view: redactPayload(view) as never });
   }
 }

@@ -67,6 +67,23 @@ describe('where the command is typed', () => {
   });
 });
 
+describe('a URL that itself carries a key', () => {
+  it('is refused before anything is stored or posted, with advice to rotate the key', async () => {
+    const harness = await startHarness();
+    try {
+      await harness.command(`${site.url('/')}?api_key=${key}`);
+      const reply = await harness.slack.waitForResponse((post) =>
+        JSON.stringify(post.body).includes('contains a Klaviyo private key'),
+      );
+      expect(reply.body.response_type).toBe('ephemeral');
+      expect(harness.slack.callsTo('chat.postMessage')).toHaveLength(0);
+      expect(harness.everything()).not.toContain(key);
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
 describe('restarts', () => {
   let harness: Harness;
   afterEach(async () => {

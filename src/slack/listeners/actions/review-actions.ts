@@ -90,7 +90,7 @@ export function registerReviewActions(app: App, services: Services): void {
       next.filter ?? state.filter,
       next.page ?? state.page,
     );
-    await services.gateway.client.views.update({ view_id: body.view.id, view: view as never });
+    await services.gateway.updateView(body.view.id, view);
   };
 
   app.action<BlockStaticSelectAction>(ACTION_REVIEW_FILTER, async ({ ack, body, action }) => {
@@ -124,13 +124,13 @@ export function registerReviewActions(app: App, services: Services): void {
         user.email === review.state.reviewerEmail &&
         body.user.id === review.state.reviewerSlackUser
       ) {
-        await services.gateway.client.views.push({
-          trigger_id: body.trigger_id,
-          view: reasonModal(review.id, parsed.index, action.selected_option.value, user.email, {
+        await services.gateway.pushView(
+          body.trigger_id,
+          reasonModal(review.id, parsed.index, action.selected_option.value, user.email, {
             filter: state.filter,
             page: state.page,
-          }) as never,
-        });
+          }),
+        );
         return;
       }
       await services.reviews.change(

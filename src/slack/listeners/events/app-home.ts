@@ -2,7 +2,7 @@ import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { describeFollowUp, reviewProgress } from '../../../checklists/review.js';
 import { allItems, itemDone, itemLabel, itemOwner, rotationProgress } from '../../../checklists/rotation.js';
 import { UserError } from '../../../services/scan-service.js';
-import { ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
+import { ensureAllowed, handleListenerError, type Services } from '../../context.js';
 import { plain } from '../../views/blocks.js';
 import {
   ACTION_HOME_LINK_PATTERN,
@@ -93,7 +93,7 @@ export async function homeData(services: Services, viewer: string): Promise<Home
 
 export async function publishHome(services: Services, userId: string): Promise<void> {
   const view = homeView(await homeData(services, userId));
-  await services.gateway.client.views.publish({ user_id: userId, view: view as never });
+  await services.gateway.publishHome(userId, { ...view });
 }
 
 /** App Home: what is open for the person looking, and buttons to start a scan or a review. */
@@ -136,31 +136,40 @@ export function registerAppHome(app: App, services: Services): void {
   app.view<ViewSubmitAction>(VIEW_HOME_SCAN, async ({ ack, body, view }) => {
     const url = view.state.values.url?.value?.value ?? '';
     const audience = { userId: body.user.id };
-    try {
-      if (!(await services.access.canAct(body.user.id))) {
-        await ack({ response_action: 'errors', errors: { url: services.access.refusal().slice(0, 150) } });
-        return;
-      }
-      const pending = services.scans.request({ text: url, userId: body.user.id, channelId: body.user.id });
-      // Validation and the refusal check answer in the form itself when they are quick enough.
-      const outcome = await Promise.race([
-        pending.then(() => 'ok' as const),
-        new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), 2_000)),
-      ]);
-      await ack();
-      if (outcome === 'slow') await pending;
-    } catch (error) {
-      if (error instanceof UserError) {
-        await ack({ response_action: 'errors', errors: { url: error.message.slice(0, 150) } }).catch(
-          async () => {
-            await tellUser(services, audience, `:warning: ${error.message}`);
-          },
-        );
-        return;
-      }
-      await ack().catch(() => undefined);
-      await handleListenerError(services, audience, error, 'starting the scan');
+    if (services.access.knownDecision(body.user.id) === false) {
+      await ack({ response_action: 'errors', errors: { url: services.access.refusal().slice(0, 150) } });
+      return;
     }
+    const work = (async () => {
+      if (!(await services.access.canAct(body.user.id)))
+        throw new UserError(services.access.refusal(), 'forbidden');
+      await services.scans.request({ text: url, userId: body.user.id, channelId: body.user.id });
+    })();
+    // A refusal or a bad URL is shown in the form itself when it is known within two seconds.
+    const settled = await Promise.race([
+      work.then(
+        () => ({ ok: true as const }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2_000)),
+    ]);
+    if (settled === undefined) {
+      await ack();
+      await work.catch((error: unknown) =>
+        handleListenerError(services, audience, error, 'starting the scan'),
+      );
+      return;
+    }
+    if (settled.ok) {
+      await ack();
+      return;
+    }
+    if (settled.error instanceof UserError) {
+      await ack({ response_action: 'errors', errors: { url: settled.error.message.slice(0, 150) } });
+      return;
+    }
+    await ack();
+    await handleListenerError(services, audience, settled.error, 'starting the scan');
   });
 
   app.action<BlockButtonAction>(ACTION_HOME_REVIEW, async ({ ack, body }) => {

@@ -100,14 +100,10 @@ export function registerReviewViews(app: App, services: Services): void {
     try {
       const rootId = (body.view as { root_view_id?: string }).root_view_id;
       if (rootId && rootId !== view.id) {
-        await services.gateway.client.views.update({
-          view_id: rootId,
-          view: usersModal(
-            services.reviews.view(applied.after),
-            meta.filter ?? 'undecided',
-            meta.page ?? 1,
-          ) as never,
-        });
+        await services.gateway.updateView(
+          rootId,
+          usersModal(services.reviews.view(applied.after), meta.filter ?? 'undecided', meta.page ?? 1),
+        );
       }
       await services.reviews.publish(applied, { type: 'decide', index: meta.index, decision }, body.user.id);
     } catch (error) {

@@ -32,7 +32,9 @@ export function registerRotationViews(app: App, services: Services): void {
       await ack({ response_action: 'errors', errors: { [BLOCK_NAME]: 'Give the integration a name.' } });
       return;
     }
-    if (!rotationId || !(await services.access.canAct(body.user.id))) {
+    // Only what is known at once is checked before the answer to Slack; a cold group cache is asked after.
+    const allowed = services.access.knownDecision(body.user.id);
+    if (!rotationId || allowed === false) {
       await ack({
         response_action: 'errors',
         errors: { [BLOCK_NAME]: services.access.refusal().slice(0, 150) },
@@ -42,6 +44,21 @@ export function registerRotationViews(app: App, services: Services): void {
     // The view's id makes a retried submission add the integration once.
     if (!services.ledger.firstTime(`view:${view.id}:${view.hash}`, services.now().toISOString())) {
       await ack();
+      return;
+    }
+    if (allowed === undefined) {
+      await ack();
+      const audience = { userId: body.user.id };
+      try {
+        if (!(await ensureAllowed(services, audience))) return;
+        await services.rotations.act(
+          rotationId,
+          { type: 'add_integration', id: newId(), name, ...(owner ? { owner } : {}) },
+          body.user.id,
+        );
+      } catch (error) {
+        await handleListenerError(services, audience, error, 'adding the integration');
+      }
       return;
     }
     let applied: ReturnType<Services['rotations']['apply']>;
