@@ -176,10 +176,12 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       if (stopped) return;
       stopped = true;
       log.info('stopping: no new work; running scans are marked interrupted');
+      // Scans first: a scheduled re-scan in a tick is interrupted rather than waited for.
+      const scansStopped = scans.shutdown();
       await scheduler.stop();
       await app.stop().catch((error: unknown) => log.warn('error while stopping the Slack app', { error }));
       healthServer?.close();
-      await scans.shutdown();
+      await scansStopped;
       await gateway.settle();
       db.close();
       log.info('stopped');

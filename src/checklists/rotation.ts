@@ -95,6 +95,11 @@ export interface Transition {
 }
 
 export const BOT_ACTOR = 'klaviyo-checkup';
+
+/** A name someone typed, safe inside a Slack mrkdwn sentence (no mentions or links can be smuggled in). */
+function shownName(name: string): string {
+  return name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 export const MAX_INTEGRATIONS = 20;
 const MAX_LOCATIONS = 10;
 
@@ -200,7 +205,9 @@ function reduce(
       const owner = action.owner ?? undefined;
       const label = itemLabel(state, action.item);
       events.push(
-        owner === undefined ? `cleared the owner of "${label}"` : `assigned "${label}" to <@${owner}>`,
+        owner === undefined
+          ? `cleared the owner of "${shownName(label)}"`
+          : `assigned "${shownName(label)}" to <@${owner}>`,
       );
       return updateItem(state, action.item, (item) => withOptional(item, 'owner', owner));
     }
@@ -210,12 +217,14 @@ function reduce(
         throw new RotationError('bad_name', 'Give the integration a name of 1–80 characters.');
       if (state.integrations.some((integration) => integration.id === action.id)) return state;
       if (state.integrations.some((integration) => integration.name.toLowerCase() === name.toLowerCase())) {
-        throw new RotationError('duplicate_integration', `"${name}" is already on the list.`);
+        throw new RotationError('duplicate_integration', `"${shownName(name)}" is already on the list.`);
       }
       if (state.integrations.length >= MAX_INTEGRATIONS) {
         throw new RotationError('bad_name', `A rotation tracks at most ${MAX_INTEGRATIONS} integrations.`);
       }
-      events.push(`added integration "${name}"${action.owner ? ` (owner <@${action.owner}>)` : ''}`);
+      events.push(
+        `added integration "${shownName(name)}"${action.owner ? ` (owner <@${action.owner}>)` : ''}`,
+      );
       const integration: Integration = {
         id: action.id,
         name,
@@ -230,7 +239,7 @@ function reduce(
     case 'remove_integration': {
       const integration = state.integrations.find((candidate) => candidate.id === action.id);
       if (integration === undefined) return state;
-      events.push(`removed integration "${integration.name}"`);
+      events.push(`removed integration "${shownName(integration.name)}"`);
       return { ...state, integrations: state.integrations.filter((candidate) => candidate.id !== action.id) };
     }
     case 'rescan_result': {
@@ -292,7 +301,7 @@ function mark(
       if (blockers.length > 0)
         throw new RotationError('delete_blocked', `Before deleting: ${blockers.join('; ')}.`);
     }
-    events.push(done ? `marked "${label}" done` : `marked "${label}" not done`);
+    events.push(done ? `marked "${shownName(label)}" done` : `marked "${shownName(label)}" not done`);
     let next = setStep(state, item.step, done ? { by: actor, at } : undefined);
     // An undone deletion cannot have been verified.
     if (item.step === 'delete' && !done && next.steps.verify.done !== undefined)
@@ -303,9 +312,12 @@ function mark(
   const current = integration[item.part];
   if ((current !== undefined) === done) return state;
   if (item.part === 'updated' && done && integration.keyCreated === undefined) {
-    throw new RotationError('key_not_created', `Create the new key for "${integration.name}" first.`);
+    throw new RotationError(
+      'key_not_created',
+      `Create the new key for "${shownName(integration.name)}" first.`,
+    );
   }
-  events.push(done ? `marked "${label}" done` : `marked "${label}" not done`);
+  events.push(done ? `marked "${shownName(label)}" done` : `marked "${shownName(label)}" not done`);
   return updateItem(state, item, (entry) => {
     let updated = withOptional(entry, item.part, done ? { by: actor, at } : undefined);
     // Without a new key the integration cannot have been updated with it.
@@ -321,7 +333,7 @@ export function deleteBlockers(state: RotationChecklist): string[] {
   const pending = state.integrations.filter((integration) => integration.updated === undefined);
   if (pending.length > 0)
     blockers.push(
-      `update ${pending.map((integration) => `"${integration.name}"`).join(', ')} with a new key`,
+      `update ${pending.map((integration) => `"${shownName(integration.name)}"`).join(', ')} with a new key`,
     );
   return blockers;
 }

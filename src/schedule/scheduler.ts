@@ -8,6 +8,7 @@ import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
 import type { SlackGateway } from '../slack/gateway.js';
+import { escapeMrkdwn } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import { reviewDueMessage } from '../slack/views/review-views.js';
 import type { MaskedReport } from '../slack/views/scan-message.js';
@@ -179,7 +180,7 @@ export class Scheduler {
           const detail = items.find(
             (candidate) => candidate.checklistId === item.checklistId && candidate.itemId === item.itemId,
           );
-          return `• ${detail?.label ?? item.itemId} (${detail?.where ?? 'a checklist'})`;
+          return `• ${escapeMrkdwn(detail?.label ?? item.itemId)} (${detail?.where ?? 'a checklist'})`;
         })
         .join('\n');
       try {
@@ -199,7 +200,7 @@ export class Scheduler {
     if (config.rescan.sites.length === 0) return [];
     const sites = config.rescan.sites.map((site) => {
       const target = normalizeUrl(new URL(site));
-      const last = scanStore.latestFinished(target);
+      const last = scanStore.latestEnded(target);
       return { url: target, ...(last?.finishedAt ? { lastScanAt: last.finishedAt } : {}) };
     });
     const due = dueRescans({

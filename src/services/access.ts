@@ -28,6 +28,21 @@ export class AccessPolicy {
     return (await this.#groupMembers()).has(userId);
   }
 
+  /**
+   * The answer when it is known without asking Slack (no restriction, a listed user, or a fresh group
+   * cache); undefined otherwise, and the group is fetched in the background. For code that must answer
+   * Slack within three seconds.
+   */
+  knownDecision(userId: string): boolean | undefined {
+    if (!this.restricted || this.settings.users.includes(userId)) return true;
+    if (this.settings.userGroup === undefined) return false;
+    const cached = this.#group;
+    if (cached !== undefined && this.now() - cached.fetchedAt < GROUP_CACHE_MS)
+      return cached.members.has(userId);
+    void this.#groupMembers();
+    return undefined;
+  }
+
   /** Why someone was refused, for the ephemeral reply. */
   refusal(): string {
     const who = [

@@ -188,11 +188,17 @@ export class ReviewService {
     let channel = input.channelId;
     let ts: string;
     try {
-      ts = (await gateway.post(channel, message)).ts;
+      try {
+        ts = (await gateway.post(channel, message)).ts;
+      } catch (error) {
+        if (!isNotAMember(error)) throw error;
+        channel = input.userId;
+        ts = (await gateway.post(channel, message)).ts;
+      }
     } catch (error) {
-      if (!isNotAMember(error)) throw error;
-      channel = input.userId;
-      ts = (await gateway.post(channel, message)).ts;
+      // A review nobody can see must not stay open: it would block the next one.
+      reviews.discard(id);
+      throw error;
     }
     reviews.setMessage(id, channel, ts);
     for (const detail of [...reviewDetailMessages(this.view(saved)), ...rosterMessages(this.view(saved))]) {

@@ -122,23 +122,29 @@ export class RotationService {
     let channel = input.channelId;
     let posted: { ts: string } | undefined;
     try {
-      posted = await gateway.post(channel, message);
-    } catch (error) {
-      if (!isNotAMember(error)) throw error;
-      // The bot is not in this conversation: run the checklist in a direct message with the person.
-      channel = input.userId;
-      posted = await gateway.post(channel, message);
-      if (input.responseUrl) {
-        await gateway
-          .respond(input.responseUrl, {
-            ...notice(
-              'The rotation checklist is in your direct messages with the bot. To run it in this channel with the team, invite the bot (`/invite @klaviyo-checkup`) and start it again.',
-            ),
-            response_type: 'ephemeral',
-            replace_original: false,
-          })
-          .catch(() => undefined);
+      try {
+        posted = await gateway.post(channel, message);
+      } catch (error) {
+        if (!isNotAMember(error)) throw error;
+        // The bot is not in this conversation: run the checklist in a direct message with the person.
+        channel = input.userId;
+        posted = await gateway.post(channel, message);
       }
+    } catch (error) {
+      // A checklist nobody can see must not stay open: it would block the next start for this key.
+      rotations.discard(id);
+      throw error;
+    }
+    if (channel !== input.channelId && input.responseUrl) {
+      await gateway
+        .respond(input.responseUrl, {
+          ...notice(
+            'The rotation checklist is in your direct messages with the bot. To run it in this channel with the team, invite the bot (`/invite @klaviyo-checkup`) and start it again.',
+          ),
+          response_type: 'ephemeral',
+          replace_original: false,
+        })
+        .catch(() => undefined);
     }
     rotations.setMessage(id, channel, posted.ts);
     await gateway.postQuietly(
@@ -225,8 +231,10 @@ export class RotationService {
   ): Promise<void> {
     for (const rotation of this.#deps.rotations.listOpenForTarget(scan.target)) {
       const clean = !report.findings.some((finding) => finding.fingerprint === rotation.fingerprint);
-      // A scan cut short by a limit cannot prove the key is gone.
-      if (clean && !report.complete) continue;
+      // A scan cut short by a limit, or one that could not fetch a place where the key was, proves nothing.
+      const places = new Set(rotation.state.locations.flatMap((location) => [location.url, location.page]));
+      const missedAPlace = report.errors.some((error) => places.has(error.url));
+      if (clean && (!report.complete || missedAPlace)) continue;
       await this.act(rotation.id, { type: 'rescan_result', clean, scanId: scan.id }, 'klaviyo-checkup').catch(
         (error: unknown) =>
           this.#deps.log.warn('could not record a re-scan on a rotation', { rotationId: rotation.id, error }),

@@ -103,6 +103,14 @@ export class ReviewRepository {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** Removes a review that never got its message (its first post failed). */
+  discard(id: string): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM audit_events WHERE subject_type = 'review' AND subject_id = ?`).run(id);
+      this.db.prepare('DELETE FROM reviews WHERE id = ? AND message_ts IS NULL').run(id);
+    })();
+  }
+
   setMessage(id: string, channelId: string, messageTs: string): void {
     this.db
       .prepare('UPDATE reviews SET channel_id = ?, message_ts = ? WHERE id = ?')

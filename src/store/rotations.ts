@@ -92,6 +92,14 @@ export class RotationRepository {
     ).map(fromRow);
   }
 
+  /** Removes a rotation that never got its message (its first post failed). */
+  discard(id: string): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM audit_events WHERE subject_type = 'rotation' AND subject_id = ?`).run(id);
+      this.db.prepare('DELETE FROM rotations WHERE id = ? AND message_ts IS NULL').run(id);
+    })();
+  }
+
   setMessage(id: string, channelId: string, messageTs: string): void {
     this.db
       .prepare('UPDATE rotations SET channel_id = ?, message_ts = ? WHERE id = ?')

@@ -102,6 +102,16 @@ export class ScanRepository {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** The latest scan of a site that ran to an end, done or failed (a failed one is not retried at once). */
+  latestEnded(target: string): ScanRecord | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM scans WHERE target = ? AND status IN ('done', 'failed') ORDER BY finished_at DESC LIMIT 1`,
+      )
+      .get(target) as ScanRow | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
   /** The last scan of each site, newest first. */
   latestPerTarget(limit = 20): ScanRecord[] {
     const rows = this.db

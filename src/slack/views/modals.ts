@@ -1,6 +1,6 @@
 import type { ItemRef } from '../../checklists/rotation.js';
 import { encodeItem } from '../../checklists/rotation.js';
-import { type Block, mrkdwn, plain, truncate } from './blocks.js';
+import { type Block, escapeMrkdwn, mrkdwn, plain, truncate } from './blocks.js';
 
 export const VIEW_ADD_INTEGRATION = 'rotation:add_integration';
 export const VIEW_ASSIGN = 'rotation:assign';
@@ -57,7 +57,7 @@ export function assignModal(rotationId: string, item: ItemRef, label: string): B
     submit: plain('Assign', 24),
     close: plain('Cancel', 24),
     blocks: [
-      { type: 'section', text: mrkdwn(`*${truncate(label, 200)}*`) },
+      { type: 'section', text: mrkdwn(`*${escapeMrkdwn(truncate(label, 200))}*`) },
       {
         type: 'input',
         block_id: BLOCK_OWNER,

@@ -95,9 +95,26 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
       : `:rotating_light: *${count} exposed Klaviyo private key${count === 1 ? '' : 's'}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
   const blocks: Block[] = [title, section(summary)];
 
+  const siteIds = report.publicKeys.slice(0, 10).map((use) => `\`${use.key}\` (${use.count}×)`);
+  const notes: string[] = [
+    report.publicKeys.length === 0
+      ? 'Public key (site ID): none seen'
+      : truncate(
+          `Public key (site ID): ${siteIds.join(', ')}${report.publicKeys.length > 10 ? ` and ${report.publicKeys.length - 10} more` : ''}`,
+          500,
+        ),
+    ...report.warnings
+      .slice(0, 4)
+      .map((warning) => truncate(`:warning: ${escapeMrkdwn(warning.message)}`, 500)),
+    ...(report.errors.length > 0
+      ? [`${report.errors.length} resource(s) could not be fetched (see thread)`]
+      : []),
+  ];
+  const footer = `Requested by ${userMention(input.requestedBy)} · full keys are never shown · details in the thread`;
+
   // Findings are shown while the message stays within Slack's text budget; the thread lists them all.
   let shown = 0;
-  let used = blocksTextLength(blocks) + 1_500;
+  let used = blocksTextLength(blocks) + notes.join('').length + footer.length + 200;
   for (const finding of report.findings.slice(0, MAX_FINDINGS_SHOWN)) {
     const block = findingSection(input.scanId, finding, input.keys?.[finding.fingerprint], report);
     const size = blocksTextLength(block);
@@ -107,24 +124,9 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     shown++;
   }
   if (count > shown) blocks.push(context(`…and ${count - shown} more keys, listed in the thread.`));
-  blocks.push(context(`…and ${count - MAX_FINDINGS_SHOWN} more keys, listed in the thread.`));
-
-  const notes: string[] = [];
-  notes.push(
-    report.publicKeys.length === 0
-      ? 'Public key (site ID): none seen'
-      : `Public key (site ID): ${report.publicKeys.map((use) => `\`${use.key}\` (${use.count}×)`).join(', ')}`,
-  );
-  for (const warning of report.warnings.slice(0, 4)) notes.push(`:warning: ${escapeMrkdwn(warning.message)}`);
-  if (report.errors.length > 0)
-    notes.push(`${report.errors.length} resource(s) could not be fetched (see thread)`);
   blocks.push(context(...notes));
   blocks.push(actions('scan_actions', [button('Re-scan', ACTION_RESCAN, input.scanId)]));
-  blocks.push(
-    context(
-      `Requested by ${userMention(input.requestedBy)} · full keys are never shown · details in the thread`,
-    ),
-  );
+  blocks.push(context(footer));
   return {
     text:
       count === 0
