@@ -15,6 +15,7 @@ import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { ExposedKeyRepository } from './store/exposed-keys.js';
+import { type KeyKeeper, MemoryKeyKeeper, SealedKeyKeeper } from './store/key-keeper.js';
 import { KeyVault } from './store/key-vault.js';
 import { ReminderRepository, ReviewRepository } from './store/reviews.js';
 import { RotationRepository } from './store/rotations.js';
@@ -50,7 +51,9 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const rotationStore = new RotationRepository(db);
   const audit = new AuditLog(db);
   const ledger = new RequestLedger(db);
-  const vault = config.keyEncryptionKey ? new KeyVault(config.keyEncryptionKey) : undefined;
+  const keeper: KeyKeeper = config.keyEncryptionKey
+    ? new SealedKeyKeeper(new KeyVault(config.keyEncryptionKey), keys)
+    : new MemoryKeyKeeper();
   const liveness = createLivenessChecker({
     apiUrl: config.klaviyo.apiUrl,
     revision: config.klaviyo.revision,
@@ -67,7 +70,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     gateway,
     log,
     liveness,
-    ...(vault ? { vault } : {}),
+    keeper,
     scanOptions: config.scan,
     now,
     onFinished: (scan, report, statuses) =>
@@ -81,7 +84,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     audit,
     gateway,
     liveness,
-    ...(vault ? { vault } : {}),
+    keeper,
     log,
     now,
     rescan: async (rotation, userId) => {

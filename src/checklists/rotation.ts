@@ -41,8 +41,10 @@ export interface RotationChecklist {
   locations: KeyLocation[];
   /** Occurrences seen in all (locations lists at most a few). */
   locationCount: number;
-  /** Whether an encrypted copy of the key is kept, so the bot itself can check it is revoked. */
+  /** Whether the bot holds the key, so it can itself check with Klaviyo that the key is revoked. */
   keyKept: boolean;
+  /** True when it is kept encrypted in the database (survives restarts), false when only in memory. */
+  keyKeptDurably?: boolean;
   steps: Record<StepId, StepState>;
   integrations: Integration[];
   proof: {
@@ -62,7 +64,9 @@ export type RotationAction =
   | { type: 'add_integration'; id: string; name: string; owner?: string }
   | { type: 'remove_integration'; id: string }
   | { type: 'rescan_result'; clean: boolean; scanId: string }
-  | { type: 'liveness_result'; status: Liveness };
+  | { type: 'liveness_result'; status: Liveness }
+  /** The key was kept in memory only and the bot restarted: revocation is confirmed by hand. */
+  | { type: 'key_unavailable' };
 
 export type RotationErrorCode =
   | 'completed'
@@ -119,6 +123,7 @@ export function startRotation(input: {
   locations: KeyLocation[];
   locationCount: number;
   keyKept: boolean;
+  keyKeptDurably?: boolean;
   startedBy: string;
   now: Date;
 }): RotationChecklist {
@@ -130,6 +135,7 @@ export function startRotation(input: {
     locations: input.locations.slice(0, MAX_LOCATIONS),
     locationCount: input.locationCount,
     keyKept: input.keyKept,
+    ...(input.keyKept && input.keyKeptDurably !== undefined ? { keyKeptDurably: input.keyKeptDurably } : {}),
     // The bot records the key (masked, fingerprint, and an encrypted copy when configured) at once.
     steps: { record: { done: { by: BOT_ACTOR, at } }, replace: {}, identify: {}, delete: {}, verify: {} },
     integrations: [],
@@ -253,6 +259,14 @@ function reduce(
         if (state.steps.replace.done !== undefined) next = setStep(next, 'replace', undefined);
       }
       return next;
+    }
+    case 'key_unavailable': {
+      if (!state.keyKept) return state;
+      events.push(
+        'no longer holds the key (it was kept in memory and the bot restarted); confirm the revocation by hand',
+      );
+      const { keyKeptDurably: _durably, ...rest } = state;
+      return { ...rest, keyKept: false, proof: { ...state.proof, liveness: { at, status: 'not_checked' } } };
     }
     case 'liveness_result': {
       const previous = state.proof.liveness?.status;

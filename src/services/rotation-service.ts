@@ -18,7 +18,7 @@ import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import { newId } from '../store/ids.js';
-import type { KeyVault } from '../store/key-vault.js';
+import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRecord, RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanRepository } from '../store/scans.js';
 import { UserError } from './scan-service.js';
@@ -36,7 +36,7 @@ export interface RotationServiceDeps {
   audit: AuditLog;
   gateway: SlackGateway;
   liveness: LivenessChecker;
-  vault?: KeyVault;
+  keeper: KeyKeeper;
   log: Logger;
   now?: () => Date;
   /** Starts a re-scan whose result comes back through `onScanFinished`. */
@@ -86,7 +86,8 @@ export class RotationService {
       target: scan.target,
       locations,
       locationCount: finding.occurrenceCount,
-      keyKept: this.#deps.vault !== undefined && key.hasEncryptedKey,
+      keyKept: this.#deps.keeper.has(input.fingerprint),
+      keyKeptDurably: this.#deps.keeper.durable,
       startedBy: input.userId,
       now: this.#now(),
     });
@@ -205,7 +206,7 @@ export class RotationService {
   }
 
   async #announce(record: RotationRecord, transition: Transition, actor: string): Promise<void> {
-    const { gateway, keys, log } = this.#deps;
+    const { gateway, log } = this.#deps;
     if (record.messageTs !== undefined) {
       const ts = record.messageTs;
       await gateway.updateLatest(record.channelId, ts, () => {
@@ -217,7 +218,7 @@ export class RotationService {
         await gateway.postQuietly(record.channelId, notice(`${who} ${event}.`), ts);
     }
     if (transition.completedNow) {
-      keys.wipe(record.fingerprint);
+      this.#deps.keeper.forget(record.fingerprint);
       log.info('rotation completed; the kept copy of the key was wiped', { rotationId: record.id });
       await gateway.postQuietly(record.channelId, rotationSummary(transition.state));
     }
@@ -250,13 +251,13 @@ export class RotationService {
 
   /** "Check now": asks Klaviyo about the kept key, then re-scans; verification completes when both agree. */
   async checkNow(rotationId: string, userId: string): Promise<void> {
-    const { rotations, keys, vault, liveness } = this.#deps;
+    const { rotations, keys, keeper, liveness } = this.#deps;
     const rotation = rotations.get(rotationId);
     if (rotation === undefined) throw new UserError('That rotation no longer exists.');
-    const sealed = keys.sealed(rotation.fingerprint);
-    const key = sealed && vault ? vault.open(sealed, rotation.fingerprint) : undefined;
+    const key = keeper.get(rotation.fingerprint);
     if (key === undefined) {
-      await this.act(rotationId, { type: 'liveness_result', status: 'not_checked' }, 'klaviyo-checkup');
+      // Kept in memory only, and the bot has restarted since: the team confirms revocation by hand.
+      await this.act(rotationId, { type: 'key_unavailable' }, 'klaviyo-checkup');
     } else {
       const answer = await liveness.check(key);
       keys.recordLiveness(

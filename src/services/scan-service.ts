@@ -17,7 +17,7 @@ import {
 } from '../slack/views/scan-message.js';
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import { newId } from '../store/ids.js';
-import type { KeyVault } from '../store/key-vault.js';
+import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanRepository } from '../store/scans.js';
 
@@ -63,7 +63,7 @@ export interface ScanServiceDeps {
   gateway: SlackGateway;
   log: Logger;
   liveness: LivenessChecker;
-  vault?: KeyVault;
+  keeper: KeyKeeper;
   scanOptions: { allowPrivateNetworks: boolean; maxPages: number; concurrency: number };
   now?: () => Date;
   /** Told about every finished scan (rotations learn whether their key is gone). */
@@ -371,9 +371,9 @@ export class ScanService {
     return undefined;
   }
 
-  /** Stores each key (masked, fingerprint, sealed copy when configured) and asks Klaviyo whether it is live. */
+  /** Stores each key (masked, fingerprint; the full key only with the keeper) and asks Klaviyo whether it is live. */
   async #recordKeys(scan: ScanRecord, result: ScanResult, at: string): Promise<Record<string, KeyStatus>> {
-    const { keys, vault, liveness, log } = this.#deps;
+    const { keys, keeper, liveness, log } = this.#deps;
     const statuses: Record<string, KeyStatus> = {};
     let checked = 0;
     for (const finding of result.findings) {
@@ -387,8 +387,7 @@ export class ScanService {
         at,
       );
       const key = result.keyring.reveal(finding.fingerprint);
-      if (key !== undefined && vault !== undefined)
-        keys.storeSealed(finding.fingerprint, vault.seal(key, finding.fingerprint));
+      if (key !== undefined) keeper.keep(finding.fingerprint, key);
       let status: { liveness: Liveness; account?: string } = { liveness: 'not_checked' };
       if (key !== undefined && checked < MAX_LIVENESS_CHECKS && !this.#stopping) {
         // Klaviyo allows about one accounts request per second.

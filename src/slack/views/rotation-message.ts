@@ -72,9 +72,11 @@ function drawRotation(
     ),
   );
 
-  const keyKept = state.keyKept
-    ? 'An encrypted copy is kept so the bot can check the key with Klaviyo; it is wiped when the rotation ends.'
-    : 'No copy of the key is kept (set KEY_ENCRYPTION_KEY to let the bot check it with Klaviyo).';
+  const keyKept = !state.keyKept
+    ? 'The bot does not hold the key, so the revocation is confirmed by hand.'
+    : state.keyKeptDurably === false
+      ? 'The bot holds the key in memory only, to check it with Klaviyo, until it restarts (KEY_ENCRYPTION_KEY keeps an encrypted copy across restarts). It is forgotten when the rotation ends.'
+      : 'An encrypted copy is kept so the bot can check the key with Klaviyo; it is wiped when the rotation ends.';
   blocks.push(
     section(
       `${itemHeading(1, STEP_TITLES.record, state.steps.record.done, undefined)}\n\`${masked}\` · sha256 \`${state.key.fingerprint.slice(0, 16)}…\`${state.key.accountPublicKey ? ` · account \`${state.key.accountPublicKey}\`` : ''}\n${keyKept}`,
