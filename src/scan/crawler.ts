@@ -186,6 +186,7 @@ class Crawl {
     this.#seenPages.add(normalizeUrl(this.#startUrl));
     this.#pagesEnqueued = 1;
     this.#enqueue({ kind: 'page', url: this.#startUrl, depth: 0, page: this.#startUrl.href, start: true });
+    this.#addSeeds();
     try {
       await this.#drain();
     } finally {
@@ -409,6 +410,19 @@ class Crawl {
     }
     for (const ref of links.scripts) this.#addScript(ref, pageUrl.href, 1);
     for (const url of links.pages) this.#addPage(url, depth + 1, pageUrl.href);
+  }
+
+  #addSeeds(): void {
+    const seeds = this.#options.seeds;
+    if (seeds === undefined) return;
+    for (const raw of seeds.pages) {
+      const url = resolveLink(raw, this.#startUrl);
+      if (url) this.#addPage(url, 1, this.#startUrl.href);
+    }
+    for (const { url: raw, page } of seeds.scripts) {
+      const url = resolveLink(raw, this.#startUrl);
+      if (url) this.#addScript({ url, kind: 'referenced' }, page, 1);
+    }
   }
 
   #addPage(url: URL, depth: number, from: string): void {

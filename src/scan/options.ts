@@ -24,6 +24,11 @@ export interface ScanOptions {
   allowPrivateNetworks: boolean;
   /** Read robots.txt and sitemaps for pages that are not linked. */
   useSitemaps: boolean;
+  /**
+   * Places to fetch even if nothing links to them any more: a rotation's re-scan revisits every page
+   * and script where the key was seen. Pages must be on the site; scripts may be anywhere.
+   */
+  seeds?: { pages: string[]; scripts: { url: string; page: string }[] };
   /** The site ID the owner expects the pages to use; a different one is a warning. */
   expectPublicKey?: string;
   userAgent: string;

@@ -50,6 +50,8 @@ export interface ScanRequest {
   reuseMessageTs?: string;
   /** Re-scan for a rotation: the scan message goes into the rotation's thread. */
   threadTs?: string;
+  /** Pages and scripts to fetch even if no longer linked (where a rotation's key was seen). */
+  seeds?: { pages: string[]; scripts: { url: string; page: string }[] };
 }
 
 export type ScanOutcome =
@@ -76,6 +78,7 @@ interface Job {
   delivery: 'channel' | 'response_url' | 'silent';
   onDone?: (scan: ScanRecord) => void;
   threadTs?: string;
+  seeds?: ScanRequest['seeds'];
   controller: AbortController;
 }
 
@@ -173,6 +176,7 @@ export class ScanService {
       delivery,
       controller: new AbortController(),
       ...(req.threadTs ? { threadTs: req.threadTs } : {}),
+      ...(req.seeds ? { seeds: req.seeds } : {}),
     };
     this.#queue.push(job);
     this.#pump();
@@ -282,6 +286,7 @@ export class ScanService {
         {
           allowPrivateNetworks: this.#deps.scanOptions.allowPrivateNetworks,
           maxPages: this.#deps.scanOptions.maxPages,
+          ...(job.seeds ? { seeds: job.seeds } : {}),
         },
         { onProgress: showProgress, signal: job.controller.signal },
       );

@@ -169,6 +169,33 @@ describe('less obvious places', () => {
   });
 });
 
+describe('seeds', () => {
+  it('fetches the pages and scripts it is given even when nothing links to them, and never another site', async () => {
+    const pageKey = fakeLegacyKey(70);
+    const scriptKey = fakeLegacyKey(71);
+    const cdn = await site(
+      { '/old.js': { type: 'application/javascript', body: `var k="${scriptKey}"` } },
+      '127.0.0.2',
+    );
+    const other = await site({ '/x': { body: `<p>${fakeLegacyKey(72)}</p>` } }, '127.0.0.3');
+    const shop = await site({ '/': { body: '<p>home</p>' }, '/orphan': { body: `<p>${pageKey}</p>` } });
+    const result = await scanSite(shop.url('/'), {
+      ...allow,
+      useSitemaps: false,
+      seeds: {
+        pages: [shop.url('/orphan'), other.url('/x')],
+        scripts: [{ url: cdn.url('/old.js'), page: shop.url('/orphan') }],
+      },
+    });
+    expect(finding(result, pageKey)?.occurrences[0]?.url).toBe(shop.url('/orphan'));
+    expect(finding(result, scriptKey)?.occurrences[0]).toMatchObject({
+      url: cdn.url('/old.js'),
+      page: shop.url('/orphan'),
+    });
+    expect(other.requests).toEqual([]);
+  });
+});
+
 describe('limits', () => {
   it('ends a link trap at the page limit and says the scan is incomplete', async () => {
     const trap = await site({
