@@ -48,7 +48,8 @@ export const VIEW_REVIEW_START = 'review:start';
 export const VIEW_REVIEW_USERS = 'review:users';
 export const VIEW_REVIEW_REASON = 'review:reason';
 
-export const ROSTER_BLOCKS = ['roster_1', 'roster_2', 'roster_3'] as const;
+/** Five paste boxes of 3000 characters: about 200 users pasted; larger rosters go in as a file. */
+export const ROSTER_BLOCKS = ['roster_1', 'roster_2', 'roster_3', 'roster_4', 'roster_5'] as const;
 export const BLOCK_ROSTER_FILE = 'roster_file';
 export const BLOCK_USE_PREVIOUS = 'use_previous';
 export const BLOCK_REASON = 'reason';
@@ -389,11 +390,11 @@ export function reviewStartModal(
     close: plain('Cancel', 24),
     blocks: [
       section(
-        'In Klaviyo, open *Settings > Users*, select the table and copy it. Paste it below (tab-separated as copied, CSV, or `name, email, role` lines; date added and last login help). A box holds about 60 users: use the next boxes, or attach the CSV.',
+        'In Klaviyo, open *Settings > Users*, select the table and copy it. Paste it below (tab-separated as copied, CSV, or `name, email, role` lines; date added and last login help). A box holds about 40–60 users: continue in the next boxes, or attach the CSV.',
       ),
-      rosterInput(ROSTER_BLOCKS[0], 'Roster', true),
-      rosterInput(ROSTER_BLOCKS[1], 'Roster, continued', true),
-      rosterInput(ROSTER_BLOCKS[2], 'Roster, continued', true),
+      ...ROSTER_BLOCKS.map((block, index) =>
+        rosterInput(block, index === 0 ? 'Roster' : 'Roster, continued', true),
+      ),
       {
         type: 'input',
         block_id: BLOCK_ROSTER_FILE,
