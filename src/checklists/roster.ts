@@ -571,7 +571,12 @@ function rowWithHeader(fields: string[], header: Header): Cells | { reason: stri
     if (emailCol > 0 && readEmailCell(fields[0] ?? '') && fields.length <= header.columns.length - emailCol) {
       offset = emailCol;
     } else if (fields.some((field) => readEmailCell(field))) {
-      return { reason: 'the email address is not in the Email column of the header' };
+      // Rows copied from the page can carry a cell the header lacks (an avatar's initials) or miss one:
+      // a shift of a column or two is followed; anything else is reported.
+      const found = fields.findIndex((field) => readEmailCell(field));
+      const shift = emailCol - found;
+      if (Math.abs(shift) > 2) return { reason: 'the email address is not in the Email column of the header' };
+      offset = shift;
     } else {
       return { reason: 'no email address' };
     }

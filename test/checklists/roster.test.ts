@@ -182,6 +182,21 @@ describe('parseRoster: formats', () => {
   });
 });
 
+describe('parseRoster: rows shifted against the header', () => {
+  test("a row with an extra leading cell (an avatar's initials) is read by where its email sits", () => {
+    const text =
+      'Name\tEmail\tRole\tDate added\tLast login\nJD\tJane Doe\tjane@acme.com\tOwner\t2024-03-01\t2026-06-12';
+    expect(parseRoster(text, TODAY)).toEqual({ users: [JANE], unreadable: [], duplicates: [] });
+  });
+
+  test('a row shifted by more than two columns is reported, not guessed', () => {
+    const text = 'Name\tEmail\tRole\na\tb\tc\td\tjane@acme.com\tOwner';
+    expect(parseRoster(text, TODAY).unreadable.map((line) => line.reason)).toEqual([
+      'the email address is not in the Email column of the header',
+    ]);
+  });
+});
+
 describe('parseRosterParts', () => {
   test('a header in the first part applies to the rest, and duplicates are found across parts', () => {
     const parts = [
