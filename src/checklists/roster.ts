@@ -575,7 +575,8 @@ function rowWithHeader(fields: string[], header: Header): Cells | { reason: stri
       // a shift of a column or two is followed; anything else is reported.
       const found = fields.findIndex((field) => readEmailCell(field));
       const shift = emailCol - found;
-      if (Math.abs(shift) > 2) return { reason: 'the email address is not in the Email column of the header' };
+      if (Math.abs(shift) > 2)
+        return { reason: 'the email address is not in the Email column of the header' };
       offset = shift;
     } else {
       return { reason: 'no email address' };
