@@ -352,3 +352,61 @@ describe('a 500-user roster', () => {
     }
   });
 });
+
+describe('App Home buttons', () => {
+  it('open valid forms, and a scan started from Home reports to the person directly', async () => {
+    const local = await startHarness();
+    try {
+      await local.event({
+        type: 'app_home_opened',
+        user: 'U0ALICE',
+        channel: 'D0ALICE',
+        tab: 'home',
+        event_ts: `${Date.now() / 1000}`,
+      });
+      const published = await local.slack.waitFor('views.publish');
+      const home = published.args.view as { blocks: unknown[] };
+      const homeAction = (actionId: string) => ({
+        type: 'block_actions',
+        team: { id: local.slack.teamId },
+        user: { id: 'U0ALICE', team_id: local.slack.teamId },
+        api_app_id: local.slack.appId,
+        container: { type: 'view', view_id: 'V0HOME' },
+        trigger_id: local.slack.issueTriggerId(),
+        view: { id: 'V0HOME', type: 'home', blocks: home.blocks },
+        actions: [
+          {
+            action_id: actionId,
+            block_id: 'b',
+            type: 'button',
+            value: 'x',
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      });
+      expect(findElement(home.blocks, 'home:start_scan')).toBeDefined();
+      await local.action(homeAction('home:start_review'));
+      await local.slack.waitFor('views.open', (call) => JSON.stringify(call.args).includes('review:start'));
+      await local.action(homeAction('home:start_scan'));
+      const opened = await local.slack.waitFor('views.open', (call) =>
+        JSON.stringify(call.args).includes('home:scan'),
+      );
+      const form = (opened.result as { view: FakeView }).view;
+      const submitted = await local.action({
+        type: 'view_submission',
+        team: { id: local.slack.teamId },
+        user: { id: 'U0ALICE', team_id: local.slack.teamId },
+        api_app_id: local.slack.appId,
+        view: {
+          ...form,
+          state: { values: { url: { value: { type: 'url_text_input', value: 'http://169.254.169.254/' } } } },
+        },
+      });
+      // A refused target is answered in the form itself.
+      expect(submitted.body).toContain('response_action');
+      expect(local.slack.problems()).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+});
