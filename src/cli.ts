@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type ScanResult, scanSite } from './scan/crawler.js';
+import { scrubSecrets } from './scan/detector.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
-import { redactKeysInText } from './scan/redact.js';
 import { renderTextReport, toJsonReport } from './scan/report.js';
 import { toSarif } from './scan/sarif.js';
 
@@ -76,7 +76,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   } catch (error) {
     if (showProgress) io.stderr.write('\n');
     if (error instanceof ScanError || error instanceof OptionError) {
-      io.stderr.write(`klaviyo-checkup: ${redactKeysInText(error.message)}\n`);
+      io.stderr.write(`klaviyo-checkup: ${scrubSecrets(asFlags(error.message))}\n`);
       return EXIT_CANNOT_SCAN;
     }
     throw error;
@@ -207,6 +207,23 @@ export function envFlag(value: string | undefined, name = 'SCAN_ALLOW_PRIVATE_NE
   if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
   if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
   throw new OptionError(name, `${name} must be true or false, not "${value}"`);
+}
+
+const FLAGS: Record<string, string> = {
+  maxPages: '--max-pages',
+  maxDepth: '--max-depth',
+  maxScripts: '--max-scripts',
+  concurrency: '--concurrency',
+  requestTimeoutMs: '--timeout (ms)',
+  timeBudgetMs: '--time-budget (ms)',
+  maxBytesPerResponse: '--max-bytes',
+  retries: '--retries',
+  expectPublicKey: '--expect-public-key',
+};
+
+/** Option errors name the engine's options; on the command line they are flags. */
+function asFlags(message: string): string {
+  return message.replace(/^(\w+)(?= must)/, (name) => FLAGS[name] ?? name);
 }
 
 function throttle<T>(fn: (value: T) => void, ms: number): (value: T) => void {

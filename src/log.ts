@@ -1,5 +1,5 @@
 import type { LogLevel } from './config.js';
-import { redactKeysInText } from './scan/redact.js';
+import { scrubSecrets } from './scan/detector.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ export function createLogger(
   const emit = (at: LogLevel, message: string, fields: LogFields = {}) => {
     if (ORDER[at] < ORDER[level]) return;
     const record = { time: now().toISOString(), level: at, msg: message, ...base, ...fields };
-    write(`${redactKeysInText(JSON.stringify(record, replacer))}\n`);
+    write(`${scrubSecrets(JSON.stringify(record, replacer))}\n`);
   };
   return {
     debug: (message, fields) => emit('debug', message, fields),

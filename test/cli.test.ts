@@ -178,18 +178,25 @@ describe('klaviyo-checkup scan', () => {
 
   it('masks keys that sit in URLs too (links, script sources), without --reveal', async () => {
     const inUrl = fakeLegacyKey(44);
+    const encoded = `pk_${'fedcba9876543210'.repeat(2)}77`;
+    const base64 = Buffer.from(JSON.stringify({ token: encoded })).toString('base64');
     const leaky = await startSite({
       '/': {
-        body: `<a href="/unsubscribe?api_key=${inUrl}">x</a><script src="/lib.js?api_key=${inUrl}"></script>`,
+        body: `<a href="/unsubscribe?api_key=${inUrl}">x</a><script src="/lib.js?api_key=${inUrl}"></script>
+          <a href="/track?d=${base64}">t</a><a href="/p?k=pk%5F${encoded.slice(3)}">p</a>`,
       },
+      '/track': { status: 500, body: 'oops' },
     });
     try {
       const json = await run(['scan', leaky.url('/'), '--json', '--allow-private-networks']);
       const text = await run(['scan', leaky.url('/'), '--allow-private-networks']);
       expect(json.code).toBe(1);
       expect(JSON.parse(json.stdout).findings[0].masked).toBe(`pk_…${inUrl.slice(-4)}`);
-      for (const output of [json.stdout, json.stderr, text.stdout, text.stderr])
+      for (const output of [json.stdout, json.stderr, text.stdout, text.stderr]) {
         expect(output).not.toContain(inUrl);
+        expect(output).not.toContain(encoded.slice(3));
+        expect(output).not.toContain(base64);
+      }
     } finally {
       await leaky.close();
     }

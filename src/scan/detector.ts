@@ -677,3 +677,29 @@ export function scanText(text: string): { privateKeys: KeyHit[]; publicKeys: Pub
   const locate = createLineLocator(text);
   return { privateKeys: privateKeysIn(text, runs, locate), publicKeys: publicKeysIn(text, runs, locate) };
 }
+
+const HIDDEN = '[hidden: contains a private key]';
+const TOKEN_EDGE = /[\s"'<>`|]/;
+
+/**
+ * Text made safe to show: plain keys masked as `pk_…abcd`, and any stretch (a URL, a token) in which the
+ * detector still finds a key, written encoded (base64, %-escapes, JS escapes), replaced whole.
+ */
+export function scrubSecrets(text: string): string {
+  const masked = redactKeysInText(text);
+  if (!/[%\\&]|[A-Za-z0-9+/_-]{40}/.test(masked)) return masked;
+  const hits = findPrivateKeys(masked);
+  if (hits.length === 0) return masked;
+  let out = masked;
+  let limit = out.length;
+  for (const hit of [...hits].sort((a, b) => b.offset - a.offset)) {
+    if (hit.offset >= limit) continue;
+    let start = hit.offset;
+    while (start > 0 && !TOKEN_EDGE.test(out[start - 1] as string)) start--;
+    let end = hit.offset;
+    while (end < out.length && !TOKEN_EDGE.test(out[end] as string)) end++;
+    out = `${out.slice(0, start)}${HIDDEN}${out.slice(end)}`;
+    limit = start;
+  }
+  return out;
+}

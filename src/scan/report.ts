@@ -1,6 +1,6 @@
 import type { ScanResult } from './crawler.js';
+import { scrubSecrets } from './detector.js';
 import type { Finding, Occurrence } from './findings.js';
-import { redactKeysInText } from './redact.js';
 
 export interface ReportOptions {
   /** Include full keys. Only the CLI's `--reveal` sets this. */
@@ -23,7 +23,7 @@ export function toJsonReport(result: ScanResult, options: ReportOptions = { reve
  * report names that URL. Snippets are masked by the detector already.
  */
 export function redactedResult(result: ScanResult): ScanResult {
-  const r = redactKeysInText;
+  const r = scrubSecrets;
   const entries = (list: { url: string; error: string }[]) =>
     list.map((entry) => ({ url: r(entry.url), error: r(entry.error) }));
   return {

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { request } from 'undici';
 import type { Logger } from '../log.js';
-import { redactKeysInText } from '../scan/redact.js';
+import { scrubSecrets } from '../scan/detector.js';
 import type { Block } from './views/blocks.js';
 import type { SlackMessage } from './views/scan-message.js';
 
@@ -17,7 +17,7 @@ export interface Posted {
  * path (a URL that carries a key, a name someone typed) can put a full key into a Slack message.
  */
 export function redactPayload<T>(value: T): T {
-  if (typeof value === 'string') return redactKeysInText(value) as T;
+  if (typeof value === 'string') return scrubSecrets(value) as T;
   if (Array.isArray(value)) return value.map((item) => redactPayload(item)) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactPayload(item)])) as T;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
+import { scrubSecrets } from '../../src/scan/detector.js';
 import { fingerprintKey, maskKey, redactKeysInText } from '../../src/scan/redact.js';
 
 // Made-up keys: random hex, never issued by Klaviyo.
@@ -59,5 +60,22 @@ describe('redactKeysInText', () => {
     ['the bare word in prose', 'keys start with pk_ and then some characters'],
   ])('leaves %s alone', (_name, text) => {
     expect(redactKeysInText(text)).toBe(text);
+  });
+});
+
+describe('scrubSecrets', () => {
+  const key = `pk_${'0123456789abcdef'.repeat(2)}99`;
+  const base64 = Buffer.from(JSON.stringify({ token: key })).toString('base64');
+  test.each([
+    ['a plain key', `see ${key} here`, `see pk_…${key.slice(-4)} here`],
+    [
+      'a base64 key in a URL',
+      `GET https://a.example/api/track?data=${base64} failed`,
+      'GET [hidden: contains a private key] failed',
+    ],
+    ['a percent-encoded key', `url /p?k=pk%5F${key.slice(3)} done`, `url /p?k=pk_…${key.slice(-4)} done`],
+    ['text without keys', 'nothing to see: pk_live_abc %20 \\u0041', 'nothing to see: pk_…_abc %20 \\u0041'],
+  ])('%s', (_name, input, expected) => {
+    expect(scrubSecrets(input)).toBe(expected);
   });
 });
