@@ -93,7 +93,6 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
         userId,
         channelId: rotation.channelId,
         ...(rotation.messageTs ? { threadTs: rotation.messageTs } : {}),
-        seeds: seedsOf(rotation.state.locations),
       });
     },
     refreshScan: (scanId) => scans.refreshMessage(scanId),
@@ -191,25 +190,6 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       log.info('stopped');
     },
   };
-}
-
-/**
- * Where a rotation's key was seen: the re-scan fetches these even if nothing links to them any more, so
- * "the key is gone" is proven where it was. URLs that were masked (they carried a key) cannot be fetched.
- */
-function seedsOf(locations: { url: string; page: string }[]): {
-  pages: string[];
-  scripts: { url: string; page: string }[];
-} {
-  const usable = (url: string) => !url.includes('pk_…');
-  const pages = new Set<string>();
-  const scripts = new Map<string, { url: string; page: string }>();
-  for (const location of locations) {
-    if (usable(location.page)) pages.add(location.page);
-    if (location.url !== location.page && usable(location.url))
-      scripts.set(location.url, { url: location.url, page: location.page });
-  }
-  return { pages: [...pages], scripts: [...scripts.values()] };
 }
 
 /** `node dist/main.js`: start, and stop cleanly on SIGTERM/SIGINT. */

@@ -105,7 +105,8 @@ function shownName(name: string): string {
   return name.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 export const MAX_INTEGRATIONS = 20;
-const MAX_LOCATIONS = 10;
+/** Places kept per key: shown a few at a time, and all re-fetched by the rotation's re-scans. */
+const MAX_LOCATIONS = 100;
 
 export const STEP_TITLES: Record<StepId, string> = {
   record: 'Record the exposed key',
@@ -263,7 +264,7 @@ function reduce(
     case 'key_unavailable': {
       if (!state.keyKept) return state;
       events.push(
-        'no longer holds the key (it was kept in memory and the bot restarted); confirm the revocation by hand',
+        'can no longer read the key (it was held in memory and the bot restarted); confirm the revocation by hand',
       );
       const { keyKeptDurably: _durably, ...rest } = state;
       return { ...rest, keyKept: false, proof: { ...state.proof, liveness: { at, status: 'not_checked' } } };

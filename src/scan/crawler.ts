@@ -186,7 +186,6 @@ class Crawl {
     this.#seenPages.add(normalizeUrl(this.#startUrl));
     this.#pagesEnqueued = 1;
     this.#enqueue({ kind: 'page', url: this.#startUrl, depth: 0, page: this.#startUrl.href, start: true });
-    this.#addSeeds();
     try {
       await this.#drain();
     } finally {
@@ -289,7 +288,11 @@ class Crawl {
     } catch (error) {
       this.#recordFailure(task, error);
     } finally {
-      if (task.start) this.#afterStartPage();
+      if (task.start) {
+        // After the start page, so a redirect to the site's www twin is already part of the site.
+        this.#addSeeds();
+        this.#afterStartPage();
+      }
     }
   }
 
@@ -417,7 +420,11 @@ class Crawl {
     if (seeds === undefined) return;
     for (const raw of seeds.pages) {
       const url = resolveLink(raw, this.#startUrl);
-      if (url) this.#addPage(url, 1, this.#startUrl.href);
+      if (url === null) continue;
+      // A place that is no longer part of the site is reported, so it never counts as clean.
+      if (!this.#scope.includes(url)) {
+        this.#note(this.#errors, { url: url.href, error: 'not on the site any more (not fetched)' });
+      } else this.#addPage(url, 1, this.#startUrl.href);
     }
     for (const { url: raw, page } of seeds.scripts) {
       const url = resolveLink(raw, this.#startUrl);

@@ -29,6 +29,25 @@ function decodeURIComponentSafe(value: string): string {
   }
 }
 
+/**
+ * Where a rotation's key was seen: the re-scan fetches these even if nothing links to them any more, so
+ * "the key is gone" is proven where it was. URLs that were masked (they carried a key) cannot be fetched.
+ */
+export function seedsOf(locations: { url: string; page: string }[]): {
+  pages: string[];
+  scripts: { url: string; page: string }[];
+} {
+  const usable = (url: string) => !url.includes('pk_…');
+  const pages = new Set<string>();
+  const scripts = new Map<string, { url: string; page: string }>();
+  for (const location of locations) {
+    if (usable(location.page)) pages.add(location.page);
+    if (location.url !== location.page && usable(location.url))
+      scripts.set(location.url, { url: location.url, page: location.page });
+  }
+  return { pages: [...pages], scripts: [...scripts.values()] };
+}
+
 /** A problem the person who asked should hear about, in words meant for them. */
 export class UserError extends Error {
   constructor(
@@ -50,8 +69,6 @@ export interface ScanRequest {
   reuseMessageTs?: string;
   /** Re-scan for a rotation: the scan message goes into the rotation's thread. */
   threadTs?: string;
-  /** Pages and scripts to fetch even if no longer linked (where a rotation's key was seen). */
-  seeds?: { pages: string[]; scripts: { url: string; page: string }[] };
 }
 
 export type ScanOutcome =
@@ -78,7 +95,6 @@ interface Job {
   delivery: 'channel' | 'response_url' | 'silent';
   onDone?: (scan: ScanRecord) => void;
   threadTs?: string;
-  seeds?: ScanRequest['seeds'];
   controller: AbortController;
 }
 
@@ -176,7 +192,6 @@ export class ScanService {
       delivery,
       controller: new AbortController(),
       ...(req.threadTs ? { threadTs: req.threadTs } : {}),
-      ...(req.seeds ? { seeds: req.seeds } : {}),
     };
     this.#queue.push(job);
     this.#pump();
@@ -286,7 +301,13 @@ export class ScanService {
         {
           allowPrivateNetworks: this.#deps.scanOptions.allowPrivateNetworks,
           maxPages: this.#deps.scanOptions.maxPages,
-          ...(job.seeds ? { seeds: job.seeds } : {}),
+          // Any scan of a site with open rotations revisits where their keys were, linked or not, since
+          // its result is taken as proof that a key is gone.
+          seeds: seedsOf(
+            this.#deps.rotations
+              .listOpenForTarget(scan.target)
+              .flatMap((rotation) => rotation.state.locations),
+          ),
         },
         { onProgress: showProgress, signal: job.controller.signal },
       );

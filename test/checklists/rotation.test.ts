@@ -148,8 +148,8 @@ describe('startRotation', () => {
     expect(rotationProgress(state)).toEqual({ done: 1, total: 5 });
   });
 
-  test('keeps at most 10 locations but remembers how many there were', () => {
-    const locations = Array.from({ length: 25 }, (_, i) => location(i));
+  test('keeps at most 100 locations but remembers how many there were', () => {
+    const locations = Array.from({ length: 250 }, (_, i) => location(i));
     const state = startRotation({
       key: { masked: 'pk_\u2026cdd9', fingerprint: FINGERPRINT },
       target: 'https://shop.example/',
@@ -159,9 +159,9 @@ describe('startRotation', () => {
       startedBy: STARTER,
       now: T0,
     });
-    expect(state.locations).toEqual(locations.slice(0, 10));
+    expect(state.locations).toEqual(locations.slice(0, 100));
     expect(state.locationCount).toBe(1000);
-    expect(locations).toHaveLength(25);
+    expect(locations).toHaveLength(250);
   });
 
   test('marking the record step not done changes nothing', () => {

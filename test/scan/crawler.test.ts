@@ -193,6 +193,11 @@ describe('seeds', () => {
       page: shop.url('/orphan'),
     });
     expect(other.requests).toEqual([]);
+    // A place that is not on the site any more is reported, so it can never count as clean.
+    expect(result.errors).toContainEqual({
+      url: other.url('/x'),
+      error: 'not on the site any more (not fetched)',
+    });
   });
 });
 
