@@ -571,12 +571,19 @@ function rowWithHeader(fields: string[], header: Header): Cells | { reason: stri
     if (emailCol > 0 && readEmailCell(fields[0] ?? '') && fields.length <= header.columns.length - emailCol) {
       offset = emailCol;
     } else if (fields.some((field) => readEmailCell(field))) {
-      // Rows copied from the page can carry a cell the header lacks (an avatar's initials) or miss one:
-      // a shift of a column or two is followed; anything else is reported.
+      // Rows copied from the page can carry a leading cell the header lacks (an avatar's initials), or
+      // lack a leading name cell: such a shift of a column or two is followed; anything else is reported.
       const found = fields.findIndex((field) => readEmailCell(field));
       const shift = emailCol - found;
-      if (Math.abs(shift) > 2)
+      // Which cell a shorter row lacks can only be told when every column before Email is a name.
+      const missingOnlyNames =
+        shift <= 0 ||
+        header.columns
+          .slice(0, emailCol)
+          .every((column) => column === 'name' || column === 'firstName' || column === 'lastName');
+      if (Math.abs(shift) > 2 || !missingOnlyNames) {
         return { reason: 'the email address is not in the Email column of the header' };
+      }
       offset = shift;
     } else {
       return { reason: 'no email address' };

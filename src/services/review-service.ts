@@ -15,6 +15,7 @@ import {
 import { diffRosters, parseRosterParts, type RosterUser } from '../checklists/roster.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { scrubSecrets } from '../scan/detector.js';
 import { nextOccurrence, toWallClock } from '../schedule/cron-expression.js';
 import { isNotAMember, type SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
@@ -126,7 +127,8 @@ export class ReviewService {
       users = parsed.users;
       unreadable = parsed.unreadable.map((line) => ({
         line: line.line,
-        text: line.text,
+        // Whatever was pasted by mistake (a key, say) is masked before the line is kept.
+        text: scrubSecrets(line.text),
         reason: line.reason,
         ...(line.part === undefined ? {} : { part: line.part }),
       }));

@@ -189,6 +189,11 @@ describe('parseRoster: rows shifted against the header', () => {
     expect(parseRoster(text, TODAY)).toEqual({ users: [JANE], unreadable: [], duplicates: [] });
   });
 
+  test('a row missing a cell other than the name is reported, not read with the wrong role', () => {
+    const text = 'Name\tRole\tEmail\tLast login\nJane\tjane@acme.com\t2026-01-10';
+    expect(parseRoster(text, TODAY).users).toEqual([]);
+  });
+
   test('a row shifted by more than two columns is reported, not guessed', () => {
     const text = 'Name\tEmail\tRole\na\tb\tc\td\tjane@acme.com\tOwner';
     expect(parseRoster(text, TODAY).unreadable.map((line) => line.reason)).toEqual([

@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { Decision, UserFilter } from '../../../checklists/review.js';
+import { scrubSecrets } from '../../../scan/detector.js';
 import { UserError } from '../../../services/scan-service.js';
 import { ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
 import {
@@ -60,7 +61,7 @@ export function registerReviewViews(app: App, services: Services): void {
   });
 
   app.view<ViewSubmitAction>(VIEW_REVIEW_REASON, async ({ ack, body, view }) => {
-    const reason = view.state.values[BLOCK_REASON]?.[INPUT_ACTION]?.value?.trim() ?? '';
+    const reason = scrubSecrets(view.state.values[BLOCK_REASON]?.[INPUT_ACTION]?.value?.trim() ?? '');
     if (reason.length < 3) {
       await ack({
         response_action: 'errors',

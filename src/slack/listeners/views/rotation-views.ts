@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { decodeItem, RotationError } from '../../../checklists/rotation.js';
+import { scrubSecrets } from '../../../scan/detector.js';
 import { newId } from '../../../store/ids.js';
 import { ensureAllowed, handleListenerError, type Services } from '../../context.js';
 import {
@@ -26,7 +27,8 @@ function metadata(view: ViewSubmitAction['view']): { rotationId?: string; item?:
 export function registerRotationViews(app: App, services: Services): void {
   app.view<ViewSubmitAction>(VIEW_ADD_INTEGRATION, async ({ ack, body, view }) => {
     const { rotationId } = metadata(view);
-    const name = view.state.values[BLOCK_NAME]?.[ACTION_NAME]?.value?.trim() ?? '';
+    // A key pasted into the name by mistake is masked before it is stored anywhere.
+    const name = scrubSecrets(view.state.values[BLOCK_NAME]?.[ACTION_NAME]?.value?.trim() ?? '');
     const owner = view.state.values[BLOCK_OWNER]?.[ACTION_OWNER]?.selected_user ?? undefined;
     if (name === '') {
       await ack({ response_action: 'errors', errors: { [BLOCK_NAME]: 'Give the integration a name.' } });
