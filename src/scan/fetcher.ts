@@ -313,8 +313,11 @@ function findScanError(error: unknown): ScanError | undefined {
   return undefined;
 }
 
+// Types that are never text. application/octet-stream is not among them: misconfigured servers send
+// scripts with it, so such content is sniffed (a NUL byte in its first kilobyte means binary) instead.
+// SVG is XML text that can carry scripts, so it is read too.
 const BINARY_TYPE =
-  /^(?:image|audio|video|font)\/|^application\/(?:octet-stream|pdf|zip|x-zip|gzip|x-gzip|x-tar|wasm|vnd\.|x-font|font-|msword|x-7z|x-rar)/;
+  /^(?:image\/(?!svg)|audio\/|video\/|font\/)|^application\/(?:pdf|zip|x-zip|gzip|x-gzip|x-tar|wasm|vnd\.|x-font|font-|msword|x-7z|x-rar)/;
 
 interface BodyOptions {
   contentEncoding: string;

@@ -316,6 +316,16 @@ describe('limits', () => {
     expect(finding(result, key)?.occurrences[0]?.snippet).toContain('Café');
   });
 
+  it('reads a script served as application/octet-stream when it is text', async () => {
+    const key = fakeLegacyKey(26);
+    const shop = await site({
+      '/': { body: '<script src="/app.js"></script>' },
+      '/app.js': { type: 'application/octet-stream', body: `var token="${key}";` },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, key)?.occurrences[0]?.url).toBe(shop.url('/app.js'));
+  });
+
   it('skips binary content served as a page', async () => {
     const binary = await site({
       '/': { type: 'text/html', body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) },
