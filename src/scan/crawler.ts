@@ -193,7 +193,8 @@ class Crawl {
       this.#hooks.signal?.removeEventListener('abort', onOuterAbort);
     }
 
-    if (this.#pagesScanned === 0 && this.#startError !== undefined) {
+    // A site that could not be scanned at all is an error, unless its error pages themselves showed keys.
+    if (this.#pagesScanned === 0 && this.#startError !== undefined && this.#collector.findingCount === 0) {
       if (this.#startError.code === 'REFUSED_TARGET' || this.#startError.code === 'BAD_URL')
         throw this.#startError;
       throw new ScanError(
@@ -496,6 +497,28 @@ class Crawl {
     // A missing robots.txt or sitemap is normal, not an error worth reporting.
     if ((task.kind === 'robots' || task.kind === 'sitemap') && scanError.status === 404) return;
     this.#note(this.#errors, { url: task.url.href, error: scanError.message });
+    this.#scanErrorPage(task, scanError);
+  }
+
+  /** An error page is as public as any other: keys in its body or headers are findings too. */
+  #scanErrorPage(task: Task, error: ScanError): void {
+    const resource = error.resource;
+    if (resource === undefined || (task.kind !== 'page' && task.kind !== 'script')) return;
+    const page = task.kind === 'script' ? task.page : resource.url.href;
+    const kind: ResourceKind = task.kind === 'page' ? 'page' : 'script';
+    if (resource.text !== undefined) {
+      const html = task.kind === 'page' && /^\s*</.test(resource.text.slice(0, 256));
+      this.#collector.scan(resource.text, { url: resource.url.href, page, resource: kind, html });
+    }
+    if (resource.headerText.includes('pk')) {
+      this.#collector.scan(resource.headerText, {
+        url: resource.url.href,
+        page,
+        resource: kind,
+        html: false,
+        location: 'response-header',
+      });
+    }
   }
 
   #note(list: ResourceError[], entry: ResourceError): void {

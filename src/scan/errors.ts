@@ -19,17 +19,25 @@ export class ScanError extends Error {
   readonly status: number | undefined;
   /** Seconds the server asked us to wait (Retry-After), when it said so. */
   readonly retryAfterSeconds: number | undefined;
+  /** For an HTTP error: what the server sent with it (error pages are scanned too). */
+  readonly resource: { url: URL; text?: string; headerText: string } | undefined;
 
   constructor(
     code: ScanErrorCode,
     message: string,
-    details: { status?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    details: {
+      status?: number;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+      resource?: { url: URL; text?: string; headerText: string };
+    } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'ScanError';
     this.code = code;
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.resource = details.resource;
   }
 
   /** Whether a retry can help: network trouble, timeouts, 429 and 5xx answers. */

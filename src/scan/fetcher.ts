@@ -144,14 +144,8 @@ export class Fetcher {
         current = next;
         continue;
       }
-      if (statusCode >= 400) {
-        discard(body);
-        throw new ScanError('HTTP_STATUS', `HTTP ${statusCode}`, {
-          status: statusCode,
-          retryAfterSeconds: parseRetryAfter(headerValue(headers['retry-after'])),
-        });
-      }
       const contentType = (headerValue(headers['content-type']) ?? '').toLowerCase();
+      let resource: FetchedResource;
       try {
         const result = await readBody(body, {
           contentEncoding: (headerValue(headers['content-encoding']) ?? '').trim().toLowerCase(),
@@ -160,7 +154,7 @@ export class Fetcher {
           unpackGzipFile: req.unpackGzipFile === true,
         });
         this.bytesRead += result.bytes;
-        return {
+        resource = {
           requestedUrl: req.url,
           url: current,
           status: statusCode,
@@ -175,6 +169,16 @@ export class Fetcher {
       } catch (error) {
         throw toScanError(error, current, req.signal);
       }
+      if (statusCode >= 400) {
+        // An error page is public too (a storefront's 404 page carries its layout and scripts): its
+        // body travels with the error so the crawler can still scan it.
+        throw new ScanError('HTTP_STATUS', `HTTP ${statusCode}`, {
+          status: statusCode,
+          retryAfterSeconds: parseRetryAfter(headerValue(headers['retry-after'])),
+          resource,
+        });
+      }
+      return resource;
     }
   }
 

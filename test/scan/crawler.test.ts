@@ -316,6 +316,23 @@ describe('limits', () => {
     expect(finding(result, key)?.occurrences[0]?.snippet).toContain('Café');
   });
 
+  it('scans error pages too: a storefront 404 page carries its layout', async () => {
+    const key = fakeLegacyKey(27);
+    const shop = await site({
+      '/': { body: '<a href="/gone">gone</a>' },
+      '/gone': {
+        status: 404,
+        body: `<html><script>klaviyo.init({ company_id: "${key}" })</script>Not found</html>`,
+      },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, key)?.occurrences[0]).toMatchObject({
+      url: shop.url('/gone'),
+      context: 'company_id',
+    });
+    expect(result.errors).toEqual([{ url: shop.url('/gone'), error: 'HTTP 404' }]);
+  });
+
   it('reads a script served as application/octet-stream when it is text', async () => {
     const key = fakeLegacyKey(26);
     const shop = await site({
