@@ -49,8 +49,6 @@ export interface ReviewPolicy {
   idleDays: number;
 }
 
-export const DEFAULT_REVIEW_POLICY: ReviewPolicy = { companyDomains: [], maxAdmins: 3, idleDays: 90 };
-
 export interface ReviewUser extends RosterUser {
   flags: Flag[];
   decision?: Decision;

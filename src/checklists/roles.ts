@@ -84,10 +84,6 @@ export function findRole(role: string): KlaviyoRole | undefined {
   return BY_KEY.get(roleKey(role));
 }
 
-export function isKlaviyoRole(role: string): boolean {
-  return findRole(role) !== undefined;
-}
-
 /**
  * A built-in role in Klaviyo's spelling; anything else is a custom role, kept as written with its
  * whitespace tidied.

@@ -342,10 +342,6 @@ function monthsBefore(today: Date, months: number): string {
 // Loose on purpose: something@something.tld, without spaces or the characters that delimit addresses.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@(?:[^\s@<>()[\]\\,;:".]+\.)+[^\s@<>()[\]\\,;:".]{2,}$/u;
 
-export function isEmail(text: string): boolean {
-  return EMAIL.test(text);
-}
-
 /** An email cell: `jane@x.com`, `mailto:jane@x.com`, `Jane Doe <jane@x.com>` or `Jane Doe jane@x.com`. */
 function readEmailCell(cell: string): { email: string; name?: string } | undefined {
   const s = cell.trim().replace(/^mailto:/i, '');

@@ -2,15 +2,12 @@ import {
   applyRotationAction,
   type KeyLocation,
   type RotationAction,
-  type RotationChecklist,
-  RotationError,
   startRotation,
   type Transition,
 } from '../checklists/rotation.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
 import { isNotAMember, type SlackGateway } from '../slack/gateway.js';
-import { section } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import { rotationMessage, rotationSummary } from '../slack/views/rotation-message.js';
 import type { KeyStatus, MaskedReport } from '../slack/views/scan-message.js';
@@ -276,11 +273,3 @@ export class RotationService {
     return this.#deps.rotations.listOpen();
   }
 }
-
-/** A short, user-facing reason for a refused checklist action. */
-export function describeRotationError(error: unknown): string | undefined {
-  return error instanceof RotationError ? error.message : undefined;
-}
-
-export type { RotationChecklist };
-export { section };

@@ -3,7 +3,7 @@ import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
 import { type ScanResult, scanSite } from '../scan/crawler.js';
 import { findPrivateKeys } from '../scan/detector.js';
-import { isScanError, ScanError } from '../scan/errors.js';
+import { isScanError } from '../scan/errors.js';
 import { preflightTarget } from '../scan/fetcher.js';
 import { toJsonReport } from '../scan/report.js';
 import { normalizeUrl, parseTarget } from '../scan/url-scope.js';
@@ -497,16 +497,4 @@ export class ScanService {
     await Promise.allSettled([...this.#finished]);
     await this.recoverInterrupted();
   }
-
-  /** Resolves when no scan is queued or running (tests, benchmarks). */
-  async idle(): Promise<void> {
-    while (this.#finished.size > 0 || this.#queue.length > 0) await Promise.allSettled([...this.#finished]);
-    await this.#deps.gateway.settle();
-  }
-
-  get runningCount(): number {
-    return this.#running.size;
-  }
 }
-
-export { ScanError };
