@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { type RunningBot, startBot } from '../../src/main.js';
 import { type FakeKlaviyo, startFakeKlaviyo } from '../fakes/klaviyo-api.js';
-import { type FakeSlack, type FakeSlackOptions, startFakeSlack } from '../fakes/slack-api.js';
+import {
+  type FakeMessage,
+  type FakeSlack,
+  type FakeSlackOptions,
+  startFakeSlack,
+} from '../fakes/slack-api.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -244,4 +249,28 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Runs `/klaviyo-scan` on a site with one exposed key, presses "Start rotation", and returns the checklist message. */
+export async function scanAndStartRotation(
+  harness: Harness,
+  url: string,
+  channel = 'C0SHOP',
+): Promise<FakeMessage> {
+  await harness.command(url, { channel });
+  const scan = await waitUntil(
+    () =>
+      harness.slack
+        .messagesIn(channel)
+        .find((message) => JSON.stringify(message.blocks).includes('scan:start_rotation')),
+    'the scan result',
+  );
+  await harness.action(
+    blockAction(harness.slack, scan, findElement(scan.blocks, 'scan:start_rotation') as never),
+  );
+  return waitUntil(
+    () =>
+      harness.slack.messagesIn(channel).find((message) => message.text.includes('Rotation of the exposed')),
+    'the checklist',
+  );
 }

@@ -1,7 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
+import {
+  blockAction,
+  findElement,
+  type Harness,
+  scanAndStartRotation,
+  startHarness,
+  waitUntil,
+} from './harness.js';
 
 const key = fakeLegacyKey(99);
 let onSite = true;
@@ -31,22 +38,7 @@ afterEach(async () => {
 async function rotationReadyToVerify(): Promise<FakeMessage> {
   harness = await startHarness({ env: { KEY_ENCRYPTION_KEY: '' } });
   harness.klaviyo.keys.set(key, { status: 'live', account: 'AbC123' });
-  await harness.command(site.url('/'));
-  const scan = await waitUntil(
-    () =>
-      harness.slack
-        .messagesIn('C0SHOP')
-        .find((message) => JSON.stringify(message.blocks).includes('scan:start_rotation')),
-    'the scan result',
-  );
-  await harness.action(
-    blockAction(harness.slack, scan, findElement(scan.blocks, 'scan:start_rotation') as never),
-  );
-  const rotation = await waitUntil(
-    () =>
-      harness.slack.messagesIn('C0SHOP').find((message) => message.text.includes('Rotation of the exposed')),
-    'the checklist',
-  );
+  const rotation = await scanAndStartRotation(harness, site.url('/'));
   expect(JSON.stringify(rotation.blocks)).toContain('in memory only');
   const click = async (actionId: string, match: (value: string) => boolean = () => true) => {
     const latest = harness.slack.message('C0SHOP', rotation.ts) as FakeMessage;

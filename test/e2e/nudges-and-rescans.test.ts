@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
+import {
+  blockAction,
+  findElement,
+  type Harness,
+  scanAndStartRotation,
+  startHarness,
+  waitUntil,
+} from './harness.js';
 
 const key = fakeLegacyKey(97);
 // Ends differently from the first key, so the alert can be told apart by its last four.
@@ -48,24 +55,7 @@ describe('nudges to owners of overdue checklist items', () => {
   let rotation: FakeMessage;
 
   it('nudges an owner once a day after the item is overdue, and stops when it is done', async () => {
-    await harness.command(site.url('/'));
-    const scan = await waitUntil(
-      () =>
-        harness.slack
-          .messagesIn('C0SHOP')
-          .find((message) => JSON.stringify(message.blocks).includes('scan:start_rotation')),
-      'the scan result',
-    );
-    await harness.action(
-      blockAction(harness.slack, scan, findElement(scan.blocks, 'scan:start_rotation') as never),
-    );
-    rotation = await waitUntil(
-      () =>
-        harness.slack
-          .messagesIn('C0SHOP')
-          .find((message) => message.text.includes('Rotation of the exposed')),
-      'the checklist',
-    );
+    rotation = await scanAndStartRotation(harness, site.url('/'));
     await harness.action(
       blockAction(
         harness.slack,
