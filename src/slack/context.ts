@@ -35,6 +35,19 @@ export interface Audience {
   responseUrl?: string;
 }
 
+/** Who clicked, and where a reply to them only can go. */
+export function audienceOf(body: {
+  user: { id: string };
+  channel?: { id: string } | undefined;
+  response_url?: string | undefined;
+}): Audience {
+  return {
+    userId: body.user.id,
+    ...(body.channel?.id ? { channelId: body.channel.id } : {}),
+    ...(body.response_url ? { responseUrl: body.response_url } : {}),
+  };
+}
+
 /** Replies to one person only: through the response URL when there is one, else an ephemeral message. */
 export async function tellUser(services: Services, audience: Audience, text: string): Promise<void> {
   const message = notice(text);

@@ -1,7 +1,7 @@
 import type { App, BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
 import type { AccountItemId, Decision, UserFilter } from '../../../checklists/review.js';
 import type { ReviewChange } from '../../../services/review-service.js';
-import { type Audience, ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
+import { audienceOf, ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
 import {
   ACTION_REMINDER_SNOOZE,
   ACTION_REMINDER_START,
@@ -18,14 +18,6 @@ import {
   usersModal,
 } from '../../views/review-views.js';
 import { openReviewForm } from '../commands/klaviyo-review.js';
-
-function audienceOf(body: BlockAction): Audience {
-  return {
-    userId: body.user.id,
-    ...(body.channel?.id ? { channelId: body.channel.id } : {}),
-    ...(body.response_url ? { responseUrl: body.response_url } : {}),
-  };
-}
 
 interface ModalState {
   reviewId: string;

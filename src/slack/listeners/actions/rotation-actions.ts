@@ -1,6 +1,6 @@
 import type { App, BlockAction, BlockButtonAction, BlockOverflowAction } from '@slack/bolt';
 import { decodeItem, itemLabel, type RotationAction } from '../../../checklists/rotation.js';
-import { type Audience, ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
+import { audienceOf, ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
 import { addIntegrationModal, assignModal } from '../../views/modals.js';
 import {
   ACTION_ADD_INTEGRATION,
@@ -10,14 +10,6 @@ import {
   ACTION_RESCAN,
   type ItemOp,
 } from '../../views/rotation-message.js';
-
-function audienceOf(body: BlockAction): Audience {
-  return {
-    userId: body.user.id,
-    ...(body.channel?.id ? { channelId: body.channel.id } : {}),
-    ...(body.response_url ? { responseUrl: body.response_url } : {}),
-  };
-}
 
 /** A click is applied once even if Slack delivers it twice. */
 function firstDelivery(services: Services, body: BlockAction): boolean {

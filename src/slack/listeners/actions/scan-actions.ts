@@ -1,14 +1,13 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { type Audience, ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
+import {
+  type Audience,
+  audienceOf,
+  ensureAllowed,
+  handleListenerError,
+  type Services,
+  tellUser,
+} from '../../context.js';
 import { ACTION_OPEN_ROTATION, ACTION_RESCAN, ACTION_START_ROTATION } from '../../views/scan-message.js';
-
-function audienceOf(body: BlockButtonAction): Audience {
-  return {
-    userId: body.user.id,
-    ...(body.channel?.id ? { channelId: body.channel.id } : {}),
-    ...(body.response_url ? { responseUrl: body.response_url } : {}),
-  };
-}
 
 /** Buttons on a scan result: start a rotation for a key, open the running one, re-scan in place. */
 export function registerScanActions(app: App, services: Services): void {
