@@ -17,7 +17,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../scan/detector.js';
 import { nextOccurrence, toWallClock } from '../schedule/cron-expression.js';
-import { isNotAMember, type SlackGateway } from '../slack/gateway.js';
+import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import {
   type ReviewView,
@@ -187,16 +187,10 @@ export class ReviewService {
     })();
     const saved = reviews.get(id) as ReviewRecord;
     const message = reviewMessage(this.view(saved));
-    let channel = input.channelId;
+    let channel: string;
     let ts: string;
     try {
-      try {
-        ts = (await gateway.post(channel, message)).ts;
-      } catch (error) {
-        if (!isNotAMember(error)) throw error;
-        channel = input.userId;
-        ts = (await gateway.post(channel, message)).ts;
-      }
+      ({ channel, ts } = await gateway.postHereOrDirect(input.channelId, input.userId, message));
     } catch (error) {
       // A review nobody can see must not stay open: it would block the next one.
       reviews.discard(id);

@@ -7,7 +7,7 @@ import {
 } from '../checklists/rotation.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
-import { isNotAMember, type SlackGateway } from '../slack/gateway.js';
+import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import { rotationMessage, rotationSummary } from '../slack/views/rotation-message.js';
 import type { KeyStatus, MaskedReport } from '../slack/views/scan-message.js';
@@ -117,22 +117,15 @@ export class RotationService {
     }
 
     const message = rotationMessage(id, state, this.#now());
-    let channel = input.channelId;
-    let posted: { ts: string } | undefined;
+    let posted: { channel: string; ts: string };
     try {
-      try {
-        posted = await gateway.post(channel, message);
-      } catch (error) {
-        if (!isNotAMember(error)) throw error;
-        // The bot is not in this conversation: run the checklist in a direct message with the person.
-        channel = input.userId;
-        posted = await gateway.post(channel, message);
-      }
+      posted = await gateway.postHereOrDirect(input.channelId, input.userId, message);
     } catch (error) {
       // A checklist nobody can see must not stay open: it would block the next start for this key.
       rotations.discard(id);
       throw error;
     }
+    const { channel } = posted;
     if (channel !== input.channelId && input.responseUrl) {
       await gateway
         .respond(input.responseUrl, {

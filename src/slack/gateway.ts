@@ -62,6 +62,19 @@ export class SlackGateway {
     return { channel: result.channel as string, ts: result.ts as string };
   }
 
+  /**
+   * Posts in the channel, or, where the bot is not a member, in a direct message with the person: a
+   * checklist then lives with them instead of nowhere. Returns where it went.
+   */
+  async postHereOrDirect(channel: string, userId: string, message: SlackMessage): Promise<Posted> {
+    try {
+      return await this.post(channel, message);
+    } catch (error) {
+      if (!isNotAMember(error)) throw error;
+      return this.post(userId, message);
+    }
+  }
+
   /** A thread reply that must not fail the caller (audit lines, details). */
   async postQuietly(channel: string, message: SlackMessage, threadTs?: string): Promise<Posted | undefined> {
     try {
