@@ -21,14 +21,6 @@ import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanRepository } from '../store/scans.js';
 
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 /**
  * Where a rotation's key was seen: the re-scan fetches these even if nothing links to them any more, so
  * "the key is gone" is proven where it was. URLs that were masked (they carried a key) cannot be fetched.
@@ -129,7 +121,8 @@ export class ScanService {
     } catch (error) {
       throw new UserError(error instanceof Error ? error.message : String(error), 'usage');
     }
-    if (findPrivateKeys(decodeURIComponentSafe(url.href)).length > 0) {
+    // The detector reads %-escapes itself, so an encoded key in the URL is caught too.
+    if (findPrivateKeys(url.href).length > 0) {
       throw new UserError(
         'That URL itself contains a Klaviyo private key, so it was not scanned or stored. Scan the page without it, and rotate that key: it has now been shared in Slack.',
         'usage',
