@@ -9,6 +9,7 @@ const GROUP_CACHE_MS = 5 * 60_000;
  */
 export class AccessPolicy {
   #group: { members: Set<string>; fetchedAt: number } | undefined;
+  #fetching: Promise<Set<string>> | undefined;
 
   constructor(
     private readonly settings: { users: string[]; userGroup?: string },
@@ -52,9 +53,18 @@ export class AccessPolicy {
     return `Only ${who} can do this in klaviyo-checkup. Ask one of them, or ask an admin to add you (ALLOWED_USERS / ALLOWED_USERGROUP).`;
   }
 
-  async #groupMembers(): Promise<Set<string>> {
+  #groupMembers(): Promise<Set<string>> {
     const cached = this.#group;
-    if (cached !== undefined && this.now() - cached.fetchedAt < GROUP_CACHE_MS) return cached.members;
+    if (cached !== undefined && this.now() - cached.fetchedAt < GROUP_CACHE_MS)
+      return Promise.resolve(cached.members);
+    // Clicks that arrive together share one request to Slack.
+    this.#fetching ??= this.#fetchGroup(cached).finally(() => {
+      this.#fetching = undefined;
+    });
+    return this.#fetching;
+  }
+
+  async #fetchGroup(cached: { members: Set<string> } | undefined): Promise<Set<string>> {
     try {
       const result = await this.client.usergroups.users.list({
         usergroup: this.settings.userGroup as string,
