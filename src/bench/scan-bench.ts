@@ -555,6 +555,27 @@ function times(count: number): string {
 }
 
 /** The figures of each round as a table, and the targets of the issue. */
+
+function row(cells: string[]): string {
+  return `  ${(cells[0] ?? '').padEnd(18)}${cells
+    .slice(1)
+    .map((cell) => cell.padStart(10))
+    .join('')}`;
+}
+
+/** One tool's line of a round's table: seconds, pages/s, MB/s, pages, scripts, MB. */
+function toolRow(name: string, run: ReturnType<typeof summarize>): string {
+  return row([
+    name,
+    run.seconds.toFixed(2),
+    rate(run.pages, run.seconds),
+    rate(run.bytes / 1e6, run.seconds),
+    String(run.pages),
+    String(run.scripts),
+    mb(run.bytes),
+  ]);
+}
+
 export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
   const { site } = result;
   const lines: string[] = [];
@@ -565,11 +586,6 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
     `  server: a child process on 127.0.0.1 holding all ${result.server.files} files (${mb(result.server.bytes)} MB) in memory`,
     `  method: per round, each tool runs up to ${times(result.runs)}, alternating which goes first; figures use the median wall time`,
   );
-  const row = (cells: string[]) =>
-    `  ${(cells[0] ?? '').padEnd(18)}${cells
-      .slice(1)
-      .map((cell) => cell.padStart(10))
-      .join('')}`;
 
   const speedTargets: BenchTarget[] = [];
   for (const round of result.rounds) {
@@ -577,31 +593,11 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
     const scan = summarize(scans);
     lines.push('', `Round ${spec.id}: ${spec.title} (server delay ${spec.delayMs} ms per response)`);
     lines.push(row(['', 'seconds', 'pages/s', 'MB/s', 'pages', 'scripts', 'MB']));
-    lines.push(
-      row([
-        'klaviyo-checkup',
-        scan.seconds.toFixed(2),
-        rate(scan.pages, scan.seconds),
-        rate(scan.bytes / 1e6, scan.seconds),
-        String(scan.pages),
-        String(scan.scripts),
-        mb(scan.bytes),
-      ]),
-    );
+    lines.push(toolRow('klaviyo-checkup', scan));
     const baseline = 'skipped' in baselines ? undefined : summarize(baselines);
     if ('skipped' in baselines) lines.push(`  wget+grep: ${baselines.skipped}`);
     else if (baseline !== undefined) {
-      lines.push(
-        row([
-          'wget+grep',
-          baseline.seconds.toFixed(2),
-          rate(baseline.pages, baseline.seconds),
-          rate(baseline.bytes / 1e6, baseline.seconds),
-          String(baseline.pages),
-          String(baseline.scripts),
-          mb(baseline.bytes),
-        ]),
-      );
+      lines.push(toolRow('wget+grep', baseline));
     }
     lines.push('');
     const seconds = (runs: ToolRun[]) => runs.map((run) => run.seconds.toFixed(2)).join(', ');
