@@ -274,3 +274,43 @@ export async function scanAndStartRotation(
     'the checklist',
   );
 }
+
+/**
+ * Clicks the element `actionId` (whose value or option value passes `match`) on the latest version of a
+ * message, and waits until the bot has updated a message in response.
+ */
+export async function clickAndWait(
+  harness: Harness,
+  at: { channel: string; ts: string },
+  actionId: string,
+  match: (value: string) => boolean = () => true,
+  user = 'U0ALICE',
+): Promise<void> {
+  const message = harness.slack.message(at.channel, at.ts);
+  const element = findElement(message?.blocks, actionId, match);
+  if (message === undefined || element === undefined) {
+    throw new Error(
+      `no ${actionId} matching on ${at.ts}: ${JSON.stringify(message?.blocks ?? []).slice(0, 2000)}`,
+    );
+  }
+  const before = harness.slack.callsTo('chat.update').length;
+  const result = await harness.action(blockAction(harness.slack, message, element as never, user));
+  if (result.status !== 200) throw new Error(`the click on ${actionId} answered HTTP ${result.status}`);
+  await waitUntil(() => harness.slack.callsTo('chat.update').length > before, `an update after ${actionId}`);
+  // Coalesced updates may still be on their way.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** Sends app_home_opened for a user and returns the Home view the bot published. */
+export async function openHome(harness: Harness, user = 'U0ALICE'): Promise<{ blocks: unknown[] }> {
+  const before = harness.slack.callsTo('views.publish').length;
+  await harness.event({
+    type: 'app_home_opened',
+    user,
+    channel: `D${user.slice(1)}`,
+    tab: 'home',
+    event_ts: `${Date.now() / 1000}`,
+  });
+  const published = await waitUntil(() => harness.slack.callsTo('views.publish')[before], 'the Home view');
+  return published.args.view as { blocks: unknown[] };
+}

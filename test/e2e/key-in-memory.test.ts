@@ -3,6 +3,7 @@ import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
 import {
   blockAction,
+  clickAndWait,
   findElement,
   type Harness,
   scanAndStartRotation,
@@ -40,20 +41,10 @@ async function rotationReadyToVerify(): Promise<FakeMessage> {
   harness.klaviyo.keys.set(key, { status: 'live', account: 'AbC123' });
   const rotation = await scanAndStartRotation(harness, site.url('/'));
   expect(JSON.stringify(rotation.blocks)).toContain('in memory only');
-  const click = async (actionId: string, match: (value: string) => boolean = () => true) => {
-    const latest = harness.slack.message('C0SHOP', rotation.ts) as FakeMessage;
-    const before = harness.slack.callsTo('chat.update').length;
-    await harness.action(
-      blockAction(harness.slack, latest, findElement(latest.blocks, actionId, match) as never),
-    );
-    await waitUntil(
-      () => harness.slack.callsTo('chat.update').length > before,
-      `an update after ${actionId}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  };
-  await click('rotation:item_menu', (value) => value.endsWith('|s:identify|done'));
-  await click('rotation:confirm_delete');
+  await clickAndWait(harness, { channel: 'C0SHOP', ts: rotation.ts }, 'rotation:item_menu', (value) =>
+    value.endsWith('|s:identify|done'),
+  );
+  await clickAndWait(harness, { channel: 'C0SHOP', ts: rotation.ts }, 'rotation:confirm_delete');
   onSite = false;
   harness.klaviyo.keys.set(key, { status: 'revoked' });
   return rotation;

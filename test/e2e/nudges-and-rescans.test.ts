@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import {
-  blockAction,
-  findElement,
-  type Harness,
-  scanAndStartRotation,
-  startHarness,
-  waitUntil,
-} from './harness.js';
+import { clickAndWait, type Harness, scanAndStartRotation, startHarness } from './harness.js';
 
 const key = fakeLegacyKey(97);
 // Ends differently from the first key, so the alert can be told apart by its last four.
@@ -56,18 +49,9 @@ describe('nudges to owners of overdue checklist items', () => {
 
   it('nudges an owner once a day after the item is overdue, and stops when it is done', async () => {
     rotation = await scanAndStartRotation(harness, site.url('/'));
-    await harness.action(
-      blockAction(
-        harness.slack,
-        rotation,
-        findElement(rotation.blocks, 'rotation:item_menu', (v) => v.endsWith('|s:identify|me')) as never,
-        'U0BOB',
-      ),
-    );
-    await waitUntil(
-      () => JSON.stringify(harness.slack.message('C0SHOP', rotation.ts)?.blocks).includes('owner <@U0BOB>'),
-      'the owner',
-    );
+    const at = { channel: 'C0SHOP', ts: rotation.ts };
+    await clickAndWait(harness, at, 'rotation:item_menu', (v) => v.endsWith('|s:identify|me'), 'U0BOB');
+    expect(JSON.stringify(harness.slack.message('C0SHOP', rotation.ts)?.blocks)).toContain('owner <@U0BOB>');
 
     clock = new Date('2027-02-02T09:00:00Z');
     expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual([]);
@@ -81,19 +65,8 @@ describe('nudges to owners of overdue checklist items', () => {
     clock = new Date('2027-02-04T08:00:00Z');
     expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual(['nudge:U0BOB:2027-02-04']);
 
-    const latest = harness.slack.message('C0SHOP', rotation.ts) as FakeMessage;
-    await harness.action(
-      blockAction(
-        harness.slack,
-        latest,
-        findElement(latest.blocks, 'rotation:item_menu', (v) => v.endsWith('|s:identify|done')) as never,
-        'U0BOB',
-      ),
-    );
-    await waitUntil(
-      () => JSON.stringify(harness.slack.message('C0SHOP', rotation.ts)?.blocks).includes('~*3.'),
-      'the step to be done',
-    );
+    await clickAndWait(harness, at, 'rotation:item_menu', (v) => v.endsWith('|s:identify|done'), 'U0BOB');
+    expect(JSON.stringify(harness.slack.message('C0SHOP', rotation.ts)?.blocks)).toContain('~*3.');
     clock = new Date('2027-02-05T08:00:00Z');
     expect((await harness.bot.scheduler.tick(clock)).nudges).toEqual([]);
     expect(dmsTo('U0BOB')).toHaveLength(2);

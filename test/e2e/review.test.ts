@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeView } from '../fakes/slack-api.js';
-import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
+import { blockAction, findElement, type Harness, openHome, startHarness, waitUntil } from './harness.js';
 
 const ROLES = ['Admin', 'Manager', 'Analyst', 'Campaign Coordinator', 'Content Creator', 'Support'];
 
@@ -288,15 +288,8 @@ describe('/klaviyo-review with a 120-user roster', () => {
   });
 
   it('publishes a valid App Home with the review', async () => {
-    await harness.event({
-      type: 'app_home_opened',
-      user: 'U0ALICE',
-      channel: 'D0ALICE',
-      tab: 'home',
-      event_ts: `${Date.now() / 1000}`,
-    });
-    const published = await harness.slack.waitFor('views.publish');
-    expect(JSON.stringify(published.args.view)).toContain('Klaviyo Checkup');
+    const home = await openHome(harness);
+    expect(JSON.stringify(home)).toContain('Klaviyo Checkup');
     expect(harness.slack.problems()).toEqual([]);
   });
 });
@@ -357,15 +350,7 @@ describe('App Home buttons', () => {
   it('open valid forms, and a scan started from Home reports to the person directly', async () => {
     const local = await startHarness();
     try {
-      await local.event({
-        type: 'app_home_opened',
-        user: 'U0ALICE',
-        channel: 'D0ALICE',
-        tab: 'home',
-        event_ts: `${Date.now() / 1000}`,
-      });
-      const published = await local.slack.waitFor('views.publish');
-      const home = published.args.view as { blocks: unknown[] };
+      const home = await openHome(local);
       const homeAction = (actionId: string) => ({
         type: 'block_actions',
         team: { id: local.slack.teamId },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintKey } from '../../src/scan/redact.js';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
+import { blockAction, clickAndWait, findElement, type Harness, startHarness, waitUntil } from './harness.js';
 
 const legacy = fakeLegacyKey(90);
 const scoped = fakeAccountKey('XvCJDh', 91);
@@ -100,18 +100,8 @@ describe('/klaviyo-scan and the rotation checklist, end to end', () => {
     );
   });
 
-  async function click(actionId: string, match: (value: string) => boolean, user = 'U0ALICE'): Promise<void> {
-    const message = latest('C0SHOP', rotationMessage.ts);
-    const element = findElement(message.blocks, actionId, match);
-    if (!element) throw new Error(`no ${actionId} matching in ${blocksText(message).slice(0, 2000)}`);
-    const before = harness.slack.callsTo('chat.update').length;
-    const result = await harness.action(blockAction(harness.slack, message, element as never, user));
-    expect(result.status).toBe(200);
-    await waitUntil(
-      () => harness.slack.callsTo('chat.update').length > before,
-      `an update after ${actionId}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  function click(actionId: string, match: (value: string) => boolean, user = 'U0ALICE'): Promise<void> {
+    return clickAndWait(harness, { channel: 'C0SHOP', ts: rotationMessage.ts }, actionId, match, user);
   }
 
   it('adds an integration through the modal', async () => {
