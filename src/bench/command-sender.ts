@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { type TimedResponse, timedPost } from './timed-post.js';
 
 /**
  * Sends signed requests to the bot from a worker thread: the client has its own event loop, as Slack
@@ -11,39 +12,9 @@ export interface SendJob {
   timeoutMs: number;
 }
 
-export interface SendResult {
-  status: number;
-  ms: number;
-  error?: string;
-}
+export type SendResult = TimedResponse;
 
 const agent = new Agent({ connections: 128, pipelining: 1 });
-
-async function sendOne(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<SendResult> {
-  const started = performance.now();
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      headers,
-      body,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.body.text();
-    return { status: response.statusCode, ms: performance.now() - started };
-  } catch (error) {
-    return {
-      status: 0,
-      ms: performance.now() - started,
-      error: error instanceof Error ? error.message : String(error),
-    };
-  }
-}
 
 parentPort?.on('message', (job: SendJob | 'close') => {
   if (job === 'close') {
@@ -51,6 +22,6 @@ parentPort?.on('message', (job: SendJob | 'close') => {
     return;
   }
   void Promise.all(
-    job.requests.map(({ body, headers }) => sendOne(job.url, body, headers, job.timeoutMs)),
+    job.requests.map(({ body, headers }) => timedPost(job.url, body, headers, agent, job.timeoutMs)),
   ).then((results) => parentPort?.postMessage(results));
 });

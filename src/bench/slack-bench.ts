@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { type RunningBot, startBot } from '../main.js';
 import type { SendResult } from './command-sender.js';
 import type { BenchOutcome, BenchTarget } from './scan-bench.js';
@@ -16,6 +16,7 @@ import {
   startFakeKlaviyo,
   startSlackStub,
 } from './slack-stub.js';
+import { type TimedResponse, timedPost } from './timed-post.js';
 
 /** The issue's target: "Target p99 ack under 100 ms". */
 export const SLACK_TARGETS = { ackP99Ms: 100 };
@@ -87,12 +88,6 @@ interface Context {
   agent: Agent;
   waitTimeoutMs: number;
   counter: number;
-}
-
-interface Sent {
-  status: number;
-  ms: number;
-  error?: string;
 }
 
 /**
@@ -277,25 +272,14 @@ function signedHeaders(body: string): Record<string, string> {
 }
 
 /** POSTs to the bot's /slack/events; never rejects (a failure has status 0 and an error). */
-async function send(ctx: Context, body: string, headers: Record<string, string>): Promise<Sent> {
-  const started = performance.now();
-  try {
-    const response = await request(`http://127.0.0.1:${ctx.bot.port}/slack/events`, {
-      method: 'POST',
-      headers,
-      body,
-      dispatcher: ctx.agent,
-      signal: AbortSignal.timeout(ctx.waitTimeoutMs),
-    });
-    await response.body.text();
-    return { status: response.statusCode, ms: performance.now() - started };
-  } catch (error) {
-    return {
-      status: 0,
-      ms: performance.now() - started,
-      error: `request failed after ${ms(performance.now() - started)} ms: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
+function send(ctx: Context, body: string, headers: Record<string, string>): Promise<TimedResponse> {
+  return timedPost(
+    `http://127.0.0.1:${ctx.bot.port}/slack/events`,
+    body,
+    headers,
+    ctx.agent,
+    ctx.waitTimeoutMs,
+  );
 }
 
 /**
