@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Agent } from 'undici';
-import { type RunningBot, startBot } from '../main.js';
+import { type RunningBot, startBot } from '../src/main.js';
 import type { SendResult } from './command-sender.js';
 import type { BenchOutcome, BenchTarget } from './scan-bench.js';
 import {
