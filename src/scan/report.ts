@@ -105,7 +105,7 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   lines.push(`Klaviyo key scan of ${result.target}`);
   if (result.finalUrl !== result.target) lines.push(`  (redirected to ${result.finalUrl})`);
   lines.push(
-    `Scanned ${result.pagesScanned} page(s), ${result.scriptsScanned} script(s)${result.stylesheetsScanned ? ` and ${result.stylesheetsScanned} stylesheet(s)` : ''} in ${(result.durationMs / 1000).toFixed(1)} s.`,
+    `Scanned ${result.pagesScanned} page(s)${result.stylesheetsScanned ? `, ${result.scriptsScanned} script(s) and ${result.stylesheetsScanned} stylesheet(s)` : ` and ${result.scriptsScanned} script(s)`} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   );
   lines.push('');
   if (keys === 0) {

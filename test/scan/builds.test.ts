@@ -152,9 +152,9 @@ describe('a Dawn-like Liquid theme rendered by LiquidJS, with speed apps and an 
     },
     {
       key: 'pk_c03f137fb7e0de462aacb047a2b2f4e6e7',
-      shape: 'a Partytown script',
+      shape: 'a script that an inline Partytown script loads',
       file: /\/assets\/analytics-bridge\.js$/,
-      reason: 'Partytown script',
+      reason: 'script URL in code',
     },
     {
       key: 'pk_0943b3c416a430b77fd0278a3298953b6f',
