@@ -1,11 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type ScanResult, scanSite } from './scan/crawler.js';
-import { scrubSecrets } from './scan/detector.js';
+import type { ScanResult } from './scan/crawler.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
-import { renderTextReport, toJsonReport } from './scan/report.js';
-import { toSarif } from './scan/sarif.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_KEYS_FOUND = 1;
@@ -61,6 +58,15 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     return EXIT_CLEAN;
   }
 
+  // The scan engine (undici, the detector) is loaded only for a scan: `--version` and `--help` answer at once.
+  const [{ scanSite }, { scrubSecrets }, { renderTextReport, toJsonReport }, { toSarif }] = await Promise.all(
+    [
+      import('./scan/crawler.js'),
+      import('./scan/detector.js'),
+      import('./scan/report.js'),
+      import('./scan/sarif.js'),
+    ],
+  );
   const showProgress = io.stderr.isTTY === true && !parsed.quiet;
   let result: ScanResult;
   try {
