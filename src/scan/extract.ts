@@ -24,9 +24,9 @@ export interface ScriptRef {
   reason: string;
 }
 
-export interface PageLinks {
+export interface PageLinks<Page = URL> {
   /** Links and frames to other pages (any host; the crawler decides what is in scope). */
-  pages: URL[];
+  pages: Page[];
   /** The page in other languages (`<link rel="alternate" hreflang>`), often linked nowhere else. */
   alternates: URL[];
   scripts: ScriptRef[];
@@ -52,12 +52,15 @@ const DEFERRED_SRC_ATTRIBUTES = ['data-src', 'data-rocket-src', 'data-lazy-src']
  * keys as raw text, so only a handful of tags matter here; building a full document tree for each
  * page took most of a scan's time (about half of it on a 60 MB storefront).
  */
-export function extractFromHtml(
+export function extractFromHtml<Page = URL>(
   html: string,
   pageUrl: URL,
-  resolvePageLink: (raw: string, base: URL) => URL | null = resolveLink,
-): PageLinks {
-  const pages: URL[] = [];
+  resolvePageLink: (raw: string, base: URL) => Page | null = resolveLink as (
+    raw: string,
+    base: URL,
+  ) => Page | null,
+): PageLinks<Page> {
+  const pages: Page[] = [];
   const alternates: URL[] = [];
   const scripts: ScriptRef[] = [];
   const inlineScripts: string[] = [];
@@ -124,8 +127,8 @@ export function extractFromHtml(
       const raw = name === 'a' || name === 'area' ? attributes.get('href') : attributes.get('src');
       if (raw === undefined || seenLinks.has(raw)) continue;
       seenLinks.add(raw);
-      const url = resolvePageLink(raw, base);
-      if (url) pages.push(url);
+      const page = resolvePageLink(raw, base);
+      if (page !== null) pages.push(page);
     }
   }
   if (inlineScripts.length > 0) {

@@ -5,7 +5,10 @@ import { pipeline, type Readable, Transform, type TransformCallback } from 'node
 import zlib from 'node:zlib';
 import { Agent, buildConnector, request } from 'undici';
 import { describeRefusal, isRefusedAddress, parseHostAddress } from './address.js';
+import { decodeText } from './decode.js';
 import { ScanError } from './errors.js';
+
+export { decodeText };
 
 export interface FetchPolicy {
   allowPrivateNetworks: boolean;
@@ -37,8 +40,13 @@ export interface FetchedResource {
   url: URL;
   status: number;
   contentType: string;
-  /** Decoded text; absent when the content was binary. */
-  text?: string;
+  /** Decoded text, decoded on first use; absent when the content was binary. */
+  readonly text?: string;
+  /**
+   * The content's bytes (after content decoding), for a consumer that decodes elsewhere (the
+   * analysis workers); absent when the content was binary. Whoever hands it to another thread owns it.
+   */
+  body?: Buffer;
   /** The response headers as `name: value` lines, to be scanned like the body. */
   headerText: string;
   /** Values of the `Link` headers (preloads, alternates). */
@@ -162,19 +170,19 @@ export class Fetcher {
           unpackGzipFile: req.unpackGzipFile === true,
         });
         this.bytesRead += result.bytes;
-        resource = {
+        resource = withLazyText({
           requestedUrl: req.url,
           url: current,
           status: statusCode,
           contentType,
-          binary: result.text === undefined,
+          binary: result.body === undefined,
           truncated: result.truncated,
           bytes: result.bytes,
           redirects,
           headerText: headerLines(headers),
           links: headerList(headers.link),
-          ...(result.text === undefined ? {} : { text: result.text }),
-        };
+          ...(result.body === undefined ? {} : { body: result.body }),
+        });
       } catch (error) {
         throw toScanError(error, current, req.signal);
       }
@@ -194,6 +202,19 @@ export class Fetcher {
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+/** Text is decoded only when someone reads it: bodies scanned in a worker are never decoded here. */
+function withLazyText(resource: Omit<FetchedResource, 'text'>): FetchedResource {
+  let text: string | undefined;
+  return Object.defineProperty(resource, 'text', {
+    enumerable: true,
+    get: () => {
+      if (resource.body === undefined) return undefined;
+      text ??= decodeText(resource.body, resource.contentType);
+      return text;
+    },
+  }) as FetchedResource;
 }
 
 export function refusalFor(
@@ -343,11 +364,11 @@ interface BodyOptions {
   unpackGzipFile: boolean;
 }
 
-/** Reads, decompresses and decodes a body, keeping at most maxBytes of decoded content. */
+/** Reads and decompresses a body, keeping at most maxBytes of decoded content; no body when binary. */
 async function readBody(
   body: Readable,
   options: BodyOptions,
-): Promise<{ text?: string; bytes: number; truncated: boolean }> {
+): Promise<{ body?: Buffer; bytes: number; truncated: boolean }> {
   const isGzipType = /gzip/.test(options.contentType);
   if (BINARY_TYPE.test(options.contentType) && !(isGzipType && options.unpackGzipFile)) {
     discard(body);
@@ -380,7 +401,7 @@ async function readBody(
   discard(body);
   const buffer = Buffer.concat(chunks, bytes);
   if (looksBinary(buffer.subarray(0, 1024))) return { bytes, truncated };
-  return { text: decodeText(buffer, options.contentType), bytes, truncated };
+  return { body: buffer, bytes, truncated };
 }
 
 function withDecoder(body: Readable, encoding: string): Readable {
@@ -432,37 +453,4 @@ function looksBinary(sample: Buffer): boolean {
   const limit = Math.min(sample.length, 1024);
   for (let i = 0; i < limit; i++) if (sample[i] === 0) return true;
   return false;
-}
-
-/** Decodes with the charset from the header, a BOM, or a <meta> tag, falling back to UTF-8. */
-export function decodeText(buffer: Buffer, contentType: string): string {
-  const label =
-    charsetFromBom(buffer) ?? charsetFromContentType(contentType) ?? charsetFromMeta(buffer) ?? 'utf-8';
-  // Buffer's own UTF-8 decoder is several times faster than TextDecoder's on large pages.
-  if (/^(?:utf-?8|unicode-1-1-utf-8)$/i.test(label)) return buffer.toString('utf8').replace(/^\uFEFF/, '');
-  try {
-    return new TextDecoder(label).decode(buffer);
-  } catch {
-    // An unknown label (or a build of Node without full ICU) falls back to UTF-8.
-    return new TextDecoder('utf-8').decode(buffer);
-  }
-}
-
-function charsetFromBom(buffer: Buffer): string | undefined {
-  if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return 'utf-8';
-  if (buffer[0] === 0xff && buffer[1] === 0xfe) return 'utf-16le';
-  if (buffer[0] === 0xfe && buffer[1] === 0xff) return 'utf-16be';
-  return undefined;
-}
-
-function charsetFromContentType(contentType: string): string | undefined {
-  return /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType)?.[1];
-}
-
-function charsetFromMeta(buffer: Buffer): string | undefined {
-  const head = buffer.subarray(0, 2048).toString('latin1');
-  return (
-    /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1] ??
-    /<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)/i.exec(head)?.[1]
-  );
 }

@@ -1,8 +1,9 @@
+import type { LocatedKeyHit } from './analysis.js';
 import { scanText } from './detector.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
 import { placeholderReason } from './placeholders.js';
 import { fingerprintKey, maskKey } from './redact.js';
-import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
+import type { Confidence, KeyContext, KeyEncoding, KeyForm, PublicKeyHit } from './types.js';
 
 /** What kind of resource a key was found in. */
 export type ResourceKind =
@@ -107,6 +108,18 @@ const MAX_PLACEHOLDER_OCCURRENCES = 20;
 export const MAX_DISTINCT_KEYS = 200;
 const MAX_PUBLIC_KEY_URLS = 20;
 
+/** Where a resource's hits were seen, as the occurrences will say. */
+export interface ResourcePlace {
+  url: string;
+  page: string;
+  resource: ResourceKind;
+  html: boolean;
+  /** For every hit; otherwise each hit's own, for HTML. */
+  location?: HtmlLocation;
+  via: Hop[];
+  hopsOmitted?: number;
+}
+
 /** Runs the detector over each resource and folds the hits into one finding per distinct key. */
 export class FindingsCollector {
   readonly keyring = new KeyRing();
@@ -117,39 +130,43 @@ export class FindingsCollector {
   readonly #beyondLimit = new Set<string>();
 
   /** Scans one resource's text; returns how many private-key occurrences it held. */
-  scan(
-    text: string,
-    where: {
-      url: string;
-      page: string;
-      resource: ResourceKind;
-      html: boolean;
-      location?: HtmlLocation;
-      via: Hop[];
-      hopsOmitted?: number;
-    },
+  scan(text: string, where: ResourcePlace): number {
+    const { privateKeys, publicKeys } = scanText(text, { html: where.html });
+    const located = (hit: LocatedKeyHit) =>
+      where.html && where.location === undefined ? locateInHtml(text, hit.offset) : undefined;
+    return this.#fold(privateKeys, publicKeys, where, located);
+  }
+
+  /** Folds in the hits of a resource analysed elsewhere (analysis.ts), located already. */
+  record(privateKeys: LocatedKeyHit[], publicKeys: PublicKeyHit[], where: ResourcePlace): number {
+    return this.#fold(privateKeys, publicKeys, where, (hit) => hit.location);
+  }
+
+  #fold(
+    hits: LocatedKeyHit[],
+    publicKeys: PublicKeyHit[],
+    where: ResourcePlace,
+    locationOf: (hit: LocatedKeyHit) => HtmlLocation | undefined,
   ): number {
-    const { privateKeys: hits, publicKeys } = scanText(text, { html: where.html });
     let counted = 0;
     for (const hit of hits) {
-      const occurrence = (): Occurrence => ({
-        url: where.url,
-        page: where.page,
-        resource: where.resource,
-        ...(where.location
-          ? { location: where.location }
-          : where.html
-            ? { location: locateInHtml(text, hit.offset) }
-            : {}),
-        line: hit.line,
-        column: hit.column,
-        context: hit.context,
-        encoding: hit.encoding,
-        confidence: hit.confidence,
-        snippet: hit.snippet,
-        via: where.via,
-        ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
-      });
+      const occurrence = (): Occurrence => {
+        const location = where.location ?? locationOf(hit);
+        return {
+          url: where.url,
+          page: where.page,
+          resource: where.resource,
+          ...(location === undefined ? {} : { location }),
+          line: hit.line,
+          column: hit.column,
+          context: hit.context,
+          encoding: hit.encoding,
+          confidence: hit.confidence,
+          snippet: hit.snippet,
+          via: where.via,
+          ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
+        };
+      };
       const fingerprint = fingerprintKey(hit.key);
       let finding = this.#findings.get(fingerprint);
       if (finding === undefined && this.#isPlaceholder(hit.key, fingerprint)) {
