@@ -7,8 +7,8 @@ import {
   nextBaseOf,
   type WebpackChunkNamer,
 } from './bundlers.js';
-import { decodeText } from './decode.js';
-import { scanText } from './detector.js';
+import { decodeForScan, decodeText, textOfBytes } from './decode.js';
+import { maySplitKey, scanText } from './detector.js';
 import {
   extractFromHtml,
   findScriptUrlsInCode,
@@ -17,7 +17,7 @@ import {
   type ScriptRef,
 } from './extract.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
-import type { KeyHit, PublicKeyHit } from './types.js';
+import type { KeyHit } from './types.js';
 import { resolveLink } from './url-scope.js';
 
 /**
@@ -78,7 +78,8 @@ export interface Analysis {
   /** Whether the content is HTML (by its type or its first characters); only for pages. */
   html: boolean;
   privateKeys: LocatedKeyHit[];
-  publicKeys: PublicKeyHit[];
+  /** Site IDs used, and what showed each (their places are not needed: a report counts uses). */
+  publicKeys: { key: string; via: string }[];
   /** An HTML page's links, alternates and scripts, in document order. */
   links?: { pages: PageLink[]; alternates: string[]; scripts: RefData[] };
   /** Why an HTML page's links could not be read. */
@@ -148,26 +149,36 @@ export class ResourceAnalyzer {
   }
 
   analyze(request: AnalysisRequest): WireAnalysis {
-    const bytes = request.body;
-    const text = decodeText(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      request.contentType,
-    );
+    const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
+    const isPage = request.kind === 'page' || request.kind === 'error-page';
+    const decoded = decodeForScan(body, request.contentType, isPage);
+    let text = decoded.text;
+    let bytes = decoded.bytes;
     const url = new URL(request.url);
     const html =
       (request.kind === 'page' && request.contentType.includes('html')) ||
-      ((request.kind === 'page' || request.kind === 'error-page') && /^\s*</.test(text.slice(0, 256)));
-    const { privateKeys, publicKeys } = scanText(text, { html });
+      (isPage && /^\s*</.test(text.slice(0, 256)));
+    const scan = scanText(text, { html });
+    let { privateKeys } = scan;
+    if (bytes && (privateKeys.length > 0 || (html && maySplitKey(text)))) {
+      // Byte text finds the same keys at the same places, but a key's column, snippet and context
+      // count characters: those come from the text itself. Few pages carry a key.
+      text = decodeText(body, request.contentType);
+      bytes = false;
+      privateKeys = scanText(text, { html }).privateKeys;
+    }
     const analysis: WireAnalysis = {
       html,
       privateKeys: html ? locate(text, privateKeys) : privateKeys,
-      publicKeys,
+      publicKeys: scan.publicKeys.map(({ key, via }) => ({ key, via })),
     };
     if (html && request.kind === 'page') {
       try {
         const fresh: PageLink[] = [];
         const loose: PageLink[] = [];
-        const links = extractFromHtml(text, url, (raw, base) => this.#pageLink(raw, base, fresh, loose));
+        const links = extractFromHtml(text, url, (raw, base) => this.#pageLink(raw, base, fresh, loose), {
+          ...(bytes ? { decode: textOfBytes } : {}),
+        });
         analysis.links = {
           pages: links.pages,
           alternates: links.alternates.map((alternate) => alternate.href),

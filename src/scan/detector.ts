@@ -841,6 +841,25 @@ export function findSplitKeys(html: string): KeyHit[] {
 }
 
 /**
+ * Whether `findSplitKeys` could find anything in byte text (latin1 of UTF-8, decode.ts): a `pk` that
+ * starts a word with markup close enough after it. In bytes "close enough" is three times a key's
+ * length, since a character is at most three bytes per UTF-16 unit; a superset of what the text has.
+ */
+export function maySplitKey(bytes: string): boolean {
+  const reach = VISIBLE_UNITS * 3;
+  for (let i = bytes.indexOf('pk'); i !== -1; i = bytes.indexOf('pk', i + 2)) {
+    const tagAt = bytes.indexOf('<', i);
+    if (tagAt === -1) return false;
+    if (tagAt - i > reach) {
+      i = Math.max(i, tagAt - reach - 2);
+      continue;
+    }
+    if (!isWordCode(bytes.charCodeAt(i - 1))) return true;
+  }
+  return false;
+}
+
+/**
  * Private keys and site IDs of one text in one go, sharing the base64 runs and the line index. For
  * HTML, keys split by inline markup are added, as a person reading the page would see them.
  */

@@ -59,7 +59,15 @@ export function extractFromHtml<Page = URL>(
     raw: string,
     base: URL,
   ) => Page | null,
+  options: {
+    /**
+     * For `html` in byte text (decode.ts): turns a part cut at ASCII characters (an attribute value,
+     * a script's content) into its text.
+     */
+    decode?: (part: string) => string;
+  } = {},
 ): PageLinks<Page> {
+  const decode = options.decode;
   const pages: Page[] = [];
   const alternates: URL[] = [];
   const scripts: ScriptRef[] = [];
@@ -72,7 +80,7 @@ export function extractFromHtml<Page = URL>(
   for (let match = TAG.exec(html); match !== null; match = TAG.exec(html)) {
     const name = match[1]?.toLowerCase();
     if (name === undefined) continue;
-    const attributes = parseAttributes(match[2] ?? '');
+    const attributes = parseAttributes(match[2] ?? '', decode);
     if (name === 'script') {
       SCRIPT_END.lastIndex = TAG.lastIndex;
       const end = SCRIPT_END.exec(html);
@@ -95,9 +103,11 @@ export function extractFromHtml<Page = URL>(
         if (url) scripts.push({ url, kind: scriptKind(url, kind), reason: `delay-JS loader (${attribute})` });
       }
       if (type === 'importmap') {
-        scripts.push(...importMapModules(html.slice(TAG.lastIndex, contentEnd), base));
+        const json = html.slice(TAG.lastIndex, contentEnd);
+        scripts.push(...importMapModules(decode === undefined ? json : decode(json), base));
       } else if (src === undefined && isJavaScriptType(type)) {
-        inlineScripts.push(html.slice(TAG.lastIndex, contentEnd));
+        const code = html.slice(TAG.lastIndex, contentEnd);
+        inlineScripts.push(decode === undefined ? code : decode(code));
       }
       // Markup inside a script is code, not links on the page.
       TAG.lastIndex = end === null ? html.length : SCRIPT_END.lastIndex;
@@ -277,13 +287,14 @@ function isJavaScriptType(type: string): boolean {
 }
 
 /** Attribute names (lower-cased) to decoded values; the first of a repeated attribute wins, as in browsers. */
-function parseAttributes(source: string): Map<string, string> {
+function parseAttributes(source: string, decode?: (part: string) => string): Map<string, string> {
   const attributes = new Map<string, string>();
   ATTRIBUTE.lastIndex = 0;
   for (let match = ATTRIBUTE.exec(source); match !== null; match = ATTRIBUTE.exec(source)) {
     const name = (match[1] ?? '').toLowerCase();
     if (attributes.has(name)) continue;
-    attributes.set(name, decodeEntities(match[2] ?? match[3] ?? match[4] ?? ''));
+    const value = match[2] ?? match[3] ?? match[4] ?? '';
+    attributes.set(name, decodeEntities(decode === undefined ? value : decode(value)));
   }
   return attributes;
 }

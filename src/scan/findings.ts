@@ -3,7 +3,7 @@ import { scanText } from './detector.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
 import { placeholderReason } from './placeholders.js';
 import { fingerprintKey, maskKey } from './redact.js';
-import type { Confidence, KeyContext, KeyEncoding, KeyForm, PublicKeyHit } from './types.js';
+import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
 
 /** What kind of resource a key was found in. */
 export type ResourceKind =
@@ -138,13 +138,17 @@ export class FindingsCollector {
   }
 
   /** Folds in the hits of a resource analysed elsewhere (analysis.ts), located already. */
-  record(privateKeys: LocatedKeyHit[], publicKeys: PublicKeyHit[], where: ResourcePlace): number {
+  record(
+    privateKeys: LocatedKeyHit[],
+    publicKeys: ReadonlyArray<{ key: string }>,
+    where: ResourcePlace,
+  ): number {
     return this.#fold(privateKeys, publicKeys, where, (hit) => hit.location);
   }
 
   #fold(
     hits: LocatedKeyHit[],
-    publicKeys: PublicKeyHit[],
+    publicKeys: ReadonlyArray<{ key: string }>,
     where: ResourcePlace,
     locationOf: (hit: LocatedKeyHit) => HtmlLocation | undefined,
   ): number {

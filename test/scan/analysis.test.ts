@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AnalysisRequest, ResourceAnalyzer } from '../../src/scan/analysis.js';
+import { type AnalysisRequest, LinkTable, ResourceAnalyzer } from '../../src/scan/analysis.js';
 import { type Analyzer, inlineAnalyzer } from '../../src/scan/analysis-pool.js';
 import { scanSite } from '../../src/scan/crawler.js';
 import { scanText } from '../../src/scan/detector.js';
 import { extractFromHtml } from '../../src/scan/extract.js';
 import { locateInHtml } from '../../src/scan/html-location.js';
+import { fingerprintKey } from '../../src/scan/redact.js';
 import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
 
 const encode = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
@@ -33,7 +34,7 @@ describe('analysing a resource', () => {
       direct.privateKeys.map((hit) => ({ ...hit, location: locateInHtml(page, hit.offset) })),
     );
     expect(analysis.privateKeys[0]?.location).toBe('attribute');
-    expect(analysis.publicKeys).toEqual(direct.publicKeys);
+    expect(analysis.publicKeys).toEqual(direct.publicKeys.map(({ key, via }) => ({ key, via })));
     const links = extractFromHtml(page, new URL('http://shop.test/p'));
     expect(analysis.links?.scripts.map((ref) => ref.url)).toEqual(links.scripts.map((ref) => ref.url.href));
     expect(analysis.links?.alternates).toEqual(['http://shop.test/de/']);
@@ -69,6 +70,80 @@ describe('analysing a resource', () => {
     const notFollowed = analyzer.analyze({ ...request, body: encode(code), follow: false });
     expect(followed.refs?.map((ref) => ref.url)).toEqual(['http://shop.test/chunk.js']);
     expect(notFollowed.refs).toBeUndefined();
+  });
+});
+
+describe('pages read as bytes', () => {
+  // Everything the scan looks for, written every way it reads, among characters outside ASCII.
+  const hex = (n: number, seed: number) => fingerprintKey(String(seed)).slice(0, n);
+  const pieces = (seed: number) => [
+    `pk_${hex(34, seed)}`,
+    `pk\\u005f${hex(34, seed + 1)}`,
+    `&#112;k_${hex(34, seed + 2)}`,
+    `%70k%5f${hex(34, seed + 3)}`,
+    `pk_<span>${hex(10, seed + 4)}</span>${hex(24, seed + 5)}`,
+    `pk_<b>é${hex(33, seed + 6)}</b>`,
+    Buffer.from(`{"token":"AbC123","key":"pk_${hex(34, seed + 7)}"}`).toString('base64'),
+    `company_id: "XyZ789"`,
+    `<script src="/onsite/js/QwE456/klaviyo.js"></script>`,
+    `<script>_learnq.push(['account', 'RtY012']);var u="/café-${seed}.js";</script>`,
+    `<a href="/collections/été-${seed}">été</a>`,
+    `<a href="/p?q=${seed}&amp;x=ü">x</a>`,
+    `<img alt="★★★☆" src="/i.png">`,
+    `<link rel="alternate" hreflang="fr" href="/fr/ç">`,
+    '<script type="importmap">{"imports":{"m":"/mödule.js"}}</script>',
+    '★',
+    '–',
+    '€',
+    '😀',
+    'é',
+    '\n',
+    ' ',
+    'p',
+    'k',
+    '<',
+    '>',
+    '"',
+  ];
+
+  it('gives what the decoded text gives, whatever the page mixes', () => {
+    for (let seed = 0; seed < 400; seed++) {
+      // Half the pages carry no key, so their links are read from the bytes themselves.
+      const parts = seed % 2 === 0 ? pieces(seed) : pieces(seed).slice(7);
+      let page = '<!doctype html><html><body>';
+      for (let i = 0; i < 40; i++) page += parts[(seed * 31 + i * 17 + ((i * i) % 7)) % parts.length];
+      page += '</body></html>';
+      const url = 'http://shop.test/page';
+      const analysis = new LinkTable().read(
+        new ResourceAnalyzer().analyze({ kind: 'page', body: encode(page), contentType: 'text/html', url }),
+      );
+      const direct = scanText(page, { html: true });
+      const links = extractFromHtml(page, new URL(url));
+      expect(analysis.privateKeys).toEqual(
+        direct.privateKeys.map((hit) => ({ ...hit, location: locateInHtml(page, hit.offset) })),
+      );
+      expect(analysis.publicKeys).toEqual(direct.publicKeys.map(({ key, via }) => ({ key, via })));
+      expect(analysis.links?.pages.map((link) => link.href)).toEqual(links.pages.map((link) => link.href));
+      expect(analysis.links?.scripts.map((ref) => ref.url)).toEqual(links.scripts.map((ref) => ref.url.href));
+      expect(analysis.links?.alternates).toEqual(links.alternates.map((link) => link.href));
+    }
+  });
+
+  it('reads a page with a no-break space or a BOM as text, where a pattern would see them differently', () => {
+    const key = fakeLegacyKey(64);
+    for (const page of [`<p>company_id:\u00a0"AbC123"</p><p>${key}</p>`, `\ufeff<a href="/x">x</a>`]) {
+      const analysis = new ResourceAnalyzer().analyze({
+        kind: 'page',
+        body: encode(page),
+        contentType: 'text/html',
+        url: 'http://shop.test/',
+      });
+      const direct = scanText(page.replace(/^\ufeff/, ''), { html: true });
+      expect(analysis.publicKeys).toEqual(direct.publicKeys.map(({ key, via }) => ({ key, via })));
+      expect(analysis.privateKeys.map((hit) => hit.column)).toEqual(
+        direct.privateKeys.map((hit) => hit.column),
+      );
+    }
   });
 });
 
