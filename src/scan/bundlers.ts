@@ -1,3 +1,5 @@
+import { forEachMatchAt } from './anchored.js';
+
 /**
  * What bundlers' runtimes say about the chunks a build can load. Each parser reads a structure the
  * bundler writes (a chunk map, a chunk list, a manifest) and returns the URLs it names, with the
@@ -31,7 +33,8 @@ export interface WebpackChunkNamer {
 }
 
 /** Chunk ids a build loads on demand, from `__webpack_require__.e(<id>)` calls. */
-const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s*(\d{1,9}|"[\w./-]{1,100}")\s*\)/g;
+const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s*(\d{1,9}|"[\w./-]{1,100}")\s*\)/y;
+const MAX_REQUIRE_NAME = 40;
 const WEBPACK_NAMER =
   /\b([\w$]{1,40})\.(u|miniCssF)\s*=\s*(?:function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*|\(?\s*([\w$]+)\s*\)?\s*=>\s*(?:\{\s*return\s*)?)/g;
 /** Longest chunk-name expression read; real maps of very large apps stay well below it. */
@@ -39,7 +42,7 @@ const MAX_NAMER_LENGTH = 200_000;
 
 /** The chunk-name functions of a webpack or rspack runtime in `code`, if it is one. */
 export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNamer[] {
-  if (!code.includes('.u=') && !code.includes('.u =') && !code.includes('miniCssF')) return [];
+  if (!mayNameChunks(code)) return [];
   const namers: WebpackChunkNamer[] = [];
   for (const match of code.matchAll(WEBPACK_NAMER)) {
     const require = match[1] as string;
@@ -55,18 +58,38 @@ export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNam
   return namers;
 }
 
+/** Whether code holds `.u=`, `.u =` or `miniCssF`, in one pass over its `.u`s. */
+function mayNameChunks(code: string): boolean {
+  for (let i = code.indexOf('.u'); i !== -1; i = code.indexOf('.u', i + 2)) {
+    const next = code.charCodeAt(i + 2);
+    if (next === 0x3d || (next === 0x20 && code.charCodeAt(i + 3) === 0x3d)) return true;
+  }
+  return code.includes('miniCssF');
+}
+
+/** Where a match of WEBPACK_ENSURE may start: within the name just before each `.e(`. */
+function ensureStarts(code: string): number[] {
+  const starts: number[] = [];
+  for (let call = code.indexOf('.e('); call !== -1; call = code.indexOf('.e(', call + 3)) {
+    let start = call;
+    while (start > 0 && call - start < MAX_REQUIRE_NAME && /[\w$]/.test(code[start - 1] as string)) start--;
+    for (let i = start; i < call; i++) starts.push(i);
+  }
+  return starts;
+}
+
 /** Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. */
 export function findWebpackChunkIds(code: string): string[] {
   if (!code.includes('.e(')) return [];
   const ids = new Set<string>();
-  for (const match of code.matchAll(WEBPACK_ENSURE)) {
+  forEachMatchAt(WEBPACK_ENSURE, code, ensureStarts(code), (match) => {
     const require = match[1] as string;
     // Only a call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not.
     const after = code.slice(match.index + match[0].length, match.index + match[0].length + 300);
     if (!after.includes(`${require}.bind(${require},`) && !after.includes(`${require}.bind(${require}, `))
-      continue;
+      return;
     ids.add((match[2] as string).replace(/"/g, ''));
-  }
+  });
   return [...ids];
 }
 
