@@ -19,7 +19,8 @@ Options:
   --max-pages <n>              pages to fetch at most (default 200)
   --max-depth <n>              link hops from the start page (default 10)
   --max-scripts <n>            scripts to fetch at most (default 500)
-  --concurrency <n>            requests in flight at once (default 8)
+  --concurrency <n>            requests in flight at most (default 32); a scan starts with 8
+                               and adds more while the site keeps answering as fast
   --timeout <seconds>          per request (default 15)
   --time-budget <seconds>      for the whole scan (default 300)
   --max-bytes <n>              bytes read per response, e.g. 10mb (default 10mb)

@@ -38,7 +38,9 @@ const MAX_THREADS = 2;
  * The analyzer for one scan: decoding, detection and link extraction run on up to two worker threads
  * (one per core) while the main thread fetches, so a scan uses both cores of a small machine.
  */
-export function createAnalyzer(threads: number = Math.min(MAX_THREADS, availableParallelism())): Analyzer {
+export function createAnalyzer(
+  threads: number = Number(process.env.XTHREADS ?? Math.min(MAX_THREADS, availableParallelism())),
+): Analyzer {
   if (threads < 1 || !existsSync(fileURLToPath(WORKER_URL))) return inlineAnalyzer();
   return new WorkerPool(threads);
 }

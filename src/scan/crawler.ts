@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Analysis, NamerData, RefData } from './analysis.js';
 import { type Analyzer, createAnalyzer } from './analysis-pool.js';
 import { type WebpackChunkNamer, webpackChunkUrl } from './bundlers.js';
+import { AdaptiveWindow } from './concurrency.js';
 import { ScanError } from './errors.js';
 import { linkHeaderRefs, parseSitemap, type ScriptRef, sitemapsFromRobots } from './extract.js';
 import { type FetchedResource, Fetcher } from './fetcher.js';
@@ -167,6 +168,7 @@ export async function scanSite(
     maxBytes: options.maxBytesPerResponse,
     maxRedirects: options.maxRedirects,
     userAgent: options.userAgent,
+    connections: options.concurrency,
   });
   // A refused literal address is answered here, before any socket exists.
   fetcher.checkTarget(startUrl);
@@ -191,8 +193,9 @@ class Crawl {
 
   readonly #queue: Task[] = [];
   #head = 0;
-  /** Tasks being fetched (and analysed); what `concurrency` bounds. */
+  /** Tasks being fetched (and analysed), at most the window's size (`concurrency` at the most). */
   #inFlight = 0;
+  readonly #window: AdaptiveWindow;
   /** Sequence number of the next task to start, and of the next one to apply. */
   #started = 0;
   #applied = 0;
@@ -227,6 +230,7 @@ class Crawl {
     this.#options = options;
     this.#fetcher = fetcher;
     this.#analyzer = analyzer;
+    this.#window = new AdaptiveWindow(options.concurrency);
     this.#hooks = hooks;
     this.#now = hooks.now ?? Date.now;
     this.#scope = new SiteScope(startUrl);
@@ -336,7 +340,7 @@ class Crawl {
       const pump = (): void => {
         while (
           !this.#stopped &&
-          this.#inFlight < this.#options.concurrency &&
+          this.#inFlight < this.#window.size &&
           this.#finished.size < maxFinished &&
           this.#head < this.#queue.length
         ) {
@@ -475,15 +479,21 @@ class Crawl {
     onRedirectResponse: (url: URL, headerText: string) => void,
   ): Promise<FetchedResource> {
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       try {
-        return await this.#fetcher.fetch({
+        const resource = await this.#fetcher.fetch({
           url: task.url,
           signal: this.#controller.signal,
           unpackGzipFile: task.kind === 'sitemap',
           allowRedirect: (from, to) => this.#allowRedirect(task, from, to),
           onRedirectResponse,
         });
+        this.#window.onResponse(performance.now() - started, resource.bytes);
+        return resource;
       } catch (error) {
+        if (showsStrain(error)) this.#window.onStrain();
+        else if (error instanceof ScanError && error.resource !== undefined)
+          this.#window.onResponse(performance.now() - started, 0);
         if (
           !(error instanceof ScanError) ||
           !error.retryable ||
@@ -878,6 +888,13 @@ function resourceKindOf(task: Task): ResourceKind {
   if (task.scriptKind === 'stylesheet') return 'stylesheet';
   if (task.scriptKind === 'manifest') return 'manifest';
   return 'script';
+}
+
+/** Answers that say the site is struggling or limiting the scan: fewer requests at once, then. */
+function showsStrain(error: unknown): boolean {
+  if (!(error instanceof ScanError)) return false;
+  if (error.code === 'TIMEOUT' || error.code === 'NETWORK') return true;
+  return error.code === 'HTTP_STATUS' && (error.status === 429 || (error.status ?? 0) >= 500);
 }
 
 /** A source map names nothing to fetch (its `sources` are file names), nor does a manifest. */

@@ -18,6 +18,8 @@ export interface FetchPolicy {
   maxBytes: number;
   maxRedirects: number;
   userAgent: string;
+  /** Connections kept per origin (16 unless said): as many as requests the caller keeps in flight. */
+  connections?: number;
 }
 
 export interface FetchRequest {
@@ -141,7 +143,7 @@ export class Fetcher {
     };
     this.#agent = new Agent({
       connect,
-      connections: 16,
+      connections: policy.connections ?? 16,
       headersTimeout: policy.timeoutMs,
       bodyTimeout: policy.timeoutMs,
       keepAliveTimeout: 4_000,
