@@ -31,15 +31,19 @@ export function inlineAnalyzer(): Analyzer {
 
 // Built next to this module; absent when the sources run untranspiled (the tests), which then analyse inline.
 const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
-/** Fetching and crawling keep the main thread busy too; more threads than cores only contend. */
+/**
+ * Fetching and crawling keep the main thread about as busy as one analysis thread, so threads are one
+ * fewer than cores: on two cores a second thread only contends with the main one, and each thread
+ * costs its own compiled code (the detector warms up once per thread) and about 30 MB.
+ */
 const MAX_THREADS = 2;
 
 /**
- * The analyzer for one scan: decoding, detection and link extraction run on up to two worker threads
- * (one per core) while the main thread fetches, so a scan uses both cores of a small machine.
+ * The analyzer for one scan: decoding, detection and link extraction run on worker threads while the
+ * main thread fetches, so a scan uses every core of a small machine; on one core, all runs inline.
  */
 export function createAnalyzer(
-  threads: number = Number(process.env.XTHREADS ?? Math.min(MAX_THREADS, availableParallelism())),
+  threads: number = Number(process.env.XTHREADS ?? Math.min(MAX_THREADS, availableParallelism() - 1)),
 ): Analyzer {
   if (threads < 1 || !existsSync(fileURLToPath(WORKER_URL))) return inlineAnalyzer();
   return new WorkerPool(threads);

@@ -80,8 +80,8 @@ export interface ScanHooks {
   /** Injectable for tests of the backoff; defaults to real timers. */
   now?: () => number;
   /**
-   * Where pages and scripts are decoded and scanned; by default worker threads (one per core, at
-   * most two) when the build has them, the calling thread otherwise.
+   * Where pages and scripts are decoded and scanned; by default worker threads (one fewer than cores,
+   * at most two) when the build has them, the calling thread otherwise.
    */
   analyzer?: Analyzer;
 }

@@ -220,6 +220,7 @@ export class Fetcher {
             contentType,
             maxBytes: this.#policy.maxBytes,
             unpackGzipFile: req.unpackGzipFile === true,
+            contentLength: contentLengthOf(headerValue(headers['content-length'])),
           });
           this.bytesRead += result.bytes;
           resource = withLazyText({
@@ -417,6 +418,13 @@ interface BodyOptions {
   contentType: string;
   maxBytes: number;
   unpackGzipFile: boolean;
+  /** The Content-Length the server declared, when it did. */
+  contentLength: number | undefined;
+}
+
+function contentLengthOf(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,15}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }
 
 /** Reads and decompresses a body, keeping at most maxBytes of decoded content; no body when binary. */
@@ -432,21 +440,33 @@ async function readBody(
   let stream: Readable = withDecoder(body, options.contentEncoding);
   if (options.unpackGzipFile && isGzipType) stream = withDecoder(stream, 'gzip');
 
+  // A body of declared length is copied into its own buffer as it arrives (no joining copy at the end,
+  // no chunks kept); it is then the whole of its memory, so it moves to an analysis thread as it is.
+  let whole =
+    stream === body && options.contentLength !== undefined && options.contentLength <= options.maxBytes
+      ? Buffer.allocUnsafeSlow(options.contentLength)
+      : undefined;
   const chunks: Buffer[] = [];
   let bytes = 0;
   let truncated = false;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const read of stream as AsyncIterable<Buffer>) {
     const room = options.maxBytes - bytes;
-    if (chunk.length > room) {
-      chunks.push(chunk.subarray(0, room));
-      bytes += room;
+    const chunk = read.length > room ? read.subarray(0, room) : read;
+    if (whole !== undefined && bytes + chunk.length > whole.length) {
+      // More than the server declared: collected as chunks from here on.
+      chunks.push(whole.subarray(0, bytes));
+      whole = undefined;
+    }
+    if (whole !== undefined) chunk.copy(whole, bytes);
+    else chunks.push(chunk);
+    const first = bytes === 0;
+    bytes += chunk.length;
+    if (chunk !== read) {
       truncated = true;
       break;
     }
-    chunks.push(chunk);
-    bytes += chunk.length;
     // Binary content is recognised from its first bytes and not read any further.
-    if (chunks.length === 1 && looksBinary(chunk)) {
+    if (first && looksBinary(chunk)) {
       stream.destroy();
       discard(body);
       return { bytes, truncated: false };
@@ -454,7 +474,12 @@ async function readBody(
   }
   stream.destroy();
   discard(body);
-  const buffer = Buffer.concat(chunks, bytes);
+  const buffer =
+    whole === undefined
+      ? Buffer.concat(chunks, bytes)
+      : bytes === whole.length
+        ? whole
+        : whole.subarray(0, bytes);
   if (looksBinary(buffer.subarray(0, 1024))) return { bytes, truncated };
   return { body: buffer, bytes, truncated };
 }
