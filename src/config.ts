@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { CheckupError } from './errors.js';
+import type { LogLevel } from './log.js';
 import {
   type CronSchedule,
   DEFAULT_REVIEW_SCHEDULE,
@@ -57,18 +59,21 @@ export interface Config {
   logLevel: LogLevel;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
 /** A missing or invalid setting; the message is one line that names the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends CheckupError<'missing_credentials' | 'invalid_setting'> {
+  override name = 'ConfigError';
+
   constructor(
     readonly variable: string,
     message: string,
     /** Missing Slack credentials are a setup step, not a typo: the CLI exits 2 for both. */
-    readonly missingCredentials = false,
+    missingCredentials = false,
   ) {
-    super(message);
-    this.name = 'ConfigError';
+    super(missingCredentials ? 'missing_credentials' : 'invalid_setting', message);
+  }
+
+  get missingCredentials(): boolean {
+    return this.code === 'missing_credentials';
   }
 }
 

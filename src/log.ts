@@ -1,5 +1,6 @@
-import type { LogLevel } from './config.js';
 import { scrubSecrets } from './scan/detector.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type LogFields = Record<string, unknown>;
 

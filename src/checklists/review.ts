@@ -6,6 +6,7 @@
  * the period, the reviewer, the completion time and an evidence export.
  */
 
+import { CheckupError } from '../errors.js';
 import { normalizeRole, sameRole } from './roles.js';
 import type { RosterUser } from './roster.js';
 
@@ -126,16 +127,6 @@ export type ReviewErrorCode =
   | 'completed'
   | 'incomplete';
 
-export class ReviewError extends Error {
-  constructor(
-    readonly code: ReviewErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReviewError';
-  }
-}
-
 const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------------
@@ -147,12 +138,14 @@ export function startReview(
   reviewer: { slackUser: string; email?: string },
   now: Date,
 ): Review {
-  if (users.length === 0) throw new ReviewError('empty_roster', 'The roster has no users to review');
+  if (users.length === 0)
+    throw new CheckupError<ReviewErrorCode>('empty_roster', 'The roster has no users to review');
   const roster: RosterUser[] = [];
   const seen = new Set<string>();
   for (const user of users) {
     const email = user.email.trim().toLowerCase();
-    if (seen.has(email)) throw new ReviewError('duplicate_user', `${email} is in the roster twice`);
+    if (seen.has(email))
+      throw new CheckupError<ReviewErrorCode>('duplicate_user', `${email} is in the roster twice`);
     seen.add(email);
     roster.push({ ...user, email, role: normalizeRole(user.role) });
   }
@@ -226,14 +219,17 @@ function daysSince(day: string, now: Date): number {
 
 function assertOpen(review: Review): void {
   if (review.completedAt) {
-    throw new ReviewError('completed', `This review was completed at ${review.completedAt}; start a new one`);
+    throw new CheckupError<ReviewErrorCode>(
+      'completed',
+      `This review was completed at ${review.completedAt}; start a new one`,
+    );
   }
 }
 
 function userIndex(review: Review, email: string): number {
   const key = email.trim().toLowerCase();
   const index = review.users.findIndex((user) => user.email === key);
-  if (index === -1) throw new ReviewError('unknown_user', `${key} is not in this review`);
+  if (index === -1) throw new CheckupError<ReviewErrorCode>('unknown_user', `${key} is not in this review`);
   return index;
 }
 
@@ -241,7 +237,7 @@ function cleanDecision(decision: Decision): Decision {
   const reason = decision.reason?.trim();
   if (decision.kind === 'change_role') {
     const to = normalizeRole(decision.to);
-    if (!to) throw new ReviewError('bad_role', 'Choose the role to change to');
+    if (!to) throw new CheckupError<ReviewErrorCode>('bad_role', 'Choose the role to change to');
     return reason ? { kind: 'change_role', to, reason } : { kind: 'change_role', to };
   }
   return reason ? { kind: decision.kind, reason } : { kind: decision.kind };
@@ -291,14 +287,14 @@ export function decide(review: Review, email: string, decision: Decision, by: st
   if (sameDecision(user.decision, next)) return { ...review };
 
   if (next.kind === 'change_role' && sameRole(next.to, user.role)) {
-    throw new ReviewError('same_role', `${user.email} already has the ${user.role} role`);
+    throw new CheckupError<ReviewErrorCode>('same_role', `${user.email} already has the ${user.role} role`);
   }
   if (review.reviewerEmail && user.email === review.reviewerEmail && !next.reason) {
-    throw new ReviewError('reason_required', OWN_REASON_MESSAGES[next.kind]);
+    throw new CheckupError<ReviewErrorCode>('reason_required', OWN_REASON_MESSAGES[next.kind]);
   }
   const followUp = followUpOf(review, user.email);
   if (followUp?.doneAt) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
       `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before changing the decision`,
     );
@@ -307,7 +303,7 @@ export function decide(review: Review, email: string, decision: Decision, by: st
   const users = review.users.map((other, i) => (i === index ? decided : other));
   // Klaviyo: the Owner cannot be deleted; ownership has to move to someone else first.
   if (ownersAfter(review.users) > 0 && ownersAfter(users) === 0) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'sole_owner',
       next.kind === 'remove'
         ? `${user.email} is the only Owner, and Klaviyo does not let the Owner be deleted. Transfer ownership first (decide "change role to Owner" for the new Owner)`
@@ -337,7 +333,7 @@ export function undecide(review: Review, email: string): Review {
   if (!user.decision) return { ...review };
   const followUp = followUpOf(review, user.email);
   if (followUp?.doneAt) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
       `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before clearing the decision`,
     );
@@ -356,7 +352,7 @@ export function undecide(review: Review, email: string): Review {
 function followUpIndex(review: Review, id: string): number {
   const index = review.followUps.findIndex((followUp) => followUp.id === id);
   if (index === -1) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'unknown_follow_up',
       'That follow-up is no longer open (the decision may have changed)',
     );
@@ -397,7 +393,8 @@ export function setAccountItem(
 ): Review {
   assertOpen(review);
   const index = review.accountItems.findIndex((item) => item.id === id);
-  if (index === -1) throw new ReviewError('unknown_account_item', `Unknown checklist item: ${String(id)}`);
+  if (index === -1)
+    throw new CheckupError<ReviewErrorCode>('unknown_account_item', `Unknown checklist item: ${String(id)}`);
   const item = review.accountItems[index] as AccountItem;
   let next: AccountItem;
   if (done) next = item.done ? { ...item } : { ...item, done: true, doneBy: by, doneAt: now.toISOString() };
@@ -478,7 +475,10 @@ export function completeReview(review: Review, by: string, now: Date): Review {
   if (review.completedAt) return { ...review };
   const blockers = completionBlockers(review);
   if (blockers.length > 0) {
-    throw new ReviewError('incomplete', `The review cannot be completed yet: ${blockers.join('; ')}`);
+    throw new CheckupError<ReviewErrorCode>(
+      'incomplete',
+      `The review cannot be completed yet: ${blockers.join('; ')}`,
+    );
   }
   return { ...review, completedAt: now.toISOString(), completedBy: by };
 }

@@ -5,6 +5,7 @@ import {
   startRotation,
   type Transition,
 } from '../checklists/rotation.js';
+import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
 import type { SlackGateway } from '../slack/gateway.js';
@@ -18,7 +19,6 @@ import { newId } from '../store/ids.js';
 import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRecord, RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanRepository } from '../store/scans.js';
-import { UserError } from './scan-service.js';
 
 export interface AppliedAction {
   record: RotationRecord;
@@ -67,7 +67,10 @@ export class RotationService {
     const finding = report?.findings.find((candidate) => candidate.fingerprint === input.fingerprint);
     const key = keys.get(input.fingerprint);
     if (scan === undefined || finding === undefined || key === undefined) {
-      throw new UserError('That scan result is no longer available; run the scan again.');
+      throw new CheckupError<RequestErrorCode>(
+        'not_found',
+        'That scan result is no longer available; run the scan again.',
+      );
     }
     const locations: KeyLocation[] = finding.occurrences.map((occurrence) => ({
       url: occurrence.url,
@@ -163,14 +166,15 @@ export class RotationService {
     return applied.transition;
   }
 
-  /** The synchronous half of `act`: throws RotationError or UserError before anything is saved. */
+  /** The synchronous half of `act`: throws CheckupError before anything is saved. */
   apply(rotationId: string, action: RotationAction, actor: string): AppliedAction {
     const { db, rotations, audit } = this.#deps;
     const now = this.#now();
     return db
       .transaction(() => {
         const record = rotations.get(rotationId);
-        if (record === undefined) throw new UserError('That rotation no longer exists.');
+        if (record === undefined)
+          throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
         const transition = applyRotationAction(record.state, action, actor, now);
         if (!transition.changed) return { record, transition };
         if (!rotations.save(rotationId, transition.state, record.revision)) {
@@ -235,7 +239,8 @@ export class RotationService {
 
   async rescan(rotationId: string, userId: string): Promise<void> {
     const rotation = this.#deps.rotations.get(rotationId);
-    if (rotation === undefined) throw new UserError('That rotation no longer exists.');
+    if (rotation === undefined)
+      throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
     await this.#deps.rescan(rotation, userId);
   }
 
@@ -243,7 +248,8 @@ export class RotationService {
   async checkNow(rotationId: string, userId: string): Promise<void> {
     const { rotations, keys, keeper, liveness } = this.#deps;
     const rotation = rotations.get(rotationId);
-    if (rotation === undefined) throw new UserError('That rotation no longer exists.');
+    if (rotation === undefined)
+      throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
     const key = keeper.get(rotation.fingerprint);
     if (key === undefined) {
       // Kept in memory only, and the bot has restarted since: the team confirms revocation by hand.

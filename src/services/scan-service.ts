@@ -1,4 +1,5 @@
 import type { Liveness } from '../checklists/rotation.js';
+import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
 import { type ScanResult, scanSite } from '../scan/crawler.js';
@@ -38,17 +39,6 @@ export function seedsOf(locations: { url: string; page: string }[]): {
       scripts.set(location.url, { url: location.url, page: location.page });
   }
   return { pages: [...pages], scripts: [...scripts.values()] };
-}
-
-/** A problem the person who asked should hear about, in words meant for them. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'usage' | 'refused' | 'forbidden' | 'state' = 'state',
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
 }
 
 export interface ScanRequest {
@@ -112,28 +102,36 @@ export class ScanService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  /** Throws UserError for usage problems and refused targets, before any request to the site. */
+  /** Throws CheckupError for usage problems and refused targets, before any request to the site. */
   async request(req: ScanRequest): Promise<ScanOutcome> {
-    if (this.#stopping) throw new UserError('The bot is restarting; try again in a minute.');
+    if (this.#stopping)
+      throw new CheckupError<RequestErrorCode>(
+        'unavailable',
+        'The bot is restarting; try again in a minute.',
+      );
     let url: URL;
     try {
       url = parseTarget(req.text);
     } catch (error) {
-      throw new UserError(error instanceof Error ? error.message : String(error), 'usage');
+      throw new CheckupError<RequestErrorCode>(
+        'usage',
+        error instanceof Error ? error.message : String(error),
+      );
     }
     // The detector reads %-escapes itself, so an encoded key in the URL is caught too.
     if (findPrivateKeys(url.href).length > 0) {
-      throw new UserError(
-        'That URL itself contains a Klaviyo private key, so it was not scanned or stored. Scan the page without it, and rotate that key: it has now been shared in Slack.',
+      throw new CheckupError<RequestErrorCode>(
         'usage',
+        'That URL itself contains a Klaviyo private key, so it was not scanned or stored. Scan the page without it, and rotate that key: it has now been shared in Slack.',
       );
     }
     try {
       await preflightTarget(url, { allowPrivateNetworks: this.#deps.scanOptions.allowPrivateNetworks });
     } catch (error) {
       if (isScanError(error, 'REFUSED_TARGET'))
-        throw new UserError(`Not scanned: ${error.message}.`, 'refused');
-      if (isScanError(error)) throw new UserError(`Not scanned: ${error.message}.`, 'usage');
+        throw new CheckupError<RequestErrorCode>('refused', `Not scanned: ${error.message}.`);
+      if (isScanError(error))
+        throw new CheckupError<RequestErrorCode>('usage', `Not scanned: ${error.message}.`);
       throw error;
     }
     const target = normalizeUrl(url);

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { RotationError } from '../checklists/rotation.js';
 import type { Config } from '../config.js';
+import { isCheckupError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy } from '../services/access.js';
 import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
-import { UserError } from '../services/scan-service.js';
 import type { RequestLedger } from '../store/audit.js';
 import type { ScanRepository } from '../store/scans.js';
 import type { SlackGateway } from './gateway.js';
@@ -81,7 +80,7 @@ export async function handleListenerError(
   error: unknown,
   what: string,
 ): Promise<void> {
-  if (error instanceof UserError || error instanceof RotationError) {
+  if (isCheckupError(error)) {
     await tellUser(services, audience, `:warning: ${error.message}`);
     return;
   }

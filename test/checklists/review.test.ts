@@ -13,7 +13,6 @@ import {
   flagsFor,
   pageOf,
   type Review,
-  ReviewError,
   type ReviewErrorCode,
   type ReviewPolicy,
   reopenFollowUp,
@@ -24,6 +23,7 @@ import {
   undecide,
 } from '../../src/checklists/review.js';
 import { parseRoster, type RosterUser } from '../../src/checklists/roster.js';
+import { CheckupError } from '../../src/errors.js';
 
 const NOW = new Date('2026-06-30T15:00:00Z');
 const LATER = new Date('2026-07-01T09:30:00Z');
@@ -50,9 +50,9 @@ function expectReviewError(run: () => unknown, code: ReviewErrorCode, message?: 
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(ReviewError);
-  expect((caught as ReviewError).code).toBe(code);
-  if (message !== undefined) expect((caught as ReviewError).message).toMatch(message);
+  expect(caught).toBeInstanceOf(CheckupError);
+  expect((caught as CheckupError).code).toBe(code);
+  if (message !== undefined) expect((caught as CheckupError).message).toMatch(message);
 }
 
 // Frozen all the way down: any mutation of the input throws (ESM modules are strict mode).

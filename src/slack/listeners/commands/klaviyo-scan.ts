@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { UserError } from '../../../services/scan-service.js';
+import { isCheckupError } from '../../../errors.js';
 import { type Audience, ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
 import { scanUsage } from '../../views/help.js';
 
@@ -39,7 +39,7 @@ export function registerScanCommand(app: App, services: Services): void {
         );
       }
     } catch (error) {
-      if (error instanceof UserError && error.kind === 'usage') {
+      if (isCheckupError(error, 'usage')) {
         await respond({ ...scanUsage(error.message), response_type: 'ephemeral' });
         return;
       }

@@ -1,7 +1,7 @@
 import type { App, BlockButtonAction, ViewSubmitAction } from '@slack/bolt';
 import { describeFollowUp, reviewProgress } from '../../../checklists/review.js';
 import { allItems, itemDone, itemLabel, itemOwner, rotationProgress } from '../../../checklists/rotation.js';
-import { UserError } from '../../../services/scan-service.js';
+import { CheckupError, isCheckupError, type RequestErrorCode } from '../../../errors.js';
 import { ensureAllowed, handleListenerError, type Services } from '../../context.js';
 import { plain } from '../../views/blocks.js';
 import {
@@ -142,7 +142,7 @@ export function registerAppHome(app: App, services: Services): void {
     }
     const work = (async () => {
       if (!(await services.access.canAct(body.user.id)))
-        throw new UserError(services.access.refusal(), 'forbidden');
+        throw new CheckupError<RequestErrorCode>('forbidden', services.access.refusal());
       await services.scans.request({ text: url, userId: body.user.id, channelId: body.user.id });
     })();
     // A refusal or a bad URL is shown in the form itself when it is known within two seconds.
@@ -164,7 +164,7 @@ export function registerAppHome(app: App, services: Services): void {
       await ack();
       return;
     }
-    if (settled.error instanceof UserError) {
+    if (isCheckupError(settled.error)) {
       await ack({ response_action: 'errors', errors: { url: settled.error.message.slice(0, 150) } });
       return;
     }

@@ -1,7 +1,7 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { Decision, UserFilter } from '../../../checklists/review.js';
+import { isCheckupError } from '../../../errors.js';
 import { scrubSecrets } from '../../../scan/detector.js';
-import { UserError } from '../../../services/scan-service.js';
 import { ensureAllowed, handleListenerError, type Services, tellUser } from '../../context.js';
 import {
   BLOCK_REASON,
@@ -48,7 +48,7 @@ export function registerReviewViews(app: App, services: Services): void {
         usePrevious,
       });
     } catch (error) {
-      if (error instanceof UserError) {
+      if (isCheckupError(error)) {
         await tellUser(
           services,
           { userId: body.user.id },

@@ -1,5 +1,6 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
-import { decodeItem, RotationError } from '../../../checklists/rotation.js';
+import { decodeItem } from '../../../checklists/rotation.js';
+import { isCheckupError } from '../../../errors.js';
 import { scrubSecrets } from '../../../scan/detector.js';
 import { newId } from '../../../store/ids.js';
 import { ensureAllowed, handleListenerError, type Services } from '../../context.js';
@@ -71,7 +72,7 @@ export function registerRotationViews(app: App, services: Services): void {
         body.user.id,
       );
     } catch (error) {
-      if (error instanceof RotationError) {
+      if (isCheckupError(error)) {
         await ack({ response_action: 'errors', errors: { [BLOCK_NAME]: error.message.slice(0, 150) } });
         return;
       }
