@@ -1,6 +1,6 @@
-import { App, type LogLevel } from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import type { Config } from '../config.js';
-import { boltLogger, type Logger } from '../log.js';
+import { boltLogger, type LogLevel as Level, type Logger } from '../log.js';
 import type { Services } from './context.js';
 import { registerReviewActions } from './listeners/actions/review-actions.js';
 import { registerRotationActions } from './listeners/actions/rotation-actions.js';
@@ -11,23 +11,32 @@ import { registerAppHome } from './listeners/events/app-home.js';
 import { registerReviewViews } from './listeners/views/review-views.js';
 import { registerRotationViews } from './listeners/views/rotation-views.js';
 
+const BOLT_LEVELS: Record<Level, LogLevel> = {
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+};
+
 /**
  * The Bolt app: HTTP mode on POST /slack/events with signature checks (and GET /healthz), or Socket
  * Mode when an app-level token is set. The Web API client points at SLACK_API_URL.
  */
 export function createSlackApp(config: Config, log: Logger): App {
+  const level = BOLT_LEVELS[config.logLevel];
+  const slack = config.slack;
   const common = {
-    token: config.slack.botToken,
-    logger: boltLogger(log.child({ component: 'bolt' }), config.logLevel) as never,
-    logLevel: config.logLevel as LogLevel,
-    clientOptions: { slackApiUrl: config.slack.apiUrl },
+    token: slack.botToken,
+    logger: boltLogger(log.child({ component: 'bolt' }), level),
+    logLevel: level,
+    clientOptions: { slackApiUrl: slack.apiUrl },
   };
   const app =
-    config.slack.appToken !== undefined
-      ? new App({ ...common, socketMode: true, appToken: config.slack.appToken })
+    slack.appToken !== undefined
+      ? new App({ ...common, socketMode: true, appToken: slack.appToken })
       : new App({
           ...common,
-          signingSecret: config.slack.signingSecret as string,
+          signingSecret: slack.signingSecret,
           customRoutes: [
             {
               path: '/healthz',
