@@ -11,7 +11,6 @@ import type { SlackGateway } from '../slack/gateway.js';
 import { escapeMrkdwn } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import { reviewDueMessage } from '../slack/views/review-views.js';
-import type { MaskedReport } from '../slack/views/scan-message.js';
 import type { ReminderRepository } from '../store/reviews.js';
 import type { ScanRepository } from '../store/scans.js';
 import {
@@ -212,10 +211,9 @@ export class Scheduler {
     const channel = config.rescan.channel ?? config.review.channel ?? reviews.latestCompleted()?.channelId;
     for (const target of due) {
       const previous = scanStore.latestFinished(target);
-      const known = new Set(reportOf(previous?.report)?.findings.map((finding) => finding.fingerprint) ?? []);
+      const known = new Set(previous?.report?.findings.map((finding) => finding.fingerprint) ?? []);
       const scan = await scans.scanQuietly(target, channel ?? 'scheduled');
-      const report = reportOf(scan.report);
-      const fresh = report?.findings.filter((finding) => !known.has(finding.fingerprint)) ?? [];
+      const fresh = scan.report?.findings.filter((finding) => !known.has(finding.fingerprint)) ?? [];
       log.info('scheduled re-scan finished', { target, status: scan.status, newKeys: fresh.length });
       if (fresh.length > 0 && channel !== undefined) {
         await gateway.postQuietly(
@@ -229,14 +227,5 @@ export class Scheduler {
       }
     }
     return due;
-  }
-}
-
-function reportOf(text: string | undefined): MaskedReport | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as MaskedReport;
-  } catch {
-    return undefined;
   }
 }

@@ -11,14 +11,14 @@ import type { Logger } from '../log.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import { rotationMessage, rotationSummary } from '../slack/views/rotation-message.js';
-import type { KeyStatus, MaskedReport } from '../slack/views/scan-message.js';
+import type { KeyStatus } from '../slack/views/scan-message.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import { newId } from '../store/ids.js';
 import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRecord, RotationRepository } from '../store/rotations.js';
-import type { ScanRecord, ScanRepository } from '../store/scans.js';
+import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
 
 export interface AppliedAction {
   record: RotationRecord;
@@ -63,8 +63,7 @@ export class RotationService {
     const existing = rotations.openForKey(input.fingerprint);
     if (existing !== undefined) return existing;
     const scan = scans.get(input.scanId);
-    const report = scan?.report === undefined ? undefined : (JSON.parse(scan.report) as MaskedReport);
-    const finding = report?.findings.find((candidate) => candidate.fingerprint === input.fingerprint);
+    const finding = scan?.report?.findings.find((candidate) => candidate.fingerprint === input.fingerprint);
     const key = keys.get(input.fingerprint);
     if (scan === undefined || finding === undefined || key === undefined) {
       throw new CheckupError<RequestErrorCode>(
@@ -221,7 +220,7 @@ export class RotationService {
   /** A finished scan of a rotation's site tells it whether the key is still in the site's code. */
   async onScanFinished(
     scan: ScanRecord,
-    report: MaskedReport,
+    report: ScanReport,
     _keys: Record<string, KeyStatus>,
   ): Promise<void> {
     for (const rotation of this.#deps.rotations.listOpenForTarget(scan.target)) {

@@ -6,21 +6,16 @@ import { type ScanResult, scanSite } from '../scan/crawler.js';
 import { findPrivateKeys } from '../scan/detector.js';
 import { isScanError } from '../scan/errors.js';
 import { preflightTarget } from '../scan/fetcher.js';
-import { toJsonReport } from '../scan/report.js';
+import { redactedResult } from '../scan/report.js';
 import { normalizeUrl, parseTarget } from '../scan/url-scope.js';
 import { isNotAMember, type SlackGateway, slackErrorCode } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
-import {
-  type KeyStatus,
-  type MaskedReport,
-  scanDetailMessages,
-  scanMessage,
-} from '../slack/views/scan-message.js';
+import { type KeyStatus, scanDetailMessages, scanMessage } from '../slack/views/scan-message.js';
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import { newId } from '../store/ids.js';
 import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRepository } from '../store/rotations.js';
-import type { ScanRecord, ScanRepository } from '../store/scans.js';
+import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
 
 /**
  * Where a rotation's key was seen: the re-scan fetches these even if nothing links to them any more, so
@@ -68,7 +63,7 @@ export interface ScanServiceDeps {
   scanOptions: { allowPrivateNetworks: boolean; maxPages: number; concurrency: number };
   now?: () => Date;
   /** Told about every finished scan (rotations learn whether their key is gone). */
-  onFinished?: (scan: ScanRecord, report: MaskedReport, keys: Record<string, KeyStatus>) => Promise<void>;
+  onFinished?: (scan: ScanRecord, report: ScanReport, keys: Record<string, KeyStatus>) => Promise<void>;
 }
 
 interface Job {
@@ -321,7 +316,7 @@ export class ScanService {
     }
     if (this.#stopping && result.stoppedBy === 'aborted') return;
 
-    const report = toJsonReport(result) as MaskedReport;
+    const { keyring: _keyring, ...report } = redactedResult(result);
     const finishedAt = this.#now().toISOString();
     const keys = await this.#recordKeys(scan, result, finishedAt);
     scans.finish(scan.id, {
@@ -329,7 +324,7 @@ export class ScanService {
       at: finishedAt,
       pages: result.pagesScanned,
       scripts: result.scriptsScanned,
-      report: JSON.stringify(report),
+      report,
     });
     scan = scans.get(scan.id) as ScanRecord;
     log.info('scan finished', {
@@ -434,7 +429,7 @@ export class ScanService {
 
   /** The view of a scan as stored, with its key statuses and open rotations. */
   #viewInput(scan: ScanRecord) {
-    const report = scan.report === undefined ? undefined : (JSON.parse(scan.report) as MaskedReport);
+    const report = scan.report;
     const keys: Record<string, KeyStatus> = {};
     for (const finding of report?.findings ?? []) {
       const stored = this.#deps.keys.get(finding.fingerprint);

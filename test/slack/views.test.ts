@@ -13,11 +13,11 @@ import { addIntegrationModal, assignModal } from '../../src/slack/views/modals.j
 import { rotationMessage } from '../../src/slack/views/rotation-message.js';
 import {
   type KeyStatus,
-  type MaskedReport,
   type SlackMessage,
   scanDetailMessages,
   scanMessage,
 } from '../../src/slack/views/scan-message.js';
+import type { ScanReport } from '../../src/store/scans.js';
 import { LIMITS, validateMessage, validateView } from '../fakes/block-kit.js';
 
 // Full keys exist here only to derive each finding's mask and fingerprint, as the detector does;
@@ -76,7 +76,7 @@ function ordinary(item: Finding): Finding {
   };
 }
 
-function report(findings: Finding[], extra: Partial<MaskedReport> = {}): MaskedReport {
+function report(findings: Finding[], extra: Partial<ScanReport> = {}): ScanReport {
   return {
     target: 'https://shop.example/',
     finalUrl: 'https://shop.example/',
@@ -239,7 +239,7 @@ describe('scanDetailMessages', () => {
   });
 
   // Slack answers msg_blocks_too_long past ~12,000 characters of block text in one message.
-  test.each<[string, () => MaskedReport]>([
+  test.each<[string, () => ScanReport]>([
     ['a key seen 1000 times and 300 fetch errors', bigReport],
     ['a key seen 60 times on ordinary URLs', () => report([ordinary(finding(0, 60, 120))])],
   ])('%s: every message within the total text limit', (_name, build) => {

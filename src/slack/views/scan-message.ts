@@ -1,9 +1,8 @@
 import type { Liveness } from '../../checklists/rotation.js';
 import { LIVENESS_WORDS } from '../../checklists/rotation.js';
-import type { ScanResult } from '../../scan/crawler.js';
 import type { Finding } from '../../scan/findings.js';
 import { describeOccurrence } from '../../scan/report.js';
-import type { ScanStatus } from '../../store/scans.js';
+import type { ScanReport, ScanStatus } from '../../store/scans.js';
 import {
   actions,
   type Block,
@@ -18,9 +17,6 @@ import {
   userMention,
 } from './blocks.js';
 
-/** A scan report as kept and shown: never a full key. */
-export type MaskedReport = Omit<ScanResult, 'keyring'>;
-
 export interface KeyStatus {
   liveness: Liveness;
   account?: string;
@@ -34,7 +30,7 @@ export interface ScanMessageInput {
   requestedBy: string;
   progress?: { pagesScanned: number; scriptsScanned: number; findings: number };
   queuePosition?: number;
-  report?: MaskedReport;
+  report?: ScanReport;
   keys?: Record<string, KeyStatus>;
   error?: string;
 }
@@ -140,7 +136,7 @@ function findingSection(
   scanId: string,
   finding: Finding,
   status: KeyStatus | undefined,
-  report: MaskedReport,
+  report: ScanReport,
 ): Block {
   const places = placesSummary(finding);
   const live = status ? livenessLine(status, report) : 'Live check: pending';
@@ -157,7 +153,7 @@ function findingSection(
   return section(text, { block_id: `finding_${finding.fingerprint.slice(0, 16)}`, accessory });
 }
 
-function livenessLine(status: KeyStatus, report: MaskedReport): string {
+function livenessLine(status: KeyStatus, report: ScanReport): string {
   const words = LIVENESS_WORDS[status.liveness];
   if (status.account === undefined) return `Live check: ${words}`;
   const siteKeys = report.publicKeys.map((use) => use.key);
@@ -180,7 +176,7 @@ const THREAD_BLOCKS_PER_MESSAGE = 40;
 const THREAD_MESSAGES_MAX = 5;
 
 /** Every place each key was seen and every fetch error, split into thread messages within Block Kit limits. */
-export function scanDetailMessages(report: MaskedReport): SlackMessage[] {
+export function scanDetailMessages(report: ScanReport): SlackMessage[] {
   const sections: string[] = [];
   for (const finding of report.findings) {
     let chunk = `*\`${finding.masked}\`* (sha256 \`${finding.fingerprint}\`), seen ${finding.occurrenceCount}×:`;

@@ -65,14 +65,13 @@ export async function homeData(services: Services, viewer: string): Promise<Home
   }
   const lastScans = await Promise.all(
     services.scanStore.latestPerTarget(10).map(async (scan) => {
-      const report = scan.report ? (JSON.parse(scan.report) as { findings: unknown[] }) : undefined;
       const permalink = await link(scan.channelId, scan.messageTs);
       return {
         target: scan.target,
         status: scan.status,
         pagesScanned: scan.pagesScanned,
         ...(scan.finishedAt ? { finishedAt: scan.finishedAt } : {}),
-        ...(report ? { keysFound: report.findings.length } : {}),
+        ...(scan.report ? { keysFound: scan.report.findings.length } : {}),
         ...(permalink ? { permalink } : {}),
       };
     }),
