@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import type { HomeView, ModalView } from '@slack/types';
 import { request } from 'undici';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../scan/detector.js';
-import type { Block } from './views/blocks.js';
-import type { SlackMessage } from './views/scan-message.js';
+import type { SlackMessage } from './views/blocks.js';
 
 export type WebClient = webApi.WebClient;
 
@@ -54,7 +54,7 @@ export class SlackGateway {
     const result = await this.client.chat.postMessage({
       channel,
       text: message.text,
-      blocks: message.blocks as never,
+      blocks: message.blocks,
       unfurl_links: false,
       unfurl_media: false,
       ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
@@ -87,7 +87,7 @@ export class SlackGateway {
 
   async update(channel: string, ts: string, unsafe: SlackMessage): Promise<void> {
     const message = redactPayload(unsafe);
-    await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+    await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
   }
 
   /**
@@ -139,7 +139,7 @@ export class SlackGateway {
       channel,
       user,
       text: message.text,
-      blocks: message.blocks as never,
+      blocks: message.blocks,
     });
   }
 
@@ -167,19 +167,19 @@ export class SlackGateway {
     }
   }
 
-  async openView(triggerId: string, view: Block): Promise<void> {
-    await this.client.views.open({ trigger_id: triggerId, view: redactPayload(view) as never });
+  async openView(triggerId: string, view: ModalView): Promise<void> {
+    await this.client.views.open({ trigger_id: triggerId, view: redactPayload(view) });
   }
 
-  async pushView(triggerId: string, view: Block): Promise<void> {
-    await this.client.views.push({ trigger_id: triggerId, view: redactPayload(view) as never });
+  async pushView(triggerId: string, view: ModalView): Promise<void> {
+    await this.client.views.push({ trigger_id: triggerId, view: redactPayload(view) });
   }
 
-  async updateView(viewId: string, view: Block): Promise<void> {
-    await this.client.views.update({ view_id: viewId, view: redactPayload(view) as never });
+  async updateView(viewId: string, view: ModalView): Promise<void> {
+    await this.client.views.update({ view_id: viewId, view: redactPayload(view) });
   }
 
-  async publishHome(userId: string, view: Block): Promise<void> {
-    await this.client.views.publish({ user_id: userId, view: redactPayload(view) as never });
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.client.views.publish({ user_id: userId, view: redactPayload(view) });
   }
 }

@@ -9,14 +9,10 @@ import {
 } from '../../src/checklists/rotation.js';
 import type { Finding, Occurrence } from '../../src/scan/findings.js';
 import { fingerprintKey, maskKey } from '../../src/scan/redact.js';
+import type { SlackMessage } from '../../src/slack/views/blocks.js';
 import { addIntegrationModal, assignModal } from '../../src/slack/views/modals.js';
 import { rotationMessage } from '../../src/slack/views/rotation-message.js';
-import {
-  type KeyStatus,
-  type SlackMessage,
-  scanDetailMessages,
-  scanMessage,
-} from '../../src/slack/views/scan-message.js';
+import { type KeyStatus, scanDetailMessages, scanMessage } from '../../src/slack/views/scan-message.js';
 import type { ScanReport } from '../../src/store/scans.js';
 import { LIMITS, validateMessage, validateView } from '../fakes/block-kit.js';
 

@@ -1,6 +1,7 @@
+import type { ModalView } from '@slack/types';
 import type { ItemRef } from '../../checklists/rotation.js';
 import { encodeItem } from '../../checklists/rotation.js';
-import { type Block, escapeMrkdwn, mrkdwn, plain, truncate } from './blocks.js';
+import { escapeMrkdwn, mrkdwn, plain, truncate } from './blocks.js';
 
 export const VIEW_ADD_INTEGRATION = 'rotation:add_integration';
 export const VIEW_ASSIGN = 'rotation:assign';
@@ -10,7 +11,7 @@ export const ACTION_NAME = 'value';
 export const ACTION_OWNER = 'user';
 
 /** Modal to add an integration that uses the exposed key: its name and who updates it. */
-export function addIntegrationModal(rotationId: string, masked: string): Block {
+export function addIntegrationModal(rotationId: string, masked: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_ADD_INTEGRATION,
@@ -48,7 +49,7 @@ export function addIntegrationModal(rotationId: string, masked: string): Block {
 }
 
 /** Modal to give a checklist item an owner. */
-export function assignModal(rotationId: string, item: ItemRef, label: string): Block {
+export function assignModal(rotationId: string, item: ItemRef, label: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_ASSIGN,

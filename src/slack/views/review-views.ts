@@ -1,3 +1,4 @@
+import type { InputBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import {
   ACCOUNT_ITEM_ORDER,
   ACCOUNT_ITEMS,
@@ -18,7 +19,6 @@ import type { RosterDiff } from '../../checklists/roster.js';
 import type { UnreadableRosterLine } from '../../store/reviews.js';
 import {
   actions,
-  type Block,
   button,
   confirmDialog,
   context,
@@ -26,12 +26,13 @@ import {
   header,
   mrkdwn,
   plain,
+  type SlackMessage,
   section,
   slackDate,
   truncate,
   userMention,
 } from './blocks.js';
-import { packSections, type SlackMessage } from './scan-message.js';
+import { packSections } from './scan-message.js';
 
 export const ACTION_REVIEW_USERS = 'review:users';
 export const ACTION_REVIEW_FILTER = 'review:filter';
@@ -73,7 +74,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   const progress = reviewProgress(state);
   const summary = reviewSummary(state);
   const complete = state.completedAt !== undefined;
-  const blocks: Block[] = [header(`Klaviyo access review: ${review.period}`)];
+  const blocks: KnownBlock[] = [header(`Klaviyo access review: ${review.period}`)];
   blocks.push(
     context(
       `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${progress.users}* users decided · ${progress.flagged} flagged · ${progress.followUpsOpen} follow-up(s) open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
@@ -206,7 +207,7 @@ const TWO_STEP_METHODS = [
   { value: 'none', label: 'Not required yet' },
 ] as const;
 
-function accountItemSection(reviewId: string, item: AccountItem, complete: boolean): Block {
+function accountItemSection(reviewId: string, item: AccountItem, complete: boolean): SectionBlock {
   const info = ACCOUNT_ITEMS[item.id];
   const status = item.done ? ':white_check_mark:' : ':white_square:';
   const by =
@@ -214,7 +215,7 @@ function accountItemSection(reviewId: string, item: AccountItem, complete: boole
       ? ` — ${userMention(item.doneBy)}${item.doneAt ? ` ${slackDate(item.doneAt)}` : ''}`
       : '';
   const note = item.note ? ` (${escapeMrkdwn(item.note)})` : '';
-  const block: Block = section(`${status} *${info.title}*${note}${by}\n${info.hint}`, {
+  const block: SectionBlock = section(`${status} *${info.title}*${note}${by}\n${info.hint}`, {
     block_id: `account_${item.id}`,
   });
   if (complete) return block;
@@ -253,7 +254,7 @@ const FILTER_LABELS: Record<UserFilter, string> = {
 };
 
 /** A page of users in a modal: each with its role reminder, last login, flags and a decision menu. */
-export function usersModal(review: ReviewView, filter: UserFilter, page: number): Block {
+export function usersModal(review: ReviewView, filter: UserFilter, page: number): ModalView {
   const state = review.state;
   const list = filterUsers(state, filter);
   const current = pageOf(list, page, USERS_PER_PAGE);
@@ -262,7 +263,7 @@ export function usersModal(review: ReviewView, filter: UserFilter, page: number)
     text: plain(FILTER_LABELS[key], 75),
     value: key,
   }));
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     section(
       `*${progress.decided} of ${progress.users}* decided · ${progress.flagged} flagged. Showing ${FILTER_LABELS[filter].toLowerCase()}: ${list.length} user(s), page ${current.page} of ${current.pages}.`,
     ),
@@ -294,7 +295,7 @@ export function usersModal(review: ReviewView, filter: UserFilter, page: number)
   };
 }
 
-function userSection(state: Review, user: ReviewUser): Block {
+function userSection(state: Review, user: ReviewUser): SectionBlock {
   const index = state.users.indexOf(user);
   const lastLogin =
     user.lastLogin === null ? 'never' : user.lastLogin === undefined ? 'unknown' : user.lastLogin;
@@ -346,7 +347,7 @@ export function reasonModal(
   decisionValue: string,
   email: string,
   list: { filter: UserFilter; page: number },
-): Block {
+): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_REVIEW_REASON,
@@ -372,8 +373,8 @@ export function reasonModal(
 export function reviewStartModal(
   channelId: string,
   previous: { period: string; users: number } | undefined,
-): Block {
-  const rosterInput = (blockId: string, label: string, optional: boolean, hint?: string): Block => ({
+): ModalView {
+  const rosterInput = (blockId: string, label: string, optional: boolean, hint?: string): InputBlock => ({
     type: 'input',
     block_id: blockId,
     optional,
@@ -395,42 +396,39 @@ export function reviewStartModal(
       ...ROSTER_BLOCKS.map((block, index) =>
         rosterInput(block, index === 0 ? 'Roster' : 'Roster, continued', true),
       ),
-      {
-        type: 'input',
-        block_id: BLOCK_ROSTER_FILE,
-        optional: true,
-        label: plain('Or a CSV/TSV file', 2000),
-        element: {
-          type: 'file_input',
-          action_id: INPUT_ACTION,
-          filetypes: ['csv', 'tsv', 'txt'],
-          max_files: 1,
-        },
-      },
-      ...(previous
-        ? [
-            {
-              type: 'input',
-              block_id: BLOCK_USE_PREVIOUS,
-              optional: true,
-              label: plain('Previous roster', 2000),
-              element: {
-                type: 'checkboxes',
-                action_id: INPUT_ACTION,
-                options: [
-                  {
-                    text: plain(`Start from the ${previous.period} roster (${previous.users} users)`, 75),
-                    value: 'yes',
-                  },
-                ],
-              },
-            },
-          ]
-        : []),
+      fileInput,
+      ...(previous ? [previousInput(previous)] : []),
       context(
         'Changes since the previous review (new users, gone users, role changes) are shown when a previous review exists.',
       ),
     ],
+  };
+}
+
+const fileInput: InputBlock = {
+  type: 'input',
+  block_id: BLOCK_ROSTER_FILE,
+  optional: true,
+  label: plain('Or a CSV/TSV file', 2000),
+  element: { type: 'file_input', action_id: INPUT_ACTION, filetypes: ['csv', 'tsv', 'txt'], max_files: 1 },
+};
+
+function previousInput(previous: { period: string; users: number }): InputBlock {
+  return {
+    type: 'input',
+    block_id: BLOCK_USE_PREVIOUS,
+    optional: true,
+    label: plain('Previous roster', 2000),
+    element: {
+      type: 'checkboxes',
+      action_id: INPUT_ACTION,
+      options: [
+        {
+          text: plain(`Start from the ${previous.period} roster (${previous.users} users)`, 75),
+          value: 'yes',
+        },
+      ],
+    },
   };
 }
 

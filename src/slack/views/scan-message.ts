@@ -1,3 +1,4 @@
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Liveness } from '../../checklists/rotation.js';
 import { LIVENESS_WORDS } from '../../checklists/rotation.js';
 import type { Finding } from '../../scan/findings.js';
@@ -5,13 +6,13 @@ import { describeOccurrence } from '../../scan/report.js';
 import type { ScanReport, ScanStatus } from '../../store/scans.js';
 import {
   actions,
-  type Block,
   blocksTextLength,
   button,
   context,
   escapeMrkdwn,
   header,
   MESSAGE_TEXT_BUDGET,
+  type SlackMessage,
   section,
   truncate,
   userMention,
@@ -33,11 +34,6 @@ export interface ScanMessageInput {
   report?: ScanReport;
   keys?: Record<string, KeyStatus>;
   error?: string;
-}
-
-export interface SlackMessage {
-  text: string;
-  blocks: Block[];
 }
 
 export const ACTION_START_ROTATION = 'scan:start_rotation';
@@ -89,7 +85,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     count === 0
       ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
       : `:rotating_light: *${count} exposed Klaviyo private key${count === 1 ? '' : 's'}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
-  const blocks: Block[] = [title, section(summary)];
+  const blocks: KnownBlock[] = [title, section(summary)];
 
   const siteIds = report.publicKeys.slice(0, 10).map((use) => `\`${use.key}\` (${use.count}×)`);
   const notes: string[] = [
@@ -137,7 +133,7 @@ function findingSection(
   finding: Finding,
   status: KeyStatus | undefined,
   report: ScanReport,
-): Block {
+): SectionBlock {
   const places = placesSummary(finding);
   const live = status ? livenessLine(status, report) : 'Live check: pending';
   const text = [
@@ -222,7 +218,7 @@ export function packSections(
   maxMessages = THREAD_MESSAGES_MAX,
 ): SlackMessage[] {
   const messages: SlackMessage[] = [];
-  let current: Block[] = [];
+  let current: KnownBlock[] = [];
   let used = 0;
   let index = 0;
   for (; index < sections.length; index++) {
