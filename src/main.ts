@@ -10,7 +10,6 @@ import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
 import { createSlackApp, registerListeners } from './slack/app.js';
-import { readSlackFile } from './slack/files.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
@@ -61,7 +60,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const now = options.now ?? (() => new Date());
 
   const app = createSlackApp(config, log);
-  const gateway = new SlackGateway(app.client, log);
+  const gateway = new SlackGateway(app.client, { botToken: config.slack.botToken, log });
   let rotations: RotationService | undefined;
   const scans = new ScanService({
     scans: scanStore,
@@ -105,11 +104,6 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     config,
     now,
-    readFile: (fileId) => readSlackFile(app.client, config.slack.botToken, fileId),
-    emailOf: async (userId) => {
-      const result = await app.client.users.info({ user: userId });
-      return result.user?.profile?.email?.toLowerCase();
-    },
   });
   const scheduler = new Scheduler({
     config,
@@ -122,7 +116,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     scanStore,
     now,
   });
-  const access = new AccessPolicy(config.access, app.client, log);
+  const access = new AccessPolicy(config.access, gateway, log);
   registerListeners(app, {
     config,
     log,

@@ -38,10 +38,6 @@ export interface ReviewServiceDeps {
   log: Logger;
   config: Pick<Config, 'review'>;
   now?: () => Date;
-  /** Reads an uploaded roster file (files.info, then its private URL with the bot token). */
-  readFile: (fileId: string) => Promise<string>;
-  /** The reviewer's email from their Slack profile, to flag their own Klaviyo account. */
-  emailOf: (userId: string) => Promise<string | undefined>;
 }
 
 export type ReviewChange =
@@ -110,7 +106,7 @@ export class ReviewService {
     const parts = input.parts.filter((part) => part.trim() !== '');
     if (input.fileId !== undefined) {
       try {
-        parts.push(await this.#deps.readFile(input.fileId));
+        parts.push(await gateway.readFile(input.fileId));
       } catch (error) {
         throw new CheckupError<RequestErrorCode>(
           'unreadable',
@@ -152,7 +148,8 @@ export class ReviewService {
         `No users could be read from the roster (${unreadable.length} unreadable line(s)). Copy the table from Settings > Users and paste it again.`,
       );
     }
-    const reviewerEmail = await this.#deps.emailOf(input.userId).catch(() => undefined);
+    // The reviewer's own Klaviyo account is flagged: a decision on it needs a reason.
+    const reviewerEmail = await gateway.userEmail(input.userId).catch(() => undefined);
     const state = startReview(
       users,
       {
@@ -274,23 +271,16 @@ export class ReviewService {
     reviews.storeEvidence(record.id, csv, markdown);
     const next = this.nextDue(new Date(record.completedAt as string));
     try {
-      await gateway.client.filesUploadV2({
-        channel_id: record.channelId,
-        ...(record.messageTs ? { thread_ts: record.messageTs } : {}),
-        initial_comment: `Evidence of the Klaviyo access review ${record.period}.`,
-        file_uploads: [
-          {
-            file: Buffer.from(csv),
-            filename: `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}.csv`,
-            title: `Access review ${record.period} (CSV)`,
-          },
-          {
-            file: Buffer.from(markdown),
-            filename: `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}.md`,
-            title: `Access review ${record.period} (Markdown)`,
-          },
+      const name = `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}`;
+      await gateway.uploadFiles(
+        record.channelId,
+        `Evidence of the Klaviyo access review ${record.period}.`,
+        [
+          { filename: `${name}.csv`, title: `Access review ${record.period} (CSV)`, content: csv },
+          { filename: `${name}.md`, title: `Access review ${record.period} (Markdown)`, content: markdown },
         ],
-      } as never);
+        record.messageTs,
+      );
     } catch (error) {
       log.warn('could not upload the review evidence; it is kept in the database', {
         reviewId: record.id,
