@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
+import { createSlackApp, registerListeners } from './listeners/app.js';
 import { createLogger, type Logger } from './log.js';
-import { Scheduler } from './schedule/scheduler.js';
 import { AccessPolicy } from './services/access.js';
+import { HomeService } from './services/home.js';
+import { Scheduler } from './services/reminders.js';
 import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
-import { createSlackApp, registerListeners } from './slack/app.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
@@ -117,14 +118,15 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     now,
   });
   const access = new AccessPolicy(config.access, gateway, log);
+  const home = new HomeService({ gateway, rotations, reviews, scans: scanStore, access, now });
   registerListeners(app, {
     config,
     log,
     gateway,
     scans,
-    scanStore,
     rotations,
     reviews,
+    home,
     access,
     ledger,
     now,

@@ -4,13 +4,12 @@ import {
   completeReview,
   type Decision,
   decide,
-  evidenceCsv,
-  evidenceMarkdown,
   type Review,
   reopenFollowUp,
   setAccountItem,
   startReview,
 } from '../checklists/review.js';
+import { evidenceCsv, evidenceMarkdown } from '../checklists/review-evidence.js';
 import { diffRosters, parseRosterParts, type RosterUser } from '../checklists/roster.js';
 import type { Config } from '../config.js';
 import { CheckupError, type RequestErrorCode } from '../errors.js';
@@ -24,7 +23,7 @@ import {
   reviewDetailMessages,
   reviewMessage,
   rosterMessages,
-} from '../slack/views/review-views.js';
+} from '../slack/views/review-message.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import { newId } from '../store/ids.js';

@@ -451,6 +451,10 @@ export class ScanService {
     };
   }
 
+  get(scanId: string): ScanRecord | undefined {
+    return this.#deps.scans.get(scanId);
+  }
+
   /** Re-renders a scan's message from the store (after a rotation starts, for instance). */
   async refreshMessage(scanId: string): Promise<void> {
     const scan = this.#deps.scans.get(scanId);

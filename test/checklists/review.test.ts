@@ -2,16 +2,10 @@ import { describe, expect, test } from 'vitest';
 import {
   completeFollowUp,
   completeReview,
-  csvCell,
   type Decision,
   decide,
-  EVIDENCE_COLUMNS,
-  evidenceCsv,
-  evidenceMarkdown,
   type Flag,
-  filterUsers,
   flagsFor,
-  pageOf,
   type Review,
   type ReviewErrorCode,
   type ReviewPolicy,
@@ -22,6 +16,13 @@ import {
   startReview,
   undecide,
 } from '../../src/checklists/review.js';
+import {
+  csvCell,
+  EVIDENCE_COLUMNS,
+  evidenceCsv,
+  evidenceMarkdown,
+} from '../../src/checklists/review-evidence.js';
+import { filterUsers, pageOf } from '../../src/checklists/review-pages.js';
 import { parseRoster, type RosterUser } from '../../src/checklists/roster.js';
 import { CheckupError } from '../../src/errors.js';
 

@@ -10,8 +10,8 @@ import {
 import type { Finding, Occurrence } from '../../src/scan/findings.js';
 import { fingerprintKey, maskKey } from '../../src/scan/redact.js';
 import type { SlackMessage } from '../../src/slack/views/blocks.js';
-import { addIntegrationModal, assignModal } from '../../src/slack/views/modals.js';
 import { rotationMessage } from '../../src/slack/views/rotation-message.js';
+import { addIntegrationModal, assignModal } from '../../src/slack/views/rotation-modals.js';
 import { type KeyStatus, scanDetailMessages, scanMessage } from '../../src/slack/views/scan-message.js';
 import type { ScanReport } from '../../src/store/scans.js';
 import { LIMITS, validateMessage, validateView } from '../fakes/block-kit.js';

@@ -1,4 +1,4 @@
-import type { Button, HomeView, KnownBlock, SectionBlock } from '@slack/types';
+import type { Button, HomeView, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import type { ScanStatus } from '../../store/scans.js';
 import {
   actions,
@@ -17,6 +17,9 @@ import { hostOf } from './scan-message.js';
 
 export const ACTION_HOME_SCAN = 'home:start_scan';
 export const ACTION_HOME_REVIEW = 'home:start_review';
+export const VIEW_HOME_SCAN = 'home:scan';
+export const BLOCK_HOME_URL = 'url';
+export const INPUT_HOME_URL = 'value';
 /**
  * Link buttons carry a `url` (Slack opens it) but Slack still sends a block_actions payload for them,
  * which the app must ack. Their action_ids are `home:link:<n>`, unique in the view; match them with
@@ -122,6 +125,26 @@ export function homeView(data: HomeData): HomeView {
     ),
   );
   return { type: 'home', blocks };
+}
+
+/** The form behind "Scan a site": the URL; the result comes to the person's direct messages. */
+export function homeScanModal(): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_HOME_SCAN,
+    title: plain('Scan a site', 24),
+    submit: plain('Scan', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      {
+        type: 'input',
+        block_id: BLOCK_HOME_URL,
+        label: plain('Site URL', 2000),
+        hint: plain('The result comes to your direct messages with the bot.', 2000),
+        element: { type: 'url_text_input', action_id: INPUT_HOME_URL },
+      },
+    ],
+  };
 }
 
 function assignedBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
-import { isCheckupError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy } from '../services/access.js';
+import type { HomeService } from '../services/home.js';
 import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
+import type { SlackGateway } from '../slack/gateway.js';
+import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
-import type { ScanRepository } from '../store/scans.js';
-import type { SlackGateway } from './gateway.js';
-import { notice } from './views/help.js';
 
 /** What every listener may use; built once in main.ts. */
 export interface Services {
@@ -17,21 +15,23 @@ export interface Services {
   log: Logger;
   gateway: SlackGateway;
   scans: ScanService;
-  scanStore: ScanRepository;
   rotations: RotationService;
   reviews: ReviewService;
-  /** Records a snooze of the review reminder. */
+  home: HomeService;
+  /** Records a snooze of the review reminder; returns when it comes back. */
   snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
   access: AccessPolicy;
   ledger: RequestLedger;
   now: () => Date;
 }
 
-/** Where to tell one person something only they should see. */
+/** Where to tell one person something only they should see, and the message they acted on. */
 export interface Audience {
   userId: string;
   channelId?: string;
   responseUrl?: string;
+  /** The message whose button was pressed (for checks that an action belongs to it). */
+  messageTs?: string;
 }
 
 /** Who clicked, and where a reply to them only can go. */
@@ -39,11 +39,13 @@ export function audienceOf(body: {
   user: { id: string };
   channel?: { id: string } | undefined;
   response_url?: string | undefined;
+  message?: { ts: string } | undefined;
 }): Audience {
   return {
     userId: body.user.id,
     ...(body.channel?.id ? { channelId: body.channel.id } : {}),
     ...(body.response_url ? { responseUrl: body.response_url } : {}),
+    ...(body.message?.ts ? { messageTs: body.message.ts } : {}),
   };
 }
 
@@ -69,33 +71,20 @@ export async function tellUser(services: Services, audience: Audience, text: str
   }
 }
 
-/**
- * The one place listener errors are handled: a problem meant for the user (a refused target, a step
- * that is not available yet, no permission) is told to them as it is; anything else is logged with a
- * reference the user gets, so nobody is left without an answer and no detail leaks into Slack.
- */
-export async function handleListenerError(
+/** Tells where something is: a link to its message when Slack gives one, else its channel. */
+export async function tellLink(
   services: Services,
   audience: Audience,
-  error: unknown,
+  where: { channelId: string; messageTs?: string | undefined },
   what: string,
 ): Promise<void> {
-  if (isCheckupError(error)) {
-    await tellUser(services, audience, `:warning: ${error.message}`);
-    return;
-  }
-  const reference = randomBytes(4).toString('hex');
-  services.log.error(`${what} failed`, { reference, userId: audience.userId, error });
+  const link =
+    where.messageTs === undefined
+      ? undefined
+      : await services.gateway.permalink(where.channelId, where.messageTs);
   await tellUser(
     services,
     audience,
-    `:x: Something went wrong while ${what} (reference \`${reference}\`). The team can find the details in the bot's log.`,
+    link ? `${what}: <${link}|open it>.` : `${what} in <#${where.channelId}>.`,
   );
-}
-
-/** Refuses, with the reason, a person who is not allowed to act. True when they may go on. */
-export async function ensureAllowed(services: Services, audience: Audience): Promise<boolean> {
-  if (await services.access.canAct(audience.userId)) return true;
-  await tellUser(services, audience, `:no_entry: ${services.access.refusal()}`);
-  return false;
 }

@@ -1,18 +1,7 @@
 import { type ScheduledTask, schedule } from 'node-cron';
-import { describeFollowUp } from '../checklists/review.js';
-import { allItems, encodeItem, itemDone, itemLabel, itemOwner } from '../checklists/rotation.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { normalizeUrl } from '../scan/url-scope.js';
-import type { ReviewService } from '../services/review-service.js';
-import type { RotationService } from '../services/rotation-service.js';
-import type { ScanService } from '../services/scan-service.js';
-import type { SlackGateway } from '../slack/gateway.js';
-import { escapeMrkdwn } from '../slack/views/blocks.js';
-import { notice } from '../slack/views/help.js';
-import { reviewDueMessage } from '../slack/views/review-views.js';
-import type { ReminderRepository } from '../store/reviews.js';
-import type { ScanRepository } from '../store/scans.js';
 import {
   dueNudges,
   dueRescans,
@@ -20,7 +9,17 @@ import {
   type NudgeRecord,
   type OpenItem,
   snoozeUntil,
-} from './due.js';
+} from '../schedule/due.js';
+import type { SlackGateway } from '../slack/gateway.js';
+import { escapeMrkdwn } from '../slack/views/blocks.js';
+import { notice } from '../slack/views/help.js';
+import { reviewDueMessage } from '../slack/views/review-message.js';
+import type { ReminderRepository } from '../store/reviews.js';
+import type { ScanRepository } from '../store/scans.js';
+import { type AssignedItem, openReviewFollowUps, openRotationItems } from './open-items.js';
+import type { ReviewService } from './review-service.js';
+import type { RotationService } from './rotation-service.js';
+import type { ScanService } from './scan-service.js';
 
 export const SNOOZE_SETTING = 'review_snoozed_until';
 
@@ -129,37 +128,23 @@ export class Scheduler {
   /** Owners of overdue checklist items hear about them, at most once a day, until the work is done. */
   async #nudges(now: Date): Promise<string[]> {
     const { config, reminders, rotations, reviews, gateway, log } = this.#deps;
-    const items: (OpenItem & { label: string; where: string })[] = [];
-    for (const rotation of rotations.listOpen()) {
-      for (const item of allItems(rotation.state)) {
-        const owner = itemOwner(rotation.state, item);
-        if (owner === undefined || itemDone(rotation.state, item) !== undefined) continue;
-        items.push({
-          checklistId: rotation.id,
-          itemId: encodeItem(item),
-          ownerSlackUser: owner,
-          openedAt: rotation.startedAt,
-          done: false,
-          label: itemLabel(rotation.state, item),
-          where: `the rotation of \`${rotation.state.key.masked}\``,
-        });
-      }
-    }
     const review = reviews.open();
-    if (review !== undefined) {
-      for (const followUp of review.state.followUps.filter((candidate) => !candidate.doneAt)) {
-        const user = review.state.users.find((candidate) => candidate.email === followUp.email);
-        items.push({
-          checklistId: review.id,
-          itemId: followUp.id,
-          ownerSlackUser: review.startedBy,
-          openedAt: user?.decidedAt ?? review.startedAt,
-          done: false,
-          label: `In Klaviyo: ${describeFollowUp(followUp)}`,
-          where: `the access review ${review.period}`,
-        });
-      }
-    }
+    const items: (OpenItem & { label: string; where: string })[] = [
+      ...rotations.listOpen().flatMap((rotation) =>
+        openRotationItems(rotation).map((item) => ({
+          ...overdueInput(item),
+          label: item.label,
+          where: `the rotation of \`${rotation.state.key.masked}\``,
+        })),
+      ),
+      ...(review === undefined
+        ? []
+        : openReviewFollowUps(review).map((item) => ({
+            ...overdueInput(item),
+            label: `In Klaviyo: ${item.label}`,
+            where: `the access review ${review.period}`,
+          }))),
+    ];
     if (items.length === 0) return [];
     const lastNudges: NudgeRecord[] = reminders
       .since('nudge', new Date(now.getTime() - 3 * 86_400_000).toISOString())
@@ -228,4 +213,14 @@ export class Scheduler {
     }
     return due;
   }
+}
+
+function overdueInput(item: AssignedItem): OpenItem {
+  return {
+    checklistId: item.checklistId,
+    itemId: item.itemId,
+    ownerSlackUser: item.owner,
+    openedAt: item.openedAt,
+    done: false,
+  };
 }

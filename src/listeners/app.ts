@@ -1,15 +1,12 @@
 import { App, LogLevel } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type LogLevel as Level, type Logger } from '../log.js';
+import { registerActions } from './actions/index.js';
+import { replyToError } from './chain.js';
+import { registerCommands } from './commands/index.js';
 import type { Services } from './context.js';
-import { registerReviewActions } from './listeners/actions/review-actions.js';
-import { registerRotationActions } from './listeners/actions/rotation-actions.js';
-import { registerScanActions } from './listeners/actions/scan-actions.js';
-import { registerReviewCommand } from './listeners/commands/klaviyo-review.js';
-import { registerScanCommand } from './listeners/commands/klaviyo-scan.js';
-import { registerAppHome } from './listeners/events/app-home.js';
-import { registerReviewViews } from './listeners/views/review-views.js';
-import { registerRotationViews } from './listeners/views/rotation-views.js';
+import { registerEvents } from './events/index.js';
+import { registerViews } from './views/index.js';
 
 const BOLT_LEVELS: Record<Level, LogLevel> = {
   debug: LogLevel.DEBUG,
@@ -27,6 +24,8 @@ export function createSlackApp(config: Config, log: Logger): App {
   const slack = config.slack;
   const common = {
     token: slack.botToken,
+    // One error handler gets each request's context, to answer the person (see listeners/chain.ts).
+    extendedErrorHandler: true,
     logger: boltLogger(log.child({ component: 'bolt' }), level),
     logLevel: level,
     clientOptions: { slackApiUrl: slack.apiUrl },
@@ -48,21 +47,14 @@ export function createSlackApp(config: Config, log: Logger): App {
             },
           ],
         });
-  // Listeners handle their own errors (see slack/context.ts); this catches anything that escapes.
-  app.error(async (error) => {
-    log.error('unhandled Slack listener error', { error });
-  });
   return app;
 }
 
-/** Each folder's listeners register themselves; this only wires them. */
+/** Each folder registers its own listeners; this only wires them, and the one error handler. */
 export function registerListeners(app: App, services: Services): void {
-  registerScanCommand(app, services);
-  registerScanActions(app, services);
-  registerRotationActions(app, services);
-  registerRotationViews(app, services);
-  registerReviewCommand(app, services);
-  registerReviewActions(app, services);
-  registerReviewViews(app, services);
-  registerAppHome(app, services);
+  registerCommands(app, services);
+  registerActions(app, services);
+  registerViews(app, services);
+  registerEvents(app, services);
+  app.error(replyToError(services));
 }
