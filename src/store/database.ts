@@ -3,14 +3,9 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CheckupError } from '../errors.js';
 import { MIGRATIONS } from './migrations/index.js';
+import type { Migration } from './migrations/migration.js';
 
 export type Database = BetterSqlite3.Database;
-
-export interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
 
 /**
  * Opens the SQLite file (creating its folder), with WAL, foreign keys, a busy timeout and

@@ -6,16 +6,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type RotationChecklist, startRotation } from '../../src/checklists/rotation.js';
 import { AuditLog, RequestLedger } from '../../src/store/audit.js';
-import {
-  type Database,
-  type Migration,
-  MigrationError,
-  migrate,
-  openDatabase,
-} from '../../src/store/database.js';
+import { type Database, MigrationError, migrate, openDatabase } from '../../src/store/database.js';
 import { ExposedKeyRepository } from '../../src/store/exposed-keys.js';
 import { KeyVault } from '../../src/store/key-vault.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import type { Migration } from '../../src/store/migrations/migration.js';
 import { RotationRepository } from '../../src/store/rotations.js';
 import { type ScanReport, ScanRepository } from '../../src/store/scans.js';
 
