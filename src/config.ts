@@ -1,12 +1,8 @@
 import { resolve } from 'node:path';
 import { CheckupError } from './errors.js';
 import type { LogLevel } from './log.js';
-import {
-  type CronSchedule,
-  DEFAULT_REVIEW_SCHEDULE,
-  isValidTimeZone,
-  parseCron,
-} from './schedule/cron-expression.js';
+import { type CronSchedule, DEFAULT_REVIEW_SCHEDULE, parseCron } from './schedule/cron.js';
+import { isValidTimeZone } from './schedule/wall-clock.js';
 
 /** The bot's settings, read and validated once at start-up. The only module that reads process.env. */
 export interface Config {

@@ -35,7 +35,7 @@ export interface StartOptions {
   writeLog?: (line: string) => void;
   /** HTTP mode: the interface to listen on; all interfaces by default. */
   host?: string;
-  /** False: reminders are not ticked by node-cron (tests drive `scheduler.tick` with their own clock). */
+  /** False: reminders are not ticked every minute (tests drive `scheduler.tick` with their own clock). */
   scheduler?: boolean;
   /** The clock of reviews, reminders and checklists (tests move it across quarter boundaries). */
   now?: () => Date;

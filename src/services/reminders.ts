@@ -1,4 +1,4 @@
-import { type ScheduledTask, schedule } from 'node-cron';
+import { Cron } from 'croner';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { normalizeUrl } from '../scan/url-scope.js';
@@ -42,15 +42,18 @@ export interface TickReport {
 }
 
 /**
- * node-cron only ticks once a minute; what is due is decided by the pure functions of due.ts from the
- * clock and the reminders already recorded, so a restart neither loses nor repeats a reminder, and a
- * bot that was down catches up once.
+ * Reminders, nudges and scheduled re-scans. A tick every minute asks the pure functions of
+ * schedule/due.ts what is due, from the clock and the reminders already recorded, so a restart neither
+ * loses nor repeats a reminder, and a bot that was down catches up once. Re-scans run in the
+ * background: a long scan delays no reminder.
  */
 export class Scheduler {
   readonly #deps: SchedulerDeps;
   readonly #now: () => Date;
-  #task: ScheduledTask | undefined;
+  #ticker: Cron | undefined;
   #running: Promise<TickReport> | undefined;
+  /** Scheduled re-scans in progress, by site. */
+  readonly #rescanning = new Map<string, Promise<void>>();
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -58,17 +61,25 @@ export class Scheduler {
   }
 
   start(): void {
-    this.#task = schedule('* * * * *', () => {
+    const tick = () => {
       void this.tick().catch((error: unknown) => this.#deps.log.error('scheduled work failed', { error }));
-    });
+    };
+    this.#ticker = new Cron('* * * * *', tick);
     // Catch up at once on what fell due while the bot was down.
-    void this.tick().catch((error: unknown) => this.#deps.log.error('scheduled work failed', { error }));
+    tick();
   }
 
+  /** Stops ticking and waits for the work in progress (scans being stopped end as interrupted). */
   async stop(): Promise<void> {
-    await this.#task?.stop();
-    this.#task = undefined;
+    this.#ticker?.stop();
+    this.#ticker = undefined;
     await this.#running?.catch(() => undefined);
+    await this.idle();
+  }
+
+  /** Resolves when the re-scans started by earlier ticks have finished and been announced. */
+  async idle(): Promise<void> {
+    while (this.#rescanning.size > 0) await Promise.all(this.#rescanning.values());
   }
 
   /** One pass over everything that may be due; overlapping ticks wait for the one in progress. */
@@ -92,7 +103,7 @@ export class Scheduler {
     const reminder = await this.#reviewReminder(now);
     if (reminder !== undefined) report.reviewReminder = reminder;
     report.nudges = await this.#nudges(now);
-    report.rescans = await this.#rescans(now);
+    report.rescans = this.#rescans(now);
     return report;
   }
 
@@ -178,9 +189,12 @@ export class Scheduler {
     return sent;
   }
 
-  /** Configured sites are re-scanned on their schedule; only keys not seen in the previous scan are announced. */
-  async #rescans(now: Date): Promise<string[]> {
-    const { config, scanStore, scans, gateway, log, reviews } = this.#deps;
+  /**
+   * Starts the re-scans of configured sites that are due (and not already running); only keys not
+   * seen in the previous scan are announced. Returns the sites started.
+   */
+  #rescans(now: Date): string[] {
+    const { config, scanStore, log, reviews } = this.#deps;
     if (config.rescan.sites.length === 0) return [];
     const sites = config.rescan.sites.map((site) => {
       const target = normalizeUrl(new URL(site));
@@ -192,26 +206,33 @@ export class Scheduler {
       schedule: config.rescan.schedule,
       timeZone: config.review.timeZone,
       now,
-    });
+    }).filter((target) => !this.#rescanning.has(target));
     const channel = config.rescan.channel ?? config.review.channel ?? reviews.latestCompleted()?.channelId;
     for (const target of due) {
-      const previous = scanStore.latestFinished(target);
-      const known = new Set(previous?.report?.findings.map((finding) => finding.fingerprint) ?? []);
-      const scan = await scans.scanQuietly(target, channel ?? 'scheduled');
-      const fresh = scan.report?.findings.filter((finding) => !known.has(finding.fingerprint)) ?? [];
-      log.info('scheduled re-scan finished', { target, status: scan.status, newKeys: fresh.length });
-      if (fresh.length > 0 && channel !== undefined) {
-        await gateway.postQuietly(
-          channel,
-          notice(
-            `:rotating_light: The scheduled scan of ${target} found ${fresh.length} new exposed Klaviyo private key(s): ${fresh
-              .map((finding) => `\`${finding.masked}\``)
-              .join(', ')}. Run \`/klaviyo-scan ${target}\` for the details and the rotation checklist.`,
-          ),
-        );
-      }
+      const run = this.#rescan(target, channel)
+        .catch((error: unknown) => log.error('scheduled re-scan failed', { target, error }))
+        .finally(() => this.#rescanning.delete(target));
+      this.#rescanning.set(target, run);
     }
     return due;
+  }
+
+  async #rescan(target: string, channel: string | undefined): Promise<void> {
+    const { scanStore, scans, gateway, log } = this.#deps;
+    const previous = scanStore.latestFinished(target);
+    const known = new Set(previous?.report?.findings.map((finding) => finding.fingerprint) ?? []);
+    const scan = await scans.scanQuietly(target, channel ?? 'scheduled');
+    const fresh = scan.report?.findings.filter((finding) => !known.has(finding.fingerprint)) ?? [];
+    log.info('scheduled re-scan finished', { target, status: scan.status, newKeys: fresh.length });
+    if (fresh.length === 0 || channel === undefined) return;
+    await gateway.postQuietly(
+      channel,
+      notice(
+        `:rotating_light: The scheduled scan of ${target} found ${fresh.length} new exposed Klaviyo private key(s): ${fresh
+          .map((finding) => `\`${finding.masked}\``)
+          .join(', ')}. Run \`/klaviyo-scan ${target}\` for the details and the rotation checklist.`,
+      ),
+    );
   }
 }
 

@@ -15,7 +15,8 @@ import type { Config } from '../config.js';
 import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../scan/detector.js';
-import { nextOccurrence, toWallClock } from '../schedule/cron-expression.js';
+import { nextOccurrence } from '../schedule/cron.js';
+import { toWallClock } from '../schedule/wall-clock.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import {
