@@ -140,7 +140,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const interrupted = await scans.recoverInterrupted();
   if (interrupted > 0)
     log.info('marked scans cut off by the last stop as interrupted', { count: interrupted });
-  ledger.prune(new Date(Date.now() - 7 * 86_400_000).toISOString());
+  ledger.prune(new Date(now().getTime() - 7 * 86_400_000).toISOString());
 
   let port: number | undefined;
   let healthServer: Server | undefined;
