@@ -77,7 +77,7 @@ export function formChain(services: Services, door: FormDoor): FormLink[] {
   return [enter(door), once(services), permittedForm(services, door)];
 }
 
-/** A command's `help` (or empty text, with `whenEmpty`) is answered with its usage, to anyone. */
+/** A command whose text asks for help (as `usage` decides) is answered with its usage, to anyone. */
 export function helpFor(services: Services, usage: (text: string) => SlackMessage | undefined): Link {
   return async ({ body, next }) => {
     const command = body as { text?: string; response_url?: string };
