@@ -1,21 +1,12 @@
 import { resolve } from 'node:path';
-import {
-  type CronSchedule,
-  DEFAULT_REVIEW_SCHEDULE,
-  isValidTimeZone,
-  parseCron,
-} from './schedule/cron-expression.js';
+import { CheckupError } from './errors.js';
+import type { LogLevel } from './log.js';
+import { type CronSchedule, DEFAULT_REVIEW_SCHEDULE, parseCron } from './schedule/cron.js';
+import { isValidTimeZone } from './schedule/wall-clock.js';
 
 /** The bot's settings, read and validated once at start-up. The only module that reads process.env. */
 export interface Config {
-  slack: {
-    botToken: string;
-    /** Absent only in Socket Mode. */
-    signingSecret?: string;
-    /** Set: Socket Mode. */
-    appToken?: string;
-    apiUrl: string;
-  };
+  slack: SlackSettings;
   port: number;
   databasePath: string;
   scan: {
@@ -57,51 +48,51 @@ export interface Config {
   logLevel: LogLevel;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+interface SlackCommon {
+  botToken: string;
+  apiUrl: string;
+}
+
+/** HTTP mode: Slack sends each request to POST /slack/events, signed with the signing secret. */
+export interface HttpSlackSettings extends SlackCommon {
+  signingSecret: string;
+  appToken?: undefined;
+}
+
+/** Socket Mode: the bot opens the connection with the app-level token; no public URL is needed. */
+export interface SocketSlackSettings extends SlackCommon {
+  appToken: string;
+  signingSecret?: string;
+}
+
+/** How the bot meets Slack: one shape per mode, told apart by `appToken`. */
+export type SlackSettings = HttpSlackSettings | SocketSlackSettings;
 
 /** A missing or invalid setting; the message is one line that names the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends CheckupError<'missing_credentials' | 'invalid_setting'> {
+  override name = 'ConfigError';
+
   constructor(
     readonly variable: string,
     message: string,
     /** Missing Slack credentials are a setup step, not a typo: the CLI exits 2 for both. */
-    readonly missingCredentials = false,
+    missingCredentials = false,
   ) {
-    super(message);
-    this.name = 'ConfigError';
+    super(missingCredentials ? 'missing_credentials' : 'invalid_setting', message);
+  }
+
+  get missingCredentials(): boolean {
+    return this.code === 'missing_credentials';
   }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const botToken = text(env, 'SLACK_BOT_TOKEN');
-  const appToken = text(env, 'SLACK_APP_TOKEN');
-  const signingSecret = text(env, 'SLACK_SIGNING_SECRET');
-  const missing = [
-    ...(botToken === undefined ? ['SLACK_BOT_TOKEN'] : []),
-    ...(appToken === undefined && signingSecret === undefined ? ['SLACK_SIGNING_SECRET'] : []),
-  ];
-  if (missing.length > 0) {
-    throw new ConfigError(
-      missing[0] as string,
-      `Slack credentials missing: set ${missing.join(' and ')} (and SLACK_APP_TOKEN for Socket Mode); see .env.sample`,
-      true,
-    );
-  }
-  if (!botToken?.startsWith('xoxb-'))
-    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
-  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
-    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)');
-  }
+  const slack = slackSettings(env);
 
   return Object.freeze({
-    slack: Object.freeze({
-      botToken,
-      ...(signingSecret === undefined ? {} : { signingSecret }),
-      ...(appToken === undefined ? {} : { appToken }),
-      apiUrl: withTrailingSlash(url(env, 'SLACK_API_URL', 'https://slack.com/api/')),
-    }),
+    slack: Object.freeze(slack),
     port: integer(env, 'PORT', 3000, 0, 65535),
     databasePath: resolve(cwd, text(env, 'DATABASE_PATH') ?? './data/klaviyo-checkup.sqlite'),
     scan: Object.freeze({
@@ -134,6 +125,39 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }),
     logLevel: choice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   });
+}
+
+/** The Slack credentials; without an app token the bot runs in HTTP mode and needs the signing secret. */
+function slackSettings(env: Env): SlackSettings {
+  const botToken = text(env, 'SLACK_BOT_TOKEN');
+  const appToken = text(env, 'SLACK_APP_TOKEN');
+  const signingSecret = text(env, 'SLACK_SIGNING_SECRET');
+  const mode =
+    appToken !== undefined
+      ? { appToken, ...(signingSecret === undefined ? {} : { signingSecret }) }
+      : signingSecret === undefined
+        ? undefined
+        : { signingSecret };
+  if (botToken === undefined || mode === undefined) {
+    const missing = [
+      ...(botToken === undefined ? ['SLACK_BOT_TOKEN'] : []),
+      ...(mode === undefined ? ['SLACK_SIGNING_SECRET'] : []),
+    ];
+    throw new ConfigError(
+      missing[0] ?? 'SLACK_BOT_TOKEN',
+      `Slack credentials missing: set ${missing.join(' and ')} (and SLACK_APP_TOKEN for Socket Mode); see .env.sample`,
+      true,
+    );
+  }
+  if (!botToken.startsWith('xoxb-'))
+    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
+  if (appToken !== undefined && !appToken.startsWith('xapp-'))
+    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)');
+  return {
+    botToken,
+    ...mode,
+    apiUrl: withTrailingSlash(url(env, 'SLACK_API_URL', 'https://slack.com/api/')),
+  };
 }
 
 function cron(env: Env, name: string, fallback: string): CronSchedule {

@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
+import { createSlackApp, registerListeners } from './listeners/app.js';
 import { createLogger, type Logger } from './log.js';
-import { Scheduler } from './schedule/scheduler.js';
 import { AccessPolicy } from './services/access.js';
+import { HomeService } from './services/home.js';
+import { Scheduler } from './services/reminders.js';
 import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
-import { createSlackApp, registerListeners } from './slack/app.js';
-import { readSlackFile } from './slack/files.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
@@ -35,7 +35,7 @@ export interface StartOptions {
   writeLog?: (line: string) => void;
   /** HTTP mode: the interface to listen on; all interfaces by default. */
   host?: string;
-  /** False: reminders are not ticked by node-cron (tests drive `scheduler.tick` with their own clock). */
+  /** False: reminders are not ticked every minute (tests drive `scheduler.tick` with their own clock). */
   scheduler?: boolean;
   /** The clock of reviews, reminders and checklists (tests move it across quarter boundaries). */
   now?: () => Date;
@@ -61,7 +61,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const now = options.now ?? (() => new Date());
 
   const app = createSlackApp(config, log);
-  const gateway = new SlackGateway(app.client, log);
+  const gateway = new SlackGateway(app.client, { botToken: config.slack.botToken, log });
   let rotations: RotationService | undefined;
   const scans = new ScanService({
     scans: scanStore,
@@ -105,11 +105,6 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     config,
     now,
-    readFile: (fileId) => readSlackFile(app.client, config.slack.botToken, fileId),
-    emailOf: async (userId) => {
-      const result = await app.client.users.info({ user: userId });
-      return result.user?.profile?.email?.toLowerCase();
-    },
   });
   const scheduler = new Scheduler({
     config,
@@ -122,15 +117,16 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     scanStore,
     now,
   });
-  const access = new AccessPolicy(config.access, app.client, log);
+  const access = new AccessPolicy(config.access, gateway, log);
+  const home = new HomeService({ gateway, rotations, reviews, scans: scanStore, access, now });
   registerListeners(app, {
     config,
     log,
     gateway,
     scans,
-    scanStore,
     rotations,
     reviews,
+    home,
     access,
     ledger,
     now,
@@ -144,7 +140,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const interrupted = await scans.recoverInterrupted();
   if (interrupted > 0)
     log.info('marked scans cut off by the last stop as interrupted', { count: interrupted });
-  ledger.prune(new Date(Date.now() - 7 * 86_400_000).toISOString());
+  ledger.prune(new Date(now().getTime() - 7 * 86_400_000).toISOString());
 
   let port: number | undefined;
   let healthServer: Server | undefined;

@@ -422,7 +422,15 @@ export class FakeSlack {
     predicate: (call: FakeCall) => boolean = () => true,
     timeoutMs = 5_000,
   ): Promise<FakeCall> {
-    const match = (call: FakeCall) => call.method === method && predicate(call);
+    return this.waitForCall(
+      (call) => call.method === method && predicate(call),
+      timeoutMs,
+      `matching ${method}`,
+    );
+  }
+
+  /** The first call of any method matching `predicate`, already recorded or still to come. */
+  waitForCall(match: (call: FakeCall) => boolean, timeoutMs = 5_000, what = 'matching'): Promise<FakeCall> {
     return this.waitForEvent(
       'call',
       () => this.calls.find(match),
@@ -430,7 +438,7 @@ export class FakeSlack {
       timeoutMs,
       () => {
         const seen = this.calls.map((c) => (c.error ? `${c.method} (${c.error})` : c.method)).join(', ');
-        return `no matching ${method} call within ${timeoutMs} ms; calls so far: ${seen || 'none'}`;
+        return `no ${what} call within ${timeoutMs} ms; calls so far: ${seen || 'none'}`;
       },
     );
   }
