@@ -98,22 +98,9 @@ export async function startHarness(
       await harness.bot.stop();
       harness.bot = await boot();
     },
-    async command(text, { user = 'U0ALICE', channel = 'C0SHOP', command = '/klaviyo-scan' } = {}) {
-      const body = new URLSearchParams({
-        token: 'legacy',
-        team_id: slack.teamId,
-        team_domain: 'shop',
-        channel_id: channel,
-        channel_name: 'security',
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command,
-        text,
-        api_app_id: slack.appId,
-        response_url: slack.responseUrl(),
-        trigger_id: slack.issueTriggerId(),
-        is_enterprise_install: 'false',
-      }).toString();
+    async command(text, options) {
+      const fields = slashCommand(slack, text, options);
+      const body = new URLSearchParams(fields).toString();
       const started = performance.now();
       const result = await harness.post(body, 'application/x-www-form-urlencoded');
       return { ...result, ms: performance.now() - started };
@@ -123,7 +110,7 @@ export async function startHarness(
       return harness.post(body, 'application/x-www-form-urlencoded');
     },
     async event(event) {
-      const body = JSON.stringify({
+      const callback = {
         token: 'legacy',
         team_id: slack.teamId,
         api_app_id: slack.appId,
@@ -131,23 +118,11 @@ export async function startHarness(
         event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
         event_time: Math.floor(Date.now() / 1000),
         event,
-      });
-      return harness.post(body, 'application/json');
+      };
+      return harness.post(JSON.stringify(callback), 'application/json');
     },
     async post(body, contentType, headers) {
-      const timestamp = Math.floor(Date.now() / 1000).toString();
-      const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-      const response = await request(`http://127.0.0.1:${harness.bot.port}/slack/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': contentType,
-          'x-slack-request-timestamp': timestamp,
-          'x-slack-signature': signature,
-          ...headers,
-        },
-        body,
-      });
-      return { status: response.statusCode, body: await response.body.text() };
+      return signedPost(harness.bot.port as number, body, contentType, headers);
     },
     everything() {
       let database = '';
@@ -172,6 +147,51 @@ export async function startHarness(
     },
   };
   return harness;
+}
+
+/** The fields Slack sends for a slash command, by default `/klaviyo-scan` from U0ALICE in C0SHOP. */
+export function slashCommand(
+  slack: FakeSlack,
+  text: string,
+  { user = 'U0ALICE', channel = 'C0SHOP', command = '/klaviyo-scan' } = {},
+): Record<string, string> {
+  return {
+    token: 'legacy',
+    team_id: slack.teamId,
+    team_domain: 'shop',
+    channel_id: channel,
+    channel_name: 'security',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command,
+    text,
+    api_app_id: slack.appId,
+    response_url: slack.responseUrl(),
+    trigger_id: slack.issueTriggerId(),
+    is_enterprise_install: 'false',
+  };
+}
+
+/** A POST to the bot's /slack/events, signed with SIGNING_SECRET as Slack signs it. */
+export async function signedPost(
+  port: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const timestamp = Math.floor(Date.now() / 1000).toString();
+  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const response = await request(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': contentType,
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': signature,
+      ...headers,
+    },
+    body,
+  });
+  return { status: response.statusCode, body: await response.body.text() };
 }
 
 /** A block_actions payload for a button or overflow click on a message the fake holds. */
