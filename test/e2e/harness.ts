@@ -11,12 +11,15 @@ import {
   type FakeSlackOptions,
   startFakeSlack,
 } from '../fakes/slack-api.js';
+import { type EnvelopeType, type FakeSocketMode, startFakeSocketMode } from '../fakes/socket-mode.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface Harness {
   slack: FakeSlack;
+  /** Set in Socket Mode: commands, actions and events then arrive as envelopes on its connection. */
+  socket?: FakeSocketMode;
   klaviyo: FakeKlaviyo;
   bot: RunningBot;
   dir: string;
@@ -29,6 +32,7 @@ export interface Harness {
     text: string,
     options?: { user?: string; channel?: string; command?: string },
   ): Promise<{ status: number; ms: number; body: string }>;
+  /** A block_actions or view_submission payload; the body is the ack's response (`''` for none). */
   action(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
   post(
     body: string,
@@ -48,6 +52,8 @@ export async function startHarness(
     slack?: FakeSlackOptions;
     now?: () => Date;
     scheduler?: boolean;
+    /** Run the bot in Socket Mode against a fake Socket Mode server instead of over HTTP. */
+    socketMode?: boolean;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({
@@ -63,12 +69,13 @@ export async function startHarness(
     ...options.slack,
   });
   const klaviyo = await startFakeKlaviyo();
+  const socket = options.socketMode ? await startFakeSocketMode(slack) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-e2e-'));
   const databasePath = join(dir, 'bot.sqlite');
   const logs: string[] = [];
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: slack.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(socket ? { SLACK_APP_TOKEN: socket.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
     DATABASE_PATH: databasePath,
@@ -86,8 +93,20 @@ export async function startHarness(
       ...(options.now ? { now: options.now } : {}),
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
+  /** Over HTTP: a signed POST to /slack/events. In Socket Mode: an envelope, answered by its ack. */
+  const deliver = async (
+    type: EnvelopeType,
+    payload: Record<string, unknown>,
+    body: string,
+    contentType: string,
+  ): Promise<{ status: number; body: string }> => {
+    if (socket === undefined) return harness.post(body, contentType);
+    const { ack = {} } = await socket.send(type, payload);
+    return { status: 200, body: Object.keys(ack).length === 0 ? '' : JSON.stringify(ack) };
+  };
   const harness: Harness = {
     slack,
+    ...(socket ? { socket } : {}),
     klaviyo,
     bot: await boot(),
     dir,
@@ -102,12 +121,12 @@ export async function startHarness(
       const fields = slashCommand(slack, text, options);
       const body = new URLSearchParams(fields).toString();
       const started = performance.now();
-      const result = await harness.post(body, 'application/x-www-form-urlencoded');
+      const result = await deliver('slash_commands', fields, body, 'application/x-www-form-urlencoded');
       return { ...result, ms: performance.now() - started };
     },
     async action(payload) {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      return harness.post(body, 'application/x-www-form-urlencoded');
+      return deliver('interactive', payload, body, 'application/x-www-form-urlencoded');
     },
     async event(event) {
       const callback = {
@@ -119,7 +138,7 @@ export async function startHarness(
         event_time: Math.floor(Date.now() / 1000),
         event,
       };
-      return harness.post(JSON.stringify(callback), 'application/json');
+      return deliver('events_api', callback, JSON.stringify(callback), 'application/json');
     },
     async post(body, contentType, headers) {
       return signedPost(harness.bot.port as number, body, contentType, headers);
@@ -142,7 +161,7 @@ export async function startHarness(
     },
     async close() {
       await harness.bot.stop();
-      await Promise.all([slack.close(), klaviyo.close()]);
+      await Promise.all([slack.close(), klaviyo.close(), socket?.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
