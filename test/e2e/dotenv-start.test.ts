@@ -1,10 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
 import { startSite, type TestSite } from '../fixtures/site-server.js';
+import { type BotProcess, spawnBot } from './bot-process.js';
 import { SIGNING_SECRET, signedPost, slashCommand, waitUntil } from './harness.js';
 
 /**
@@ -42,10 +43,9 @@ function bareEnvironment(dir: string): NodeJS.ProcessEnv {
 }
 
 describe('npm start with a .env file and nothing in the environment', () => {
-  let bot: ChildProcess | undefined;
-  afterAll(() => {
-    // npm and the bot under it share the process group started here.
-    if (bot?.pid !== undefined && bot.exitCode === null) process.kill(-bot.pid, 'SIGTERM');
+  let bot: BotProcess | undefined;
+  afterAll(async () => {
+    await bot?.stop();
   });
 
   it('reads the file, says where it listens, and serves a signed command', async () => {
@@ -61,32 +61,13 @@ describe('npm start with a .env file and nothing in the environment', () => {
         '',
       ].join('\n'),
     );
-    bot = spawn('npm', ['start'], {
-      cwd: dir,
-      env: bareEnvironment(dir),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let output = '';
-    bot.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    bot.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    const listening = await waitUntil(() => {
-      if (bot?.exitCode !== null) throw new Error(`npm start exited ${bot?.exitCode}: ${output}`);
-      return output
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { msg: string; mode?: string; port?: number; envFile?: string })
-        .find((record) => record.mode !== undefined);
-    }, 'the line saying where the bot listens');
-    expect(listening).toMatchObject({ mode: 'http', envFile: join(dir, '.env') });
-    expect(listening.msg).toContain(`HTTP mode on port ${listening.port}`);
+    bot = spawnBot('npm', ['start'], { cwd: dir, env: bareEnvironment(dir) });
+    const started = await bot.started();
+    expect(started).toMatchObject({ mode: 'http', envFile: join(dir, '.env') });
+    expect(started.msg).toContain(`HTTP mode on port ${started.port}`);
 
     const body = new URLSearchParams(slashCommand(slack, site.url('/'))).toString();
-    const reply = await signedPost(listening.port as number, body, 'application/x-www-form-urlencoded');
+    const reply = await signedPost(started.port, body, 'application/x-www-form-urlencoded');
     expect(reply.status).toBe(200);
     // SCAN_ALLOW_PRIVATE_NETWORKS came from the file too: the loopback shop is scanned, not refused.
     await waitUntil(
