@@ -250,6 +250,22 @@ export function blockAction(
   };
 }
 
+/** A view_submission payload for a modal the fake opened, with the form's `values`. */
+export function viewSubmission(
+  slack: FakeSlack,
+  view: Record<string, unknown>,
+  values: Record<string, Record<string, unknown>>,
+  user = 'U0ALICE',
+): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    team: { id: slack.teamId },
+    user: { id: user, team_id: slack.teamId },
+    api_app_id: slack.appId,
+    view: { ...view, state: { values } },
+  };
+}
+
 /** Finds an element by action id (and optionally by a value or option-value prefix) in a message's blocks. */
 export function findElement(
   blocks: unknown[] | undefined,

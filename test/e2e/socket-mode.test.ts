@@ -13,6 +13,7 @@ import {
   openHome,
   scanAndStartRotation,
   startHarness,
+  viewSubmission,
   waitUntil,
 } from './harness.js';
 
@@ -88,21 +89,12 @@ describe('Socket Mode', () => {
     const opened = await harness.slack.waitFor('views.open');
     const view = (opened.result as { view: FakeView }).view;
     const submit = (name: string) =>
-      harness.action({
-        type: 'view_submission',
-        team: { id: harness.slack.teamId },
-        user: { id: 'U0ALICE', team_id: harness.slack.teamId },
-        api_app_id: harness.slack.appId,
-        view: {
-          ...view,
-          state: {
-            values: {
-              [BLOCK_NAME]: { [ACTION_NAME]: { type: 'plain_text_input', value: name } },
-              [BLOCK_OWNER]: { user: { type: 'users_select', selected_user: 'U0BOB' } },
-            },
-          },
-        },
-      });
+      harness.action(
+        viewSubmission(harness.slack, view, {
+          [BLOCK_NAME]: { [ACTION_NAME]: { type: 'plain_text_input', value: name } },
+          [BLOCK_OWNER]: { user: { type: 'users_select', selected_user: 'U0BOB' } },
+        }),
+      );
 
     const refused = await submit('   ');
     expect(JSON.parse(refused.body)).toEqual({
