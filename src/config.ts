@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as util from 'node:util';
 import { CheckupError } from './errors.js';
 import type { LogLevel } from './log.js';
 import { type CronSchedule, DEFAULT_REVIEW_SCHEDULE, parseCron } from './schedule/cron.js';
 import { isValidTimeZone } from './schedule/wall-clock.js';
 
-/** The bot's settings, read and validated once at start-up. The only module that reads process.env. */
+/** The bot's settings, read and validated once at start-up. The only module that reads process.env (and `.env`). */
 export interface Config {
   slack: SlackSettings;
   port: number;
@@ -87,6 +89,65 @@ export class ConfigError extends CheckupError<'missing_credentials' | 'invalid_s
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** A line of a `.env` file that sets a variable; the capture is the value as written. */
+const ENV_FILE_LINE = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*(.*)$/;
+
+/**
+ * The variables the bot starts with: those of `.env` in `cwd` when it exists, overridden by the process
+ * environment (a variable set in both keeps the environment's value). `file` is the `.env` that was read.
+ */
+export function readEnvironment(
+  cwd: string = process.cwd(),
+  env: Env = process.env,
+): { env: Env; file?: string } {
+  const file = join(cwd, '.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { env };
+    throw new ConfigError('.env', `.env could not be read: ${(error as Error).message}`);
+  }
+  checkEnvFile(text);
+  // Node's own parser (the one behind --env-file), so quoting works as Node documents it.
+  const parseEnv = (util as { parseEnv?: (content: string) => Record<string, string | undefined> }).parseEnv;
+  if (parseEnv === undefined) {
+    throw new ConfigError(
+      '.env',
+      `.env needs Node.js 20.12 or later (this is ${process.version}): upgrade, or set the variables in the environment`,
+    );
+  }
+  return { env: { ...parseEnv(text), ...env }, file };
+}
+
+/**
+ * Node's parser reads almost anything (a line without `=` becomes part of the next name), so a mistyped
+ * line is refused here, by number only: the line may hold a token.
+ */
+function checkEnvFile(text: string): void {
+  let openQuote: string | undefined;
+  let openedAt = 0;
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    if (openQuote !== undefined) {
+      if (line.includes(openQuote)) openQuote = undefined;
+      continue;
+    }
+    if (/^\s*(?:#.*)?$/.test(line)) continue;
+    const value = ENV_FILE_LINE.exec(line)?.[1];
+    if (value === undefined) {
+      throw new ConfigError('.env', `.env line ${index + 1} is not NAME=value (a # starts a comment)`);
+    }
+    const quote = value[0];
+    if ((quote === '"' || quote === "'" || quote === '`') && !value.slice(1).includes(quote)) {
+      openQuote = quote;
+      openedAt = index + 1;
+    }
+  }
+  if (openQuote !== undefined) {
+    throw new ConfigError('.env', `.env line ${openedAt} opens a quoted value that is never closed`);
+  }
+}
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const slack = slackSettings(env);

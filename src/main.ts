@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, readEnvironment } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
 import { createSlackApp, registerListeners } from './listeners/app.js';
 import { createLogger, type Logger } from './log.js';
@@ -30,6 +30,7 @@ export interface RunningBot {
 }
 
 export interface StartOptions {
+  /** The variables to read; unset: the process environment over `.env` in the working directory. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Where log lines go (tests capture them). */
   writeLog?: (line: string) => void;
@@ -43,7 +44,8 @@ export interface StartOptions {
 
 /** Composition root: config → database → Slack app → services → listeners → start. */
 export async function startBot(options: StartOptions = {}): Promise<RunningBot> {
-  const config = loadConfig(options.env ?? process.env);
+  const environment = options.env ? { env: options.env } : readEnvironment();
+  const config = loadConfig(environment.env);
   const log: Logger = createLogger(config.logLevel, options.writeLog);
   const db = openDatabase(config.databasePath);
   const scanStore = new ScanRepository(db);
@@ -148,21 +150,23 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     await app.start();
     // Socket Mode needs no HTTP server, but container health checks still ask GET /healthz.
     healthServer = createServer((req, res) => {
-      res
-        .writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' })
-        .end('{"ok":true}');
+      const found = req.method === 'GET' && req.url === '/healthz';
+      res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' }).end(`{"ok":${found}}`);
     });
     await new Promise<void>((resolve) => healthServer?.listen(config.port, options.host, resolve));
     port = (healthServer.address() as AddressInfo).port;
-    log.info('klaviyo-checkup is running in Socket Mode', { healthPort: port });
   } else {
     const server = (await app.start({
       port: config.port,
       ...(options.host ? { host: options.host } : {}),
     })) as Server;
     port = (server.address() as AddressInfo).port;
-    log.info('klaviyo-checkup is listening', { port, path: '/slack/events' });
   }
+  log.info(listeningLine(config, port, options.host), {
+    mode: config.slack.appToken === undefined ? 'http' : 'socket',
+    port,
+    ...(environment.file === undefined ? {} : { envFile: environment.file }),
+  });
 
   if (options.scheduler !== false) scheduler.start();
 
@@ -186,6 +190,13 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       log.info('stopped');
     },
   };
+}
+
+/** Where the bot listens, and in which mode: the first thing an operator looks for. */
+function listeningLine(config: Config, port: number, host = 'all interfaces'): string {
+  return config.slack.appToken === undefined
+    ? `listening in HTTP mode on port ${port} (${host}): Slack sends to POST /slack/events; GET /healthz`
+    : `connected to Slack in Socket Mode; GET /healthz on port ${port} (${host})`;
 }
 
 /** `node dist/main.js`: start, and stop cleanly on SIGTERM/SIGINT. */
