@@ -89,14 +89,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     keeper,
     log,
     now,
-    rescan: async (rotation, userId) => {
-      await scans.request({
-        text: rotation.target,
-        userId,
-        channelId: rotation.channelId,
-        ...(rotation.messageTs ? { threadTs: rotation.messageTs } : {}),
-      });
-    },
+    rescan: (rotation, userId) => scans.scanQuietly(rotation.target, rotation.channelId, userId),
     refreshScan: (scanId) => scans.refreshMessage(scanId),
   });
   const reviews = new ReviewService({
