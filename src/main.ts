@@ -92,6 +92,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     rescan: (rotation, userId) => scans.scanQuietly(rotation.target, rotation.channelId, userId),
     refreshScan: (scanId) => scans.refreshMessage(scanId),
   });
+  let scheduler: Scheduler | undefined;
   const reviews = new ReviewService({
     db,
     reviews: new ReviewRepository(db),
@@ -100,8 +101,9 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     config,
     now,
+    onStartedOrCompleted: () => scheduler?.refreshReminders() ?? Promise.resolve(),
   });
-  const scheduler = new Scheduler({
+  scheduler = new Scheduler({
     config,
     log,
     gateway,
@@ -125,10 +127,11 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     access,
     ledger,
     now,
-    snoozeReview: (choice, userId) => {
-      const until = scheduler.snooze(choice);
-      log.info('review reminder snoozed', { until: until.toISOString(), userId });
-      return until;
+    snoozeReview: (choice, userId, message) => {
+      const outcome = scheduler.snooze(choice, message);
+      if ('until' in outcome)
+        log.info('review reminder snoozed', { until: outcome.until.toISOString(), userId });
+      return outcome;
     },
   });
 

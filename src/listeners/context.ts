@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy } from '../services/access.js';
 import type { HomeService } from '../services/home.js';
+import type { SnoozeOutcome } from '../services/reminders.js';
 import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
@@ -18,8 +19,12 @@ export interface Services {
   rotations: RotationService;
   reviews: ReviewService;
   home: HomeService;
-  /** Records a snooze of the review reminder; returns when it comes back. */
-  snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
+  /** Records a snooze of the review reminder clicked in `message`: when it comes back, or why not. */
+  snoozeReview: (
+    choice: 'day' | 'week',
+    userId: string,
+    message?: { channelId: string; ts: string },
+  ) => SnoozeOutcome;
   access: AccessPolicy;
   ledger: RequestLedger;
   now: () => Date;

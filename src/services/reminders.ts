@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { normalizeUrl } from '../scan/url-scope.js';
+import { previousOccurrence } from '../schedule/cron.js';
 import {
   dueNudges,
   dueRescans,
@@ -10,14 +11,14 @@ import {
   type OpenItem,
   snoozeUntil,
 } from '../schedule/due.js';
-import type { SlackGateway } from '../slack/gateway.js';
+import { type SlackGateway, slackErrorCode } from '../slack/gateway.js';
 import { escapeMrkdwn } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
-import { reviewDueMessage } from '../slack/views/review-message.js';
-import type { ReminderRepository } from '../store/reviews.js';
+import { type ReminderState, reminderMessage, snoozeRefusal } from '../slack/views/reminder-message.js';
+import type { ReminderMessage, ReminderRepository } from '../store/reviews.js';
 import type { ScanRepository } from '../store/scans.js';
 import { type AssignedItem, openReviewFollowUps, openRotationItems } from './open-items.js';
-import type { ReviewService } from './review-service.js';
+import { periodOf, type ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
 import type { ScanService } from './scan-service.js';
 
@@ -34,6 +35,9 @@ export interface SchedulerDeps {
   scanStore: ScanRepository;
   now?: () => Date;
 }
+
+/** A snooze is recorded, or refused because the review it would put off is under way or done. */
+export type SnoozeOutcome = { until: Date } | { refused: string };
 
 export interface TickReport {
   reviewReminder?: string;
@@ -91,15 +95,96 @@ export class Scheduler {
     return this.#running;
   }
 
-  /** The snooze chosen on a reminder; the reminder comes back after it. */
-  snooze(choice: 'day' | 'week', now: Date = this.#now()): Date {
-    const until = snoozeUntil(now, choice, this.#deps.config.review.timeZone);
-    this.#deps.reminders.setSetting(SNOOZE_SETTING, until.toISOString());
-    return until;
+  /**
+   * The snooze chosen on a reminder; the reminder comes back after it. Refused, and nothing scheduled,
+   * once the review it is about has been started or completed (the message is brought up to date too).
+   */
+  snooze(
+    choice: 'day' | 'week',
+    message?: { channelId: string; ts: string },
+    now: Date = this.#now(),
+  ): SnoozeOutcome {
+    const { config, reminders } = this.#deps;
+    const known = message === undefined ? undefined : reminders.messageAt(message.channelId, message.ts);
+    const dueAt = known
+      ? new Date(known.dueAt)
+      : previousOccurrence(config.review.schedule, now, config.review.timeZone);
+    const state = dueAt === undefined ? ({ kind: 'due' } as const) : this.#stateFor(dueAt);
+    if (state.kind !== 'due' && dueAt !== undefined) {
+      void this.refreshReminders();
+      return {
+        refused: snoozeRefusal(periodOf(dueAt, config.review.timeZone), state, config.review.timeZone),
+      };
+    }
+    const until = snoozeUntil(now, choice, config.review.timeZone);
+    reminders.setSetting(SNOOZE_SETTING, until.toISOString());
+    return { until };
+  }
+
+  /**
+   * Brings every reminder message up to date with its review: "under way" once it is started, "done,
+   * next due …" once it is completed. Run when a review starts or completes and on every tick, so an
+   * update that failed, or was missed by a restart, is made later.
+   */
+  async refreshReminders(): Promise<void> {
+    const { reminders, gateway, log } = this.#deps;
+    for (const reminder of reminders.unfinishedMessages()) {
+      const state = this.#stateFor(new Date(reminder.dueAt));
+      if (state.kind === reminder.shows) continue;
+      try {
+        await gateway.update(
+          reminder.channelId,
+          reminder.messageTs,
+          reminderMessage(this.#view(reminder, state)),
+        );
+        reminders.setShows(reminder.key, state.kind);
+      } catch (error) {
+        log.warn('could not update a review reminder; it will be tried again', {
+          key: reminder.key,
+          error: slackErrorCode(error) ?? String(error),
+        });
+      }
+    }
+  }
+
+  /** What became of the review a reminder due at `dueAt` asked for. */
+  #stateFor(dueAt: Date): ReminderState {
+    const { reviews } = this.#deps;
+    const latest = reviews.latestCompleted();
+    if (latest?.completedAt !== undefined && Date.parse(latest.completedAt) >= dueAt.getTime()) {
+      const at = new Date(latest.completedAt);
+      return {
+        kind: 'completed',
+        by: latest.state.completedBy ?? latest.startedBy,
+        at,
+        nextDue: reviews.nextDue(at),
+      };
+    }
+    const open = reviews.open();
+    if (open !== undefined) return { kind: 'started', by: open.startedBy, at: new Date(open.startedAt) };
+    return { kind: 'due' };
+  }
+
+  #view(
+    reminder: Pick<ReminderMessage, 'dueAt' | 'firedAt'>,
+    state: ReminderState,
+    lastCompletedAt?: string,
+  ) {
+    const timeZone = this.#deps.config.review.timeZone;
+    const dueAt = new Date(reminder.dueAt);
+    return {
+      period: periodOf(dueAt, timeZone),
+      dueAt,
+      sentAt: new Date(reminder.firedAt),
+      timeZone,
+      ...(lastCompletedAt ? { lastCompletedAt: new Date(lastCompletedAt) } : {}),
+      state,
+    };
   }
 
   async #tick(now: Date): Promise<TickReport> {
     const report: TickReport = { nudges: [], rescans: [] };
+    await this.refreshReminders();
     const reminder = await this.#reviewReminder(now);
     if (reminder !== undefined) report.reviewReminder = reminder;
     report.nudges = await this.#nudges(now);
@@ -126,7 +211,12 @@ export class Scheduler {
     // Recorded before sending: at most once, even if two ticks or two processes race.
     if (!reminders.record(due.key, 'review-due', now.toISOString())) return undefined;
     try {
-      await gateway.post(channel, reviewDueMessage(due.occurrence, latest?.completedAt));
+      const reminder = { dueAt: due.occurrence.toISOString(), firedAt: now.toISOString() };
+      const posted = await gateway.post(
+        channel,
+        reminderMessage(this.#view(reminder, { kind: 'due' }, latest?.completedAt)),
+      );
+      reminders.setMessage(due.key, posted.channel, posted.ts, reminder.dueAt);
       log.info('review reminder sent', { key: due.key, channel });
       return due.key;
     } catch (error) {

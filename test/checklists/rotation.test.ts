@@ -215,7 +215,12 @@ describe('replace: completed by a clean re-scan, never by hand', () => {
     ],
   ])('a re-scan that still finds the key %s names where, in one line', (_name, stillOn, pagesSeen, words) => {
     const state = { ...fresh(), ...(pagesSeen === undefined ? {} : { pagesSeen }) };
-    const transition = apply(state, { ...rescan(false, 'scan-4'), stillOn }, BOT_ACTOR, T2);
+    const transition = apply(
+      state,
+      { type: 'rescan_result', clean: false, scanId: 'scan-4', stillOn },
+      BOT_ACTOR,
+      T2,
+    );
     expect(transition.events).toEqual([`re-scanned the site: the key is ${words}`]);
   });
 
