@@ -6,6 +6,7 @@ import type { SnoozeOutcome } from '../services/reminders.js';
 import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
+import type { WatchService } from '../services/watch-service.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
@@ -19,6 +20,7 @@ export interface Services {
   rotations: RotationService;
   reviews: ReviewService;
   home: HomeService;
+  watched: WatchService;
   /** Records a snooze of the review reminder clicked in `message`: when it comes back, or why not. */
   snoozeReview: (
     choice: 'day' | 'week',

@@ -1,7 +1,6 @@
 import { Cron } from 'croner';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { normalizeUrl } from '../scan/url-scope.js';
 import { previousOccurrence } from '../schedule/cron.js';
 import {
   dueNudges,
@@ -21,6 +20,7 @@ import { type AssignedItem, openReviewFollowUps, openRotationItems } from './ope
 import { periodOf, type ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
 import type { ScanService } from './scan-service.js';
+import type { WatchService } from './watch-service.js';
 
 export const SNOOZE_SETTING = 'review_snoozed_until';
 
@@ -33,6 +33,7 @@ export interface SchedulerDeps {
   rotations: RotationService;
   scans: ScanService;
   scanStore: ScanRepository;
+  watched: WatchService;
   now?: () => Date;
 }
 
@@ -280,16 +281,17 @@ export class Scheduler {
   }
 
   /**
-   * Starts the re-scans of configured sites that are due (and not already running); only keys not
-   * seen in the previous scan are announced. Returns the sites started.
+   * Starts the re-scans of watched sites that are due (and not already running); only keys not seen in
+   * the previous scan are announced. Returns the sites started. The scans run beside the tick, which
+   * does not wait for them.
    */
   #rescans(now: Date): string[] {
-    const { config, scanStore, log, reviews } = this.#deps;
-    if (config.rescan.sites.length === 0) return [];
-    const sites = config.rescan.sites.map((site) => {
-      const target = normalizeUrl(new URL(site));
-      const last = scanStore.latestEnded(target);
-      return { url: target, ...(last?.finishedAt ? { lastScanAt: last.finishedAt } : {}) };
+    const { config, scanStore, log, reviews, watched } = this.#deps;
+    const watching = watched.list();
+    if (watching.length === 0) return [];
+    const sites = watching.map((site) => {
+      const last = scanStore.latestEnded(site.target);
+      return { url: site.target, ...(last?.finishedAt ? { lastScanAt: last.finishedAt } : {}) };
     });
     const due = dueRescans({
       sites,
@@ -297,8 +299,10 @@ export class Scheduler {
       timeZone: config.review.timeZone,
       now,
     }).filter((target) => !this.#rescanning.has(target));
-    const channel = config.rescan.channel ?? config.review.channel ?? reviews.latestCompleted()?.channelId;
+    const fallback = config.review.channel ?? reviews.latestCompleted()?.channelId;
     for (const target of due) {
+      const from = watching.find((site) => site.target === target)?.channelId;
+      const channel = config.rescan.channel ?? from ?? fallback;
       const run = this.#rescan(target, channel)
         .catch((error: unknown) => log.error('scheduled re-scan failed', { target, error }))
         .finally(() => this.#rescanning.delete(target));

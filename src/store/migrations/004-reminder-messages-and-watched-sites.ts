@@ -22,6 +22,8 @@ export const migration004: Migration = {
       target TEXT PRIMARY KEY,
       added_by TEXT NOT NULL,
       added_at TEXT NOT NULL,
+      -- Where it was watched from: new keys its scheduled scans find are announced there.
+      channel_id TEXT,
       removed_by TEXT,
       removed_at TEXT
     );
