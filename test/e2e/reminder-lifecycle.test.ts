@@ -1,7 +1,14 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeView } from '../fakes/slack-api.js';
-import { blockAction, findElement, type Harness, startHarness, waitUntil } from './harness.js';
+import {
+  blockAction,
+  findElement,
+  type Harness,
+  startHarness,
+  viewSubmission,
+  waitUntil,
+} from './harness.js';
 
 /** The test's clock: the bot reads it for reminders, reviews and their dates. */
 let clock = new Date('2026-12-01T12:00:00Z');
@@ -102,26 +109,13 @@ describe('a review reminder, from overdue to completed, on the injected clock', 
     await harness.action(blockAction(harness.slack, original, start as never));
     const opened = await harness.slack.waitFor('views.open');
     const form = (opened.result as { view: FakeView }).view;
-    await harness.action({
-      type: 'view_submission',
-      team: { id: harness.slack.teamId },
-      user: { id: 'U0ALICE', team_id: harness.slack.teamId },
-      api_app_id: harness.slack.appId,
-      view: {
-        ...form,
-        state: {
-          values: {
-            roster_1: {
-              value: {
-                type: 'plain_text_input',
-                value: 'Name\tEmail\tRole\nSam Owner\tsam@shop.example\tOwner\n',
-              },
-            },
-            roster_file: { value: { type: 'file_input', files: [] } },
-          },
-        },
-      },
-    });
+    const roster = 'Name\tEmail\tRole\nSam Owner\tsam@shop.example\tOwner\n';
+    await harness.action(
+      viewSubmission(harness.slack, form, {
+        roster_1: { value: { type: 'plain_text_input', value: roster } },
+        roster_file: { value: { type: 'file_input', files: [] } },
+      }),
+    );
     const posted = await harness.slack.waitFor('chat.postMessage', (call) =>
       String(call.args.text).includes('access review'),
     );
