@@ -133,7 +133,7 @@ describe('the thread of a scan that finds a key on 200 pages', () => {
 
 describe("a rotation's re-scans", () => {
   let rotation: FakeMessage;
-  const rotationId = '';
+  let rotationId = '';
   const lines = () => threadOf(rotation.ts).messages.map((message) => message.text);
 
   async function rescan(): Promise<string> {
@@ -158,6 +158,8 @@ describe("a rotation's re-scans", () => {
           .find((message) => message.text.includes('Rotation of the exposed')),
       'the checklist',
     );
+    await waitUntil(() => lines().some((line) => line.includes('started the rotation')), 'the first line');
+    rotationId = String(findElement(rotation.blocks, 'rotation:rescan')?.value);
     keyOn = (path) => path === '/' || path === '/products/p7';
     const before = {
       top: harness.slack.messagesIn('C0SHOP').filter((m) => !m.thread_ts).length,
@@ -205,11 +207,14 @@ describe("a rotation's re-scans", () => {
     const message = harness.slack.message('C0SHOP', rotation.ts) as FakeMessage;
     const click = findElement(message.blocks, 'rotation:rescan');
     expect(click).toBeUndefined();
+    const responses = harness.slack.responses.length;
     await harness.action(
       blockAction(harness.slack, message, { action_id: 'rotation:rescan', value: rotationId }),
     );
-    await harness.slack.waitForResponse((post) =>
-      JSON.stringify(post.body).includes('This rotation is complete'),
+    await harness.slack.waitForResponse(
+      (post) =>
+        harness.slack.responses.indexOf(post) >= responses &&
+        JSON.stringify(post.body).includes('This rotation is complete'),
     );
     await harness.bot.scheduler.idle();
     expect(threadOf(rotation.ts).messages).toHaveLength(settled);
