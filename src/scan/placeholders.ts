@@ -17,6 +17,15 @@ const KNOWN_EXAMPLES = new Set([
 const PLACEHOLDER_WORD =
   /example|sample|placeholder|your|dummy|fake|test|demo|xxxx|XXXX|redacted|changeme|insert|replace|private|secret|token|apikey/;
 
+/**
+ * In a string no issued key could be, any case: `pk_YOUR_PRIVATE_KEY_HERE…` is as made up as
+ * `pk_your…`. Only words that stand in for a key: `test`, `token` or `private` are as likely in
+ * an identifier (`pk_…` also names database primary keys).
+ */
+const STAND_IN_WORD = /example|sample|placeholder|your|dummy|fake|xxxx|redacted|changeme|klaviyo|keyhere/i;
+/** Other vendors' keys start with an environment or an id: `pk_live_…`, `pk_test_…`, ClickUp's `pk_1234567_…`. */
+const OTHER_VENDOR_PREFIX = /^(?:live|test|prod|sandbox|dev|\d+)_/i;
+
 const MIN_DISTINCT_CHARACTERS = 7;
 const MAX_REPEAT_PERIOD = 17;
 /** Steps of a counting run (`123`, `abc`, `0f1e2d…` read every other character) that mark a made-up key. */
@@ -27,8 +36,25 @@ export function placeholderReason(key: string): string | undefined {
   if (KNOWN_EXAMPLES.has(key)) return "Klaviyo's documentation example";
   const body = key.slice(key.lastIndexOf('_') + 1);
   if (PLACEHOLDER_WORD.test(body)) return 'contains a placeholder word';
+  return madeUpPattern(body);
+}
+
+/**
+ * For a string in a key's place that no issued key could be (letters only, digits only, a body that
+ * is not hex, underscores inside): the reason it is a placeholder, or undefined when it is only an
+ * identifier that happens to start with `pk_` (`pk_someVeryLongCamelCaseName…`) or another vendor's key.
+ */
+export function standInReason(key: string, accountScoped: boolean): string | undefined {
+  const body = key.slice(3);
+  if (OTHER_VENDOR_PREFIX.test(body)) return undefined;
+  if (STAND_IN_WORD.test(body)) return 'contains a placeholder word';
+  return madeUpPattern(accountScoped ? body.slice(7) : body.replaceAll('_', ''));
+}
+
+function madeUpPattern(body: string): string | undefined {
   if (new Set(body).size < MIN_DISTINCT_CHARACTERS) return 'too few different characters';
-  for (let period = 1; period <= MAX_REPEAT_PERIOD; period++) {
+  const longestPeriod = Math.min(MAX_REPEAT_PERIOD, Math.floor(body.length / 2));
+  for (let period = 1; period <= longestPeriod; period++) {
     if (body.slice(period) === body.slice(0, body.length - period)) return 'a repeated pattern';
   }
   if (countingSteps(body) >= MIN_COUNTING_STEPS) return 'counts up or down (123…, abc…)';

@@ -230,7 +230,7 @@ describe('a Dawn-like Liquid theme rendered by LiquidJS, with speed apps and an 
       location: 'text',
     });
     expect(result.findings).toHaveLength(THEME.length);
-    expect(result.placeholders?.map((placeholder) => placeholder.masked)).toEqual(['pk_…rst4']);
+    expect(result.placeholders?.map((placeholder) => placeholder.masked)).toEqual(['pk_…rst4', 'pk_…xxxx']);
     expect(result.errors).toEqual([]);
   });
 });
