@@ -281,3 +281,139 @@ function viteBase(deps: string[], scriptUrl: URL, code: string): URL {
   const helper = VITE_ASSETS_URL.exec(code)?.[2];
   return new URL(helper ?? '/', scriptUrl);
 }
+
+/** Where a Nuxt app lives and what it names (`window.__NUXT__.config.app`, written into every page). */
+export interface NuxtApp {
+  /** The app manifest: `builds/meta/<buildId>.json` under the build assets, as the client fetches it. */
+  manifest: URL;
+  /** The app's base URL: routes in the manifest are paths under it. */
+  routeBase: URL;
+}
+
+const NUXT_APP_CONFIG = /\bapp\s*:\s*\{([^{}]{0,2000})\}/;
+const NUXT_APP_FIELD = /["']?(baseURL|buildId|buildAssetsDir|cdnURL)["']?\s*:\s*"((?:[^"\\]|\\.){0,500})"/g;
+const NUXT_BUILD_ID = /^[\w-]{1,100}$/;
+
+/**
+ * The app manifest a Nuxt page's runtime fetches, read off the runtime config in an inline script:
+ * `<cdnURL or baseURL><buildAssetsDir>builds/meta/<buildId>.json`, as `buildAssetsURL` in Nuxt's
+ * `app/composables/manifest` builds it. Nuxt writes the manifest only when it has a build id.
+ */
+export function findNuxtApp(code: string, pageUrl: URL): NuxtApp | undefined {
+  const at = code.indexOf('__NUXT__');
+  if (at === -1) return undefined;
+  const app = NUXT_APP_CONFIG.exec(code.slice(at, at + 10_000))?.[1];
+  if (app === undefined) return undefined;
+  const fields = new Map<string, string>();
+  for (const match of app.matchAll(NUXT_APP_FIELD)) {
+    const value = jsonString(match[2] as string);
+    if (value !== undefined && !fields.has(match[1] as string)) fields.set(match[1] as string, value);
+  }
+  const buildId = fields.get('buildId');
+  if (buildId === undefined || !NUXT_BUILD_ID.test(buildId)) return undefined;
+  const baseURL = fields.get('baseURL') || '/';
+  const assetsBase = fields.get('cdnURL') || baseURL;
+  const assetsDir = fields.get('buildAssetsDir') ?? '/_nuxt/';
+  try {
+    return {
+      manifest: new URL(joinPath(assetsBase, assetsDir, 'builds/meta', `${buildId}.json`), pageUrl),
+      routeBase: new URL(joinPath(baseURL, '/'), pageUrl),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_NUXT_ROUTES = 50_000;
+
+/** The routes a Nuxt app manifest lists as prerendered: pages of the site, linked from anywhere or not. */
+export function findNuxtPrerenderedRoutes(json: string, routeBase: URL): BundlerRef[] {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const prerendered = (manifest as { prerendered?: unknown } | null)?.prerendered;
+  if (!Array.isArray(prerendered)) return [];
+  const refs: BundlerRef[] = [];
+  for (const route of prerendered.slice(0, MAX_NUXT_ROUTES)) {
+    if (typeof route !== 'string' || !route.startsWith('/') || route.startsWith('//')) continue;
+    try {
+      refs.push({
+        url: new URL(joinPath(routeBase.pathname, route), routeBase),
+        kind: 'page',
+        reason: 'Nuxt app manifest (prerendered route)',
+      });
+    } catch {}
+  }
+  return refs;
+}
+
+/** Path segments joined with one slash each, as `joinRelativeURL` of `ufo` does; an origin may lead. */
+function joinPath(...parts: string[]): string {
+  const kept = parts.filter((part) => part !== '');
+  const joined = kept
+    .map((part, i) => (i === 0 ? part.replace(/\/+$/, '') : part.replace(/^\/+|\/+$/g, '')))
+    .filter((part, i) => i === 0 || part !== '')
+    .join('/');
+  return kept.at(-1)?.endsWith('/') && !joined.endsWith('/') ? `${joined}/` : joined;
+}
+
+function jsonString(raw: string): string | undefined {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+const PARCEL_IMPORT_MAP = /\bObject\.assign\(\s*[\w$]+\.i\s*\?\?=\s*\{\s*\}\s*,\s*(?=\{)/g;
+/** How Parcel's `$parcel$resolve` / `$parcel$import` prefix a bundle name: the bundle's way to the dist root. */
+const PARCEL_DIST_DIR = /(?:\bimport|\bnew\s+URL)\(\s*(?:([\w$]+)|"((?:\.\.?\/)+)")\s*\+/g;
+
+/**
+ * Parcel's runtime bundle manifest: `Object.assign(parcelRequire.i ??= {}, {<id>: "rewards.5a73.js"})`
+ * (`$parcel$extendImportMap` in Parcel's JS packager) names every bundle that code can load, relative
+ * to the dist root. The runtime reaches the root as `<distDir> + name` from the loading bundle's own URL;
+ * the distDir is read from that expression. A map without its loader names nothing that can be placed.
+ */
+export function findParcelBundles(code: string, scriptUrl: URL): BundlerRef[] {
+  if (!code.includes('.i??=') && !code.includes('.i ??=')) return [];
+  const base = parcelDistRoot(code, scriptUrl);
+  if (base === undefined) return [];
+  const refs: BundlerRef[] = [];
+  for (const match of code.matchAll(PARCEL_IMPORT_MAP)) {
+    const start = match.index + match[0].length;
+    const map = readObjectMap(code, start, Math.min(code.length, start + MAX_NAMER_LENGTH));
+    if (map === undefined) continue;
+    for (const name of map.entries.values()) {
+      try {
+        refs.push({
+          url: new URL(name, base),
+          kind: name.endsWith('.css') ? 'stylesheet' : 'script',
+          reason: 'Parcel bundle manifest',
+        });
+      } catch {}
+    }
+  }
+  return refs;
+}
+
+/** Loader expressions tried for the dist dir; real bundles have one or two. */
+const MAX_PARCEL_LOADERS = 10;
+
+function parcelDistRoot(code: string, scriptUrl: URL): URL | undefined {
+  let tried = 0;
+  for (const match of code.matchAll(PARCEL_DIST_DIR)) {
+    if (++tried > MAX_PARCEL_LOADERS) break;
+    let distDir: string | undefined = match[2];
+    const variable = match[1];
+    if (variable !== undefined) {
+      const escaped = variable.replace(/\$/g, '\\$');
+      distDir = new RegExp(`(?<![\\w$.])${escaped}\\s*=\\s*"((?:\\.\\.?\\/)+)"`).exec(code)?.[1];
+    }
+    if (distDir !== undefined) return new URL(distDir, scriptUrl);
+  }
+  return undefined;
+}

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   findNextChunks,
+  findNuxtPrerenderedRoutes,
+  findParcelBundles,
   findViteDeps,
   findWebpackChunkIds,
   findWebpackNamers,
@@ -102,6 +104,8 @@ interface Task {
   /** The page that led here. */
   page: string;
   scriptKind?: ScriptRef['kind'];
+  /** For an app manifest: the URL its routes are paths under. */
+  routeBase?: URL;
   start?: boolean;
   /** How the scan got here, ending with this task's own URL; long chains are trimmed in the middle. */
   via: Hop[];
@@ -479,12 +483,25 @@ class Crawl {
   #followCode(text: string, url: URL, task: Task): void {
     if (task.hops >= MAX_CHAIN_HOPS || task.scriptKind === 'source-map' || task.scriptKind === 'manifest')
       return;
+    if (task.scriptKind === 'app-manifest') {
+      if (task.routeBase === undefined) return;
+      for (const ref of findNuxtPrerenderedRoutes(text, task.routeBase))
+        this.#addPage(
+          ref.url,
+          1,
+          task.page,
+          extendVia(task.via, { url: ref.url.href, reason: ref.reason }),
+          0,
+        );
+      return;
+    }
     if (task.scriptKind === 'stylesheet') {
       for (const ref of findStylesheetImports(text, url)) this.#addCodeRef(ref, task, url);
       return;
     }
     for (const ref of findScriptUrlsInCode(text, url)) this.#addCodeRef(ref, task, url);
     for (const ref of findViteDeps(text, url)) this.#addCodeRef(codeRef(ref), task, url);
+    for (const ref of findParcelBundles(text, url)) this.#addCodeRef(codeRef(ref), task, url);
     const nextBase = nextBaseOf(url);
     if (nextBase !== undefined) {
       for (const ref of findNextChunks(text, nextBase)) {
@@ -647,7 +664,10 @@ class Crawl {
   #addScript(ref: ScriptRef, from: Task): void {
     // Data files, manifests and source maps of other sites are their business, and often large.
     if (
-      (ref.kind === 'data' || ref.kind === 'source-map' || ref.kind === 'manifest') &&
+      (ref.kind === 'data' ||
+        ref.kind === 'source-map' ||
+        ref.kind === 'manifest' ||
+        ref.kind === 'app-manifest') &&
       !this.#scope.includes(ref.url)
     )
       return;
@@ -666,6 +686,7 @@ class Crawl {
       depth: 0,
       page: from.kind === 'page' ? from.url.href : from.page,
       scriptKind: ref.kind,
+      ...(ref.routeBase === undefined ? {} : { routeBase: ref.routeBase }),
       via: extendVia(from.via, { url: ref.url.href, reason: ref.reason }),
       hops: from.hops + 1,
       offSite: this.#scope.includes(ref.url) ? 0 : from.offSite + 1,

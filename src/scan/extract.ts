@@ -1,10 +1,10 @@
-import { findNextChunks, nextBaseOf } from './bundlers.js';
+import { findNextChunks, findNuxtApp, nextBaseOf } from './bundlers.js';
 import { resolveLink } from './url-scope.js';
 
 /**
  * How a resource was named: a script (tag-manager containers are named so the report can say so), a
  * same-site JSON file code fetches (`data`), a script's source map (it often holds the original source),
- * a stylesheet, or a web app manifest.
+ * a stylesheet, a web app manifest, or a framework's list of the site's routes (`app-manifest`).
  */
 export type ScriptKind =
   | 'classic'
@@ -15,13 +15,16 @@ export type ScriptKind =
   | 'data'
   | 'source-map'
   | 'stylesheet'
-  | 'manifest';
+  | 'manifest'
+  | 'app-manifest';
 
 export interface ScriptRef {
   url: URL;
   kind: ScriptKind;
   /** How the page or code named it, in a few words ("script tag", "import map", "@import"). */
   reason: string;
+  /** For an `app-manifest`: the URL its routes are paths under. */
+  routeBase?: URL;
 }
 
 export interface PageLinks {
@@ -138,6 +141,15 @@ export function extractFromHtml(
     }
     for (const code of inlineScripts) {
       scripts.push(...findScriptUrlsInCode(code, base));
+      const nuxt = findNuxtApp(code, base);
+      if (nuxt !== undefined) {
+        scripts.push({
+          url: nuxt.manifest,
+          kind: 'app-manifest',
+          reason: 'Nuxt app manifest',
+          routeBase: nuxt.routeBase,
+        });
+      }
       if (nextBase !== undefined) {
         for (const ref of findNextChunks(code, nextBase)) {
           if (ref.kind !== 'page') {

@@ -1,0 +1,99 @@
+import { describe, expect, test } from 'vitest';
+import { findNuxtApp, findNuxtPrerenderedRoutes, findParcelBundles } from '../../src/scan/bundlers.js';
+
+const page = new URL('https://shop.example/collections/all');
+const nuxtConfig = (app: string) => `window.__NUXT__={};window.__NUXT__.config={public:{},app:{${app}}}`;
+
+describe('findNuxtApp: the app manifest a Nuxt page fetches', () => {
+  test.each([
+    [
+      'the defaults of nuxi generate',
+      'baseURL:"/",buildId:"4dd68fb1-ebf0-4645",buildAssetsDir:"/_nuxt/",cdnURL:""',
+      'https://shop.example/_nuxt/builds/meta/4dd68fb1-ebf0-4645.json',
+      'https://shop.example/',
+    ],
+    [
+      'an app under a base URL',
+      'baseURL:"/store/",buildId:"b1",buildAssetsDir:"/_nuxt/",cdnURL:""',
+      'https://shop.example/store/_nuxt/builds/meta/b1.json',
+      'https://shop.example/store/',
+    ],
+    [
+      'build assets on a CDN',
+      'baseURL:"/",buildId:"b1",buildAssetsDir:"/assets/",cdnURL:"https://cdn.example/shop/"',
+      'https://cdn.example/shop/assets/builds/meta/b1.json',
+      'https://shop.example/',
+    ],
+    [
+      'escaped slashes, as devalue writes them',
+      'baseURL:"\\u002F",buildId:"b1",buildAssetsDir:"\\u002F_nuxt\\u002F",cdnURL:""',
+      'https://shop.example/_nuxt/builds/meta/b1.json',
+      'https://shop.example/',
+    ],
+  ])('%s', (_name, app, manifest, routeBase) => {
+    const nuxt = findNuxtApp(nuxtConfig(app), page);
+    expect(nuxt?.manifest.href).toBe(manifest);
+    expect(nuxt?.routeBase.href).toBe(routeBase);
+  });
+
+  test.each([
+    ['no build id (Nuxt before app manifests)', 'baseURL:"/",buildAssetsDir:"/_nuxt/",cdnURL:""'],
+    ['a build id that is not one', 'baseURL:"/",buildId:"../../admin?x=",buildAssetsDir:"/_nuxt/"'],
+  ])('%s: none', (_name, app) => {
+    expect(findNuxtApp(nuxtConfig(app), page)).toBeUndefined();
+  });
+
+  test('code that is not Nuxt names none', () => {
+    expect(findNuxtApp('var app={baseURL:"/",buildId:"b1"}', page)).toBeUndefined();
+  });
+});
+
+describe('findNuxtPrerenderedRoutes', () => {
+  const base = new URL('https://shop.example/store/');
+
+  test('every prerendered route, under the app base', () => {
+    const json = JSON.stringify({ id: 'b1', timestamp: 1, prerendered: ['/', '/about', '/wholesale'] });
+    expect(findNuxtPrerenderedRoutes(json, base).map((ref) => [ref.url.href, ref.kind])).toEqual([
+      ['https://shop.example/store/', 'page'],
+      ['https://shop.example/store/about', 'page'],
+      ['https://shop.example/store/wholesale', 'page'],
+    ]);
+  });
+
+  test('what is not a route path names nothing', () => {
+    const json = JSON.stringify({
+      prerendered: ['//evil.example/x', 'https://evil.example/', 42, null, '/ok'],
+    });
+    expect(findNuxtPrerenderedRoutes(json, base).map((ref) => ref.url.href)).toEqual([
+      'https://shop.example/store/ok',
+    ]);
+    expect(findNuxtPrerenderedRoutes('{"prerendered":', base)).toEqual([]);
+    expect(findNuxtPrerenderedRoutes('{"prerendered":"/x"}', base)).toEqual([]);
+  });
+});
+
+describe('findParcelBundles: the bundles in Parcel’s runtime manifest', () => {
+  const script = new URL('https://shop.example/dist/js/app.1a2b.js');
+
+  test('a classic bundle: names resolved from the dist dir the loader prefixes', () => {
+    const code =
+      'var t,n="../",c=r.parcelRequire94c2;function e(e){if(e=c.i?.[e]||e,!t)return n+e;return new URL(n+e,t).toString()}' +
+      'i("dKIQv",function(e,t){Object.assign(c.i??={},{lAdss:"rewards.5a73.js","9mDtw":"sub/start.b0e1.js",x:"s.c5d4.css"})})';
+    expect(findParcelBundles(code, script).map((ref) => [ref.url.href, ref.kind])).toEqual([
+      ['https://shop.example/dist/rewards.5a73.js', 'script'],
+      ['https://shop.example/dist/sub/start.b0e1.js', 'script'],
+      ['https://shop.example/dist/s.c5d4.css', 'stylesheet'],
+    ]);
+  });
+
+  test('a module bundle: import() with a literal dist dir', () => {
+    const code = 'Object.assign(e.i??={},{a:"label.07.js"});t.exports=(n="a",import("./"+(n=e.i?.[n]||n)))';
+    expect(findParcelBundles(code, script).map((ref) => ref.url.href)).toEqual([
+      'https://shop.example/dist/js/label.07.js',
+    ]);
+  });
+
+  test('a manifest without its loader names nothing that can be placed', () => {
+    expect(findParcelBundles('Object.assign(c.i??={},{a:"x.js"})', script)).toEqual([]);
+  });
+});
