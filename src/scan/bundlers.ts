@@ -242,7 +242,12 @@ export function findNextChunks(code: string, nextBase: URL): BundlerRef[] {
   return refs;
 }
 
-const VITE_MAP_DEPS = /__vite__mapDeps\s*=\s*\([^)]*?m\.f\s*=\s*\[([^\]]{0,200000})\]/;
+const VITE_MAP_DEPS = /__vite__mapDeps\s*=\s*\(/g;
+/** `(i,m=__vite__mapDeps,d=(m.f||(m.f=[`: the list opens within the helper's first few characters. */
+const VITE_DEPS_OPEN = /^[^)]{0,200}?\.f\s*=\s*\[/;
+const MAX_VITE_DEPS_LENGTH = 200_000;
+/** Definitions tried; a chunk has one. */
+const MAX_VITE_DEFINITIONS = 10;
 const QUOTED = /["'`]([^"'`\\]{1,500})["'`]/g;
 const VITE_ASSETS_URL = /function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*["'`]([^"'`]*)["'`]\s*\+\s*\1\s*\}/;
 
@@ -253,7 +258,7 @@ const VITE_ASSETS_URL = /function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*["'`]([^"
  */
 export function findViteDeps(code: string, scriptUrl: URL): BundlerRef[] {
   if (!code.includes('__vite__mapDeps')) return [];
-  const list = VITE_MAP_DEPS.exec(code)?.[1];
+  const list = viteDepsList(code);
   if (list === undefined) return [];
   const deps = [...list.matchAll(QUOTED)].map((match) => match[1] as string);
   const base = viteBase(deps, scriptUrl, code);
@@ -268,6 +273,25 @@ export function findViteDeps(code: string, scriptUrl: URL): BundlerRef[] {
     refs.push({ url, kind: dep.endsWith('.css') ? 'stylesheet' : 'script', reason: 'Vite __vite__mapDeps' });
   }
   return refs;
+}
+
+/**
+ * The text between `m.f=[` and `]` of the first definition that has both. Read with indexOf, not one
+ * pattern: a pattern that spans the gap retried every later `m.f=[` of a file without a `]`, at a
+ * cost of the cube of the file's length.
+ */
+function viteDepsList(code: string): string | undefined {
+  let tried = 0;
+  for (const match of code.matchAll(VITE_MAP_DEPS)) {
+    if (++tried > MAX_VITE_DEFINITIONS) break;
+    const after = match.index + match[0].length;
+    const open = VITE_DEPS_OPEN.exec(code.slice(after, after + 300));
+    if (open === null) continue;
+    const start = after + open[0].length;
+    const end = code.indexOf(']', start);
+    if (end !== -1 && end - start <= MAX_VITE_DEPS_LENGTH) return code.slice(start, end);
+  }
+  return undefined;
 }
 
 function viteBase(deps: string[], scriptUrl: URL, code: string): URL {

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { findNuxtApp, findNuxtPrerenderedRoutes, findParcelBundles } from '../../src/scan/bundlers.js';
+import {
+  findNuxtApp,
+  findNuxtPrerenderedRoutes,
+  findParcelBundles,
+  findViteDeps,
+} from '../../src/scan/bundlers.js';
 
 const page = new URL('https://shop.example/collections/all');
 const nuxtConfig = (app: string) => `window.__NUXT__={};window.__NUXT__.config={public:{},app:{${app}}}`;
@@ -95,5 +100,25 @@ describe('findParcelBundles: the bundles in Parcel’s runtime manifest', () => 
 
   test('a manifest without its loader names nothing that can be placed', () => {
     expect(findParcelBundles('Object.assign(c.i??={},{a:"x.js"})', script)).toEqual([]);
+  });
+});
+
+describe('findViteDeps', () => {
+  const chunk = new URL('https://shop.example/assets/index-a1b2.js');
+
+  test('the deps list of the preload helper, relative to the assets directory', () => {
+    const code =
+      'const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["assets/Returns-x1.js","assets/Returns-x2.css"])))=>i.map(i=>d[i]);';
+    expect(findViteDeps(code, chunk).map((ref) => [ref.url.href, ref.kind])).toEqual([
+      ['https://shop.example/assets/Returns-x1.js', 'script'],
+      ['https://shop.example/assets/Returns-x2.css', 'stylesheet'],
+    ]);
+  });
+
+  // Every definition without a closing `]` once made the pattern retry each later `m.f=[` against the
+  // rest of the file: a file of 100 KB took hours.
+  test('a file of unclosed definitions is read in one pass', () => {
+    const code = '__vite__mapDeps=(i,m.f=["a.js",'.repeat(4_000);
+    expect(findViteDeps(code, chunk)).toEqual([]);
   });
 });
