@@ -197,9 +197,12 @@ class Crawl {
   readonly #skipped: ResourceError[] = [];
   readonly #truncated: ScanResult['truncated'] = [];
   readonly #handledLinks = new Set<string>();
-  /** webpack/rspack runtimes seen so far, and every async chunk id some script asked for. */
-  readonly #webpackNamers: { namer: WebpackChunkNamer; from: Task }[] = [];
-  readonly #webpackChunkIds = new Map<string, Task>();
+  /**
+   * webpack/rspack runtimes seen so far, and every async chunk id some script asked for, each with the
+   * app it belongs to (its chunk-loading global; '' when unknown).
+   */
+  readonly #webpackNamers: { namer: WebpackChunkNamer; app: string }[] = [];
+  readonly #webpackChunkIds = new Map<string, { id: string; app: string; asker: Task }>();
 
   /**
    * Resolves a page link unless the same absolute or root-relative link was handled on an earlier
@@ -519,19 +522,29 @@ class Crawl {
     this.#followWebpack(text, url, task);
   }
 
-  /** webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one. */
+  /**
+   * webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one.
+   * Chunk ids are numbers private to one build: a page that runs two (the store and a widget) gives
+   * each runtime only the ids of its own app.
+   */
   #followWebpack(text: string, url: URL, task: Task): void {
     const namers = this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES ? findWebpackNamers(text, url) : [];
+    const ids = findWebpackChunkIds(text);
+    if (namers.length === 0 && ids.length === 0) return;
+    const app = webpackAppOf(text);
     for (const namer of namers) {
-      this.#webpackNamers.push({ namer, from: task });
+      this.#webpackNamers.push({ namer, app });
       for (const id of namer.ids) this.#addWebpackChunk(namer, id, task, url);
-      for (const [id, asker] of this.#webpackChunkIds)
-        this.#addWebpackChunk(namer, id, asker, new URL(asker.url));
+      for (const asked of this.#webpackChunkIds.values())
+        if (sameWebpackApp(app, asked.app))
+          this.#addWebpackChunk(namer, asked.id, asked.asker, asked.asker.url);
     }
-    for (const id of findWebpackChunkIds(text)) {
-      if (this.#webpackChunkIds.has(id) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
-      this.#webpackChunkIds.set(id, task);
-      for (const { namer } of this.#webpackNamers) this.#addWebpackChunk(namer, id, task, url);
+    for (const id of ids) {
+      const key = `${app}\n${id}`;
+      if (this.#webpackChunkIds.has(key) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
+      this.#webpackChunkIds.set(key, { id, app, asker: task });
+      for (const known of this.#webpackNamers)
+        if (sameWebpackApp(app, known.app)) this.#addWebpackChunk(known.namer, id, task, url);
     }
   }
 
@@ -778,6 +791,21 @@ function resourceKindOf(task: Task): ResourceKind {
   if (task.scriptKind === 'stylesheet') return 'stylesheet';
   if (task.scriptKind === 'manifest') return 'manifest';
   return 'script';
+}
+
+const WEBPACK_CHUNK_GLOBAL = /\b(?:webpack|rspack)Chunk[\w$-]*/;
+
+/**
+ * The app a webpack/rspack file belongs to: its chunk-loading global (`self.webpackChunk_N_E`,
+ * `webpackChunk<package name>` by default), which the runtime and every chunk of one build share.
+ */
+function webpackAppOf(code: string): string {
+  return WEBPACK_CHUNK_GLOBAL.exec(code)?.[0] ?? '';
+}
+
+/** Files whose app is unknown are matched with every app, so no chunk is missed. */
+function sameWebpackApp(a: string, b: string): boolean {
+  return a === b || a === '' || b === '';
 }
 
 /** A bundler's file as something to fetch. */

@@ -511,6 +511,37 @@ describe('no wasted requests', () => {
     expect(shop.requests).toEqual(['/', '/assets/app.js', '/assets/app.js.map']);
   });
 
+  it("asks each webpack runtime only for its own app's chunk ids, when a page runs two", async () => {
+    const storeKey = fakeLegacyKey(88);
+    const widgetKey = fakeLegacyKey(89);
+    const js = (body: string) => ({ type: 'application/javascript', body });
+    const shop = await site({
+      '/': { body: '<script src="/store/runtime.js"></script><script src="/reviews/widget.js"></script>' },
+      // The store's build: its chunk names come from a hash map.
+      '/store/runtime.js': js(
+        '(self.webpackChunk_N_E=self.webpackChunk_N_E||[]);r.p="/store/";r.u=e=>"chunks/"+e+"."+{147:"9f3a"}[e]+".js";r.e(147).then(r.bind(r,147));',
+      ),
+      '/store/chunks/147.9f3a.js': js(
+        `(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[147],{1:()=>"${storeKey}"}]);`,
+      ),
+      // A reviews widget's own build, whose chunks are named by id alone: any id gives it a URL.
+      '/reviews/widget.js': js(
+        '(self.webpackChunkreviews_widget=self.webpackChunkreviews_widget||[]);n.p="/reviews/";n.u=e=>"chunks/"+e+".js";n.e(9).then(n.bind(n,9));',
+      ),
+      '/reviews/chunks/9.js': js(
+        `(self.webpackChunkreviews_widget=self.webpackChunkreviews_widget||[]).push([[9],{2:()=>"${widgetKey}"}]);`,
+      ),
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, storeKey)?.occurrences[0]?.url).toBe(shop.url('/store/chunks/147.9f3a.js'));
+    expect(finding(result, widgetKey)?.occurrences[0]?.url).toBe(shop.url('/reviews/chunks/9.js'));
+    expect(shop.requests.filter((path) => path.includes('/chunks/')).sort()).toEqual([
+      '/reviews/chunks/9.js',
+      '/store/chunks/147.9f3a.js',
+    ]);
+    expect(result.errors).toEqual([]);
+  });
+
   it('stops a chain of ever-new script URLs at the cycle guard', async () => {
     const shop = await site({
       '/': { body: '<script src="/chain.js?n=1"></script>' },
