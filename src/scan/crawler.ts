@@ -134,6 +134,18 @@ const MAX_WEBPACK_CHUNK_IDS = 20_000;
 const MAX_LISTED = 100;
 const MAX_REMEMBERED_LINKS = 200_000;
 
+/**
+ * The task as its file was reached: each redirect joins the chain, so that the chain ends with the
+ * URL the content came from, and what the file names is named from there.
+ */
+function afterRedirects(task: Task, redirects: readonly URL[]): Task {
+  const last = redirects.at(-1);
+  if (last === undefined) return task;
+  let via = task.via;
+  for (const hop of redirects) via = extendVia(via, { url: hop.href, reason: 'redirect' });
+  return { ...task, url: last, via, hops: task.hops + redirects.length };
+}
+
 /** A chain one hop longer; past MAX_VIA_KEPT the middle hops are dropped (the count stays in `hops`). */
 function extendVia(via: Hop[], hop: Hop): Hop[] {
   if (via.length < MAX_VIA_KEPT) return [...via, hop];
@@ -367,13 +379,17 @@ class Crawl {
 
   async #fetchWithRetries(task: Task): Promise<FetchedResource> {
     for (let attempt = 0; ; attempt++) {
+      const passed: URL[] = [];
       try {
         return await this.#fetcher.fetch({
           url: task.url,
           signal: this.#controller.signal,
           unpackGzipFile: task.kind === 'sitemap',
           allowRedirect: (from, to) => this.#allowRedirect(task, from, to),
-          onRedirectResponse: (url, headerText) => this.#scanHeaders(task, url, headerText),
+          onRedirectResponse: (url, headerText) => {
+            if (url.href !== task.url.href) passed.push(url);
+            this.#scanHeaders(afterRedirects(task, passed), url, headerText);
+          },
         });
       } catch (error) {
         if (
@@ -421,7 +437,8 @@ class Crawl {
     this.#collector.scan(headerText, { ...this.#where(task, url), html: false, location: 'response-header' });
   }
 
-  async #handle(task: Task, resource: FetchedResource): Promise<void> {
+  async #handle(requested: Task, resource: FetchedResource): Promise<void> {
+    const task = afterRedirects(requested, resource.redirects);
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
     this.#scanHeaders(task, resource.url, resource.headerText);
     const text = resource.text;
@@ -760,9 +777,10 @@ class Crawl {
   }
 
   /** An error page is as public as any other: keys in its body or headers are findings too. */
-  #scanErrorPage(task: Task, error: ScanError): void {
+  #scanErrorPage(requested: Task, error: ScanError): void {
     const resource = error.resource;
-    if (resource === undefined || (task.kind !== 'page' && task.kind !== 'script')) return;
+    if (resource === undefined || (requested.kind !== 'page' && requested.kind !== 'script')) return;
+    const task = afterRedirects(requested, resource.redirects ?? []);
     if (resource.text !== undefined) {
       const html = task.kind === 'page' && /^\s*</.test(resource.text.slice(0, 256));
       this.#collector.scan(resource.text, { ...this.#where(task, resource.url), html });

@@ -438,6 +438,40 @@ describe('every way a site names code', () => {
     });
   });
 
+  it('ends each chain with the file the key is in, after the redirects that led there', async () => {
+    const pageKey = fakeLegacyKey(90);
+    const childKey = fakeLegacyKey(91);
+    const scriptKey = fakeLegacyKey(92);
+    const shop = await site({
+      '/': { body: '<a href="/old">old</a><script src="/app.js"></script>' },
+      '/old': { status: 301, headers: { location: '/new', 'x-note': 'moved' } },
+      '/new': { body: `<p>${pageKey}</p><a href="/child">child</a>` },
+      '/child': { body: `<p>${childKey}</p>` },
+      '/app.js': { status: 302, headers: { location: '/cdn/app.js' } },
+      '/cdn/app.js': { type: 'application/javascript', body: `var k="${scriptKey}"` },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    const chain = (key: string) => finding(result, key)?.occurrences[0]?.via;
+    expect(chain(pageKey)).toEqual([
+      { url: shop.url('/'), reason: 'start' },
+      { url: shop.url('/old'), reason: 'link' },
+      { url: shop.url('/new'), reason: 'redirect' },
+    ]);
+    expect(chain(childKey)?.slice(2)).toEqual([
+      { url: shop.url('/new'), reason: 'redirect' },
+      { url: shop.url('/child'), reason: 'link' },
+    ]);
+    expect(chain(scriptKey)).toEqual([
+      { url: shop.url('/'), reason: 'start' },
+      { url: shop.url('/app.js'), reason: 'script tag' },
+      { url: shop.url('/cdn/app.js'), reason: 'redirect' },
+    ]);
+    for (const key of [pageKey, childKey, scriptKey]) {
+      const occurrence = finding(result, key)?.occurrences[0];
+      expect(occurrence?.via?.at(-1)?.url).toBe(occurrence?.url);
+    }
+  });
+
   it('follows Link response headers: preloads, stylesheets and hreflang alternates', async () => {
     const preloadKey = fakeLegacyKey(82);
     const cssKey = fakeLegacyKey(83);
