@@ -31,7 +31,11 @@ export interface WebpackChunkNamer {
 }
 
 /** Chunk ids a build loads on demand, from `__webpack_require__.e(<id>)` calls. */
-const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s*(\d{1,9}|"[\w./-]{1,100}")\s*\)/g;
+const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s{0,20}(\d{1,9}|"[\w./-]{1,100}")\s{0,20}\)/g;
+/** Longest match of WEBPACK_ENSURE. */
+const MAX_ENSURE_LENGTH = 190;
+/** How far after `.e(<id>)` the runtime's module import (`n.bind(n, …)`) must follow. */
+const BIND_WINDOW = 300;
 const WEBPACK_NAMER =
   /\b([\w$]{1,40})\.(u|miniCssF)\s*=\s*(?:function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*|\(?\s*([\w$]+)\s*\)?\s*=>\s*(?:\{\s*return\s*)?)/g;
 /** Longest chunk-name expression read; real maps of very large apps stay well below it. */
@@ -55,14 +59,31 @@ export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNam
   return namers;
 }
 
-/** Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. */
+/**
+ * Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. Only a
+ * call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not. Calls with no
+ * `.bind(` within reach are skipped in one jump, so a file of `.e(` calls alone costs one pass.
+ */
 export function findWebpackChunkIds(code: string): string[] {
   if (!code.includes('.e(')) return [];
+  let bind = code.indexOf('.bind(');
   const ids = new Set<string>();
-  for (const match of code.matchAll(WEBPACK_ENSURE)) {
+  WEBPACK_ENSURE.lastIndex = 0;
+  for (
+    let match = WEBPACK_ENSURE.exec(code);
+    match !== null && bind !== -1;
+    match = WEBPACK_ENSURE.exec(code)
+  ) {
+    const end = WEBPACK_ENSURE.lastIndex;
+    if (bind < end) bind = code.indexOf('.bind(', end);
+    if (bind === -1) break;
+    if (bind >= end + BIND_WINDOW) {
+      // No call that ends before this point has a `.bind(` within reach.
+      WEBPACK_ENSURE.lastIndex = Math.max(end, bind - BIND_WINDOW - MAX_ENSURE_LENGTH);
+      continue;
+    }
     const require = match[1] as string;
-    // Only a call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not.
-    const after = code.slice(match.index + match[0].length, match.index + match[0].length + 300);
+    const after = code.slice(end, end + BIND_WINDOW);
     if (!after.includes(`${require}.bind(${require},`) && !after.includes(`${require}.bind(${require}, `))
       continue;
     ids.add((match[2] as string).replace(/"/g, ''));

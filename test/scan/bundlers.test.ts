@@ -4,6 +4,7 @@ import {
   findNuxtPrerenderedRoutes,
   findParcelBundles,
   findViteDeps,
+  findWebpackChunkIds,
 } from '../../src/scan/bundlers.js';
 
 const page = new URL('https://shop.example/collections/all');
@@ -120,5 +121,27 @@ describe('findViteDeps', () => {
   test('a file of unclosed definitions is read in one pass', () => {
     const code = '__vite__mapDeps=(i,m.f=["a.js",'.repeat(4_000);
     expect(findViteDeps(code, chunk)).toEqual([]);
+  });
+});
+
+describe('findWebpackChunkIds: chunks code loads through the webpack runtime', () => {
+  test.each([
+    ['a lazy import', 'n.e(147).then(n.bind(n, 7147))', ['147']],
+    ['a named chunk', 'r.e("pages/wholesale").then(r.bind(r,61))', ['pages/wholesale']],
+    ['a call without the module import', 'x.e(3);', []],
+    ['the module import too far after the call', `n.e(5);${'x'.repeat(400)}n.bind(n,1)`, []],
+    ['another variable bound', 'n.e(5).then(a.bind(a,1))', []],
+    [
+      'a load after a long stretch of calls that load nothing',
+      `${'n.e(1);'.repeat(10_000)}${'x'.repeat(500)}${'y.e(2);'.repeat(1_000)}n.e(7).then(n.bind(n,7))`,
+      ['7'],
+    ],
+    [
+      'calls just before a module import count, however many came before',
+      `${'n.e(1);'.repeat(10_000)}n.e(7).then(n.bind(n,7))`,
+      ['1', '7'],
+    ],
+  ])('%s', (_name, code, ids) => {
+    expect(findWebpackChunkIds(code)).toEqual(ids);
   });
 });
