@@ -271,29 +271,29 @@ interface LevelHit {
 
 type Emit = (hit: LevelHit) => void;
 
-/** What a KEY_SHAPE match is; undefined when it is neither a key nor a placeholder (an identifier). */
-function readKeyShape(
-  m: RegExpExecArray,
-  context: KeyContext,
-): Pick<LevelHit, 'form' | 'accountPublicKey' | 'confidence' | 'placeholder'> | undefined {
+type KeyShape = Pick<LevelHit, 'form' | 'accountPublicKey' | 'placeholder'>;
+
+/**
+ * What a KEY_SHAPE match is; undefined when it is neither a key nor a placeholder (an identifier).
+ * Needs only the match, so a page full of identifiers costs no decoding around each.
+ */
+function readKeyShape(m: RegExpExecArray): KeyShape | undefined {
   const key = m[0];
   const accountPublicKey = m[1];
   const issued = WHOLE_KEY.test(key);
   const placeholder = issued ? placeholderReason(key) : standInReason(key, accountPublicKey !== undefined);
   if (!issued && placeholder === undefined) return undefined;
-  const legacyBody = m[3];
-  const confidence: Confidence =
-    placeholder !== undefined
-      ? 'low'
-      : legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other'
-        ? 'high'
-        : 'medium';
   return {
     form: accountPublicKey === undefined ? 'legacy' : 'account-scoped',
     ...(accountPublicKey === undefined ? {} : { accountPublicKey }),
-    confidence,
     ...(placeholder === undefined ? {} : { placeholder }),
   };
+}
+
+function confidenceOf(m: RegExpExecArray, shape: KeyShape, context: KeyContext): Confidence {
+  if (shape.placeholder !== undefined) return 'low';
+  const legacyBody = m[3];
+  return legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other' ? 'high' : 'medium';
 }
 
 /** Enough raw text around a candidate for a fully escaped key plus its context and snippet. */
@@ -325,7 +325,27 @@ const ENCODED_PREFIX = new RegExp(
   'gi',
 );
 
+/**
+ * Placeholders read in full per text: documentation shows a handful, and each costs the decoding
+ * around it, so a file of thousands is read only this far. Reset by `privateKeysIn` for each text (the
+ * scan of one text runs to its end before another starts); `findSplitKeys` keeps its own count.
+ */
+const MAX_PLACEHOLDERS_PER_TEXT = 1_000;
+let placeholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
+
+function isEscapeCode(c: number): boolean {
+  return c === 0x5c || c === 0x25 || c === 0x26;
+}
+
 function verifyCandidate(text: string, candidate: number, emit: Emit): void {
+  // A plain match is judged as it stands, unless an escape right after it continues it: an identifier
+  // (neither key nor placeholder), or a placeholder past the limit, needs nothing decoded.
+  KEY_STICKY.lastIndex = candidate;
+  const plain = KEY_STICKY.exec(text);
+  if (plain !== null && !isEscapeCode(text.charCodeAt(KEY_STICKY.lastIndex))) {
+    const shape = readKeyShape(plain);
+    if (shape === undefined || (shape.placeholder !== undefined && placeholdersLeft <= 0)) return;
+  }
   // Cheap checks first, on just enough decoded text: most candidates are not keys.
   const ahead = decodeWindow(text, candidate, Math.min(text.length, candidate + WINDOW), KEY_CHECK_UNITS);
   KEY_STICKY.lastIndex = 0;
@@ -333,6 +353,8 @@ function verifyCandidate(text: string, candidate: number, emit: Emit): void {
   if (m === null) return;
   const behind = decodeWindow(text, Math.max(0, candidate - LONGEST_ESCAPE), candidate);
   if (isWordCode(behind.text.charCodeAt(behind.text.length - 1))) return;
+  const shape = readKeyShape(m);
+  if (shape === undefined || (shape.placeholder !== undefined && --placeholdersLeft < 0)) return;
 
   const key = m[0];
   let encoding: KeyEncoding = 'plain';
@@ -351,11 +373,10 @@ function verifyCandidate(text: string, candidate: number, emit: Emit): void {
     d = 0;
   }
   const context = contextBefore(around.text, d);
-  const shape = readKeyShape(m, context);
-  if (shape === undefined) return;
   emit({
     key,
     ...shape,
+    confidence: confidenceOf(m, shape, context),
     offset: candidate,
     context,
     encoding,
@@ -579,6 +600,7 @@ function privateKeysIn(
   locate: (offset: number) => LineColumn,
 ): KeyHit[] {
   const found = new Map<string, LevelHit>();
+  placeholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
   scanLevel(
     text,
     0,
@@ -763,6 +785,7 @@ function stripTags(html: string): string {
 export function findSplitKeys(html: string): KeyHit[] {
   const hits: KeyHit[] = [];
   let locate: ((offset: number) => LineColumn) | undefined;
+  let splitPlaceholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
   for (let i = html.indexOf('pk'); i !== -1; i = html.indexOf('pk', i + 2)) {
     const tagAt = html.indexOf('<', i);
     if (tagAt === -1) break;
@@ -781,15 +804,16 @@ export function findSplitKeys(html: string): KeyHit[] {
     const keyEnd = (visible.at[key.length - 1] as number) + 1;
     // A key that ends before the first tag is whole in the source, and found there.
     if (keyEnd - i === key.length) continue;
+    const shape = readKeyShape(m);
+    if (shape === undefined || (shape.placeholder !== undefined && --splitPlaceholdersLeft < 0)) continue;
     const before = stripTags(html.slice(Math.max(0, i - SPLIT_CONTEXT), i));
     const after = stripTags(html.slice(keyEnd, keyEnd + SPLIT_CONTEXT));
     const context = contextBefore(`${before}${key}`, before.length);
-    const shape = readKeyShape(m, context);
-    if (shape === undefined) continue;
     locate ??= createLineLocator(html);
     hits.push({
       key,
       ...shape,
+      confidence: confidenceOf(m, shape, context),
       offset: i,
       ...locate(i),
       context,

@@ -52,33 +52,50 @@ export function standInReason(key: string, accountScoped: boolean): string | und
 }
 
 function madeUpPattern(body: string): string | undefined {
-  if (new Set(body).size < MIN_DISTINCT_CHARACTERS) return 'too few different characters';
+  if (!hasDistinct(body, MIN_DISTINCT_CHARACTERS)) return 'too few different characters';
   const longestPeriod = Math.min(MAX_REPEAT_PERIOD, Math.floor(body.length / 2));
   for (let period = 1; period <= longestPeriod; period++) {
-    if (body.slice(period) === body.slice(0, body.length - period)) return 'a repeated pattern';
+    if (repeatsWithPeriod(body, period)) return 'a repeated pattern';
   }
   if (countingSteps(body) >= MIN_COUNTING_STEPS) return 'counts up or down (123…, abc…)';
   return undefined;
 }
 
+// Character loops, not sets and slices: every `pk_…` identifier on a page comes through here.
+function hasDistinct(body: string, wanted: number): boolean {
+  const seen: number[] = [];
+  for (let i = 0; i < body.length && seen.length < wanted; i++) {
+    const c = body.charCodeAt(i);
+    if (!seen.includes(c)) seen.push(c);
+  }
+  return seen.length >= wanted;
+}
+
+function repeatsWithPeriod(body: string, period: number): boolean {
+  for (let i = period; i < body.length; i++) {
+    if (body.charCodeAt(i) !== body.charCodeAt(i - period)) return false;
+  }
+  return true;
+}
+
 /** The longest tally of neighbours (next or every other character) that count up, or down, by one. */
 function countingSteps(body: string): number {
-  const codes = [...body].map(digitValue);
   let best = 0;
   for (const stride of [1, 2]) {
-    for (const direction of [1, -1]) {
-      let steps = 0;
-      for (let i = 0; i + stride < codes.length; i++) {
-        if ((codes[i + stride] as number) - (codes[i] as number) === direction) steps++;
-      }
-      best = Math.max(best, steps);
+    let up = 0;
+    let down = 0;
+    for (let i = 0; i + stride < body.length; i++) {
+      const step = digitValue(body.charCodeAt(i + stride)) - digitValue(body.charCodeAt(i));
+      if (step === 1) up++;
+      else if (step === -1) down++;
     }
+    best = Math.max(best, up, down);
   }
   return best;
 }
 
 /** 0–9 then a–z, case aside: `89`, `9a` and `ab` each count one step. */
-function digitValue(character: string): number {
-  const code = character.toLowerCase().charCodeAt(0);
-  return code <= 0x39 ? code - 0x30 : code - 0x61 + 10;
+function digitValue(code: number): number {
+  const lower = code | 0x20;
+  return code <= 0x39 ? code - 0x30 : lower - 0x61 + 10;
 }

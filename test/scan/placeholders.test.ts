@@ -95,6 +95,16 @@ describe('key-shaped strings no issued key could be are placeholders, never keys
   });
 });
 
+describe('a page of thousands of placeholders', () => {
+  test('is read only up to a limit per file, and a key among them is still found', () => {
+    const key = 'pk_c553824640cf9d938df817d4e33354cdd9';
+    const text = `${`pk_${'x'.repeat(34)} `.repeat(3_000)}${key} ${`pk_${'X'.repeat(34)} `.repeat(3_000)}`;
+    const { privateKeys, placeholders } = scanText(text, { html: true });
+    expect(privateKeys.map((hit) => hit.key)).toEqual([key]);
+    expect(placeholders.length).toBe(1_000);
+  });
+});
+
 describe("identifiers and other vendors in a key's place are neither keys nor placeholders", () => {
   const alnum = 'aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0zAbCdEfGhIjKlMnOpQrStUvWxYz';
   test.each([
