@@ -795,6 +795,8 @@ export function findSplitKeys(html: string): KeyHit[] {
       continue;
     }
     if (isWordCode(html.charCodeAt(i - 1))) continue;
+    // `pk` and then markup is common; only a visible `pk_` is worth reading a key's length for.
+    if (readVisible(html, i, 3).text !== 'pk_') continue;
     const visible = readVisible(html, i, VISIBLE_UNITS);
     if (visible.tags === 0) continue;
     KEY_STICKY.lastIndex = 0;
