@@ -379,6 +379,109 @@ describe('limits', () => {
   });
 });
 
+describe('hostile input costs bounded work', () => {
+  const js = (body: string) => ({ type: 'application/javascript', body });
+  const bounded = { ...allow, useSitemaps: false, maxScripts: 20, maxPages: 10 } as const;
+  /** Requests other than the start page: what the scan asked the site for. */
+  const fetched = (shop: TestSite) => shop.requests.filter((path) => path !== '/');
+
+  it('a webpack chunk map of 100,000 entries, and 20,000 chunk loads', async () => {
+    const ids = Array.from({ length: 100_000 }, (_, i) => i);
+    const map = `{${ids.map((id) => `${id}:"${id.toString(16)}"`).join(',')}}`;
+    const within = `{${ids
+      .slice(0, 8_000)
+      .map((id) => `${id}:"${id.toString(16)}"`)
+      .join(',')}}`;
+    const loads = ids
+      .slice(0, 20_000)
+      .map((id) => `n.e(${id}).then(n.bind(n,${id}))`)
+      .join(';');
+    const shop = await site({
+      '/': { body: '<script src="/a/runtime.js"></script><script src="/b/runtime.js"></script>' },
+      '/a/runtime.js': js(`n.p="/a/";n.u=e=>"c/"+e+"."+${map}[e]+".js";${loads}`),
+      '/b/runtime.js': js(`n.p="/b/";n.u=e=>"c/"+e+"."+${within}[e]+".js";${loads}`),
+    });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(fetched(shop).length).toBeLessThanOrEqual(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+    expect(result.skipped.length).toBeLessThanOrEqual(100);
+  });
+
+  it('an import map of 100,000 modules', async () => {
+    const imports = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`m${i}`, `/m/${i}.js`]));
+    const shop = await site({
+      '/': { body: `<script type="importmap">${JSON.stringify({ imports })}</script>` },
+    });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(fetched(shop).length).toBe(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+  });
+
+  it('stylesheets that @import each other, and an endless chain of new ones', async () => {
+    const shop = await site({
+      '/': { body: '<link rel="stylesheet" href="/a.css"><link rel="stylesheet" href="/chain.css?n=0">' },
+      '/a.css': { type: 'text/css', body: '@import "/b.css"; a{}' },
+      '/b.css': { type: 'text/css', body: '@import url("/a.css"); b{}' },
+      '/chain.css': (_req, res, url) => {
+        res.writeHead(200, { 'content-type': 'text/css' });
+        res.end(`@import "/chain.css?n=${Number(url.searchParams.get('n')) + 1}";`);
+      },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(shop.requests.filter((path) => path === '/a.css' || path === '/b.css').sort()).toEqual([
+      '/a.css',
+      '/b.css',
+    ]);
+    expect(shop.requests.filter((path) => path.startsWith('/chain.css')).length).toBeLessThan(100);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('a Link header of hundreds of preloads', async () => {
+    const link = Array.from({ length: 400 }, (_, i) => `</p/${i}.js>; rel=preload; as=script`).join(', ');
+    const shop = await site({ '/': { headers: { link }, body: '<p>home</p>' } });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(fetched(shop).length).toBe(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+  });
+
+  it('10 MB of minified code made of chunk loads', async () => {
+    let code = 'n.p="/w/";n.u=e=>"c/"+e+".js";';
+    for (let i = 0; code.length < 10 * 1024 * 1024; i++) code += `n.e(${i}).then(n.bind(n,${i}));`;
+    const shop = await site({ '/': { body: '<script src="/w/big.js"></script>' }, '/w/big.js': js(code) });
+    const result = await scanSite(shop.url('/'), {
+      ...bounded,
+      maxBytesPerResponse: 11 * 1024 * 1024,
+      requestTimeoutMs: 30_000,
+    });
+    expect(fetched(shop).length).toBe(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+  });
+
+  it('a Nuxt app manifest of 100,000 routes and a Parcel manifest of 100,000 bundles', async () => {
+    const routes = Array.from({ length: 100_000 }, (_, i) => `/r/${i}`);
+    const bundles = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`b${i}`, `b/${i}.js`]));
+    const shop = await site({
+      '/': {
+        body: `<script>window.__NUXT__={};window.__NUXT__.config={public:{},app:{baseURL:"/",buildId:"b1",buildAssetsDir:"/_nuxt/",cdnURL:""}}</script>
+          <script src="/parcel.js"></script>`,
+      },
+      '/_nuxt/builds/meta/b1.json': {
+        type: 'application/json',
+        body: JSON.stringify({ id: 'b1', prerendered: routes }),
+      },
+      '/parcel.js': js(
+        `var r="./";function e(e){return import(r+e)}Object.assign(c.i??={},${JSON.stringify(bundles)});`,
+      ),
+    });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(shop.requests.filter((path) => path.startsWith('/r/')).length).toBe(bounded.maxPages - 1);
+    expect(shop.requests.filter((path) => path.startsWith('/b/')).length).toBeLessThanOrEqual(
+      bounded.maxScripts,
+    );
+    expect(result.stoppedBy).toBe('max-pages');
+  });
+});
+
 describe('refusing dangerous targets', () => {
   it.each([
     ['a loopback address', (origin: string) => origin],
