@@ -583,10 +583,11 @@ function compareHits(a: { offset: number; key: string }, b: { offset: number; ke
 /**
  * Every occurrence of a Klaviyo private key in `text` (a page, a script, JSON, anything), plain or
  * escaped (JS, URL, HTML) or inside base64, sorted by offset. `offset` is where the written form starts.
- * Placeholders are left out (see `scanText`).
+ * A key of the real shape that looks made up (`pk_1234567890abcdef…`) is included, marked with
+ * `placeholder`; strings no issued key could be (`pk_xxxx…`) are not.
  */
 export function findPrivateKeys(text: string): KeyHit[] {
-  return keyShapedHits(text).filter((hit) => hit.placeholder === undefined);
+  return keyShapedHits(text).filter((hit) => WHOLE_KEY.test(hit.key));
 }
 
 /** Keys and placeholders alike. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { isKlaviyoPrivateKey, scanText } from '../../src/scan/detector.js';
+import { findPrivateKeys, isKlaviyoPrivateKey, scanText } from '../../src/scan/detector.js';
 import { FindingsCollector } from '../../src/scan/findings.js';
 import { placeholderReason } from '../../src/scan/placeholders.js';
 
@@ -92,6 +92,19 @@ describe('key-shaped strings no issued key could be are placeholders, never keys
       ['pk_…xxxx', 2],
       ['pk_…KEY_', 1],
     ]);
+  });
+});
+
+describe('findPrivateKeys and placeholders', () => {
+  test('a key of the real shape that looks made up is found, and marked', () => {
+    const hits = findPrivateKeys('"pk_1234567890abcdef1234567890abcdef12"');
+    expect(hits.map((hit) => [hit.key, hit.confidence, typeof hit.placeholder])).toEqual([
+      ['pk_1234567890abcdef1234567890abcdef12', 'low', 'string'],
+    ]);
+  });
+
+  test('what no issued key could be is not a private key at all', () => {
+    expect(findPrivateKeys(`"pk_${'x'.repeat(34)}" "pk_AbC123_${'x'.repeat(34)}"`)).toEqual([]);
   });
 });
 
