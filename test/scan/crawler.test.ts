@@ -508,6 +508,51 @@ describe('refusing dangerous targets', () => {
     expect(shop.requests).toEqual([]);
   });
 
+  it('applies the same address check to every kind of URL a page or its code names, on every hop', async () => {
+    const meta = 'http://169.254.169.254';
+    const js = (body: string) => ({ type: 'application/javascript', body });
+    const shop = await site({
+      '/': {
+        headers: { link: `<${meta}/link.js>; rel=preload; as=script` },
+        body: `<link rel="modulepreload" href="${meta}/preload.js">
+          <script type="importmap">{"imports":{"m":"${meta}/importmap.js"}}</script>
+          <script type="text/lazyload" data-src="${meta}/lazy.js"></script>
+          <link rel="stylesheet" href="/s.css">
+          <script src="/webpack.js"></script><script src="/vite.js"></script><script src="/parcel.js"></script>
+          <script src="/moved.js"></script>`,
+      },
+      '/s.css': { type: 'text/css', body: `@import "${meta}/import.css";` },
+      '/webpack.js': js(`n.p="${meta}/";n.u=e=>"chunk/"+e+".js";n.e(1).then(n.bind(n,1));`),
+      '/vite.js': js(
+        `const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["${meta}/vite.js"])))=>i.map(i=>d[i]);`,
+      ),
+      '/parcel.js': js(
+        `var r="./";function e(e){return import(r+e)}Object.assign(c.i??={},{a:"${meta}/parcel.js"});`,
+      ),
+      '/moved.js': { status: 302, headers: { location: `${meta}/moved.js` } },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    const refused = result.errors.filter(
+      (entry) => entry.url.startsWith(meta) || entry.url === shop.url('/moved.js'),
+    );
+    expect(refused.map((entry) => entry.url).sort()).toEqual(
+      [
+        `${meta}/chunk/1.js`,
+        `${meta}/import.css`,
+        `${meta}/importmap.js`,
+        `${meta}/lazy.js`,
+        `${meta}/link.js`,
+        `${meta}/parcel.js`,
+        `${meta}/preload.js`,
+        `${meta}/vite.js`,
+        shop.url('/moved.js'),
+      ].sort(),
+    );
+    for (const entry of refused) expect(entry.error).toMatch(/metadata|link-local/);
+    // Every request the scan sent reached the site itself.
+    expect(result.stats.requests).toBe(shop.requests.length);
+  });
+
   it('refuses scripts on private addresses while the site itself is allowed', async () => {
     const shop = await site({ '/': { body: '<script src="http://169.254.169.254/x.js"></script>' } });
     const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
