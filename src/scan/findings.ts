@@ -100,6 +100,11 @@ export class KeyRing {
 }
 
 const MAX_OCCURRENCES_KEPT = 1_000;
+/**
+ * Occurrences kept over all keys: each carries its chain of up to ten hops, and a site of 200 keys
+ * seen 1,000 times each made a report of over 200 MB. Every key keeps its first; all are counted.
+ */
+const MAX_OCCURRENCES_TOTAL = 10_000;
 const MAX_PLACEHOLDERS = 50;
 const MAX_PLACEHOLDER_OCCURRENCES = 20;
 /** Distinct keys tracked in detail; a site showing more is reported with a count (a hostile page can hold thousands). */
@@ -112,6 +117,7 @@ export class FindingsCollector {
   readonly #findings = new Map<string, Finding>();
   readonly #placeholders = new Map<string, Placeholder>();
   readonly #publicKeys = new Map<string, PublicKeyUse>();
+  #occurrencesKept = 0;
   /** Distinct keys seen past MAX_DISTINCT_KEYS, counted by fingerprint only. */
   readonly #beyondLimit = new Set<string>();
 
@@ -173,7 +179,13 @@ export class FindingsCollector {
       }
       if (hit.confidence === 'high') finding.confidence = 'high';
       finding.occurrenceCount++;
-      if (finding.occurrences.length < MAX_OCCURRENCES_KEPT) finding.occurrences.push(occurrence(hit));
+      if (
+        finding.occurrences.length === 0 ||
+        (finding.occurrences.length < MAX_OCCURRENCES_KEPT && this.#occurrencesKept < MAX_OCCURRENCES_TOTAL)
+      ) {
+        finding.occurrences.push(occurrence(hit));
+        this.#occurrencesKept++;
+      }
     }
     for (const hit of publicKeys) {
       let use = this.#publicKeys.get(hit.key);
