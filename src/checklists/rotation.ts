@@ -2,6 +2,7 @@
  * The exposed-key rotation checklist, following Klaviyo's "What to do if your private API key was
  * exposed". Pure state transitions: state and an action in, new state out. No I/O.
  */
+import { CheckupError } from '../errors.js';
 
 export type StepId = 'record' | 'replace' | 'identify' | 'delete' | 'verify';
 export type IntegrationPart = 'keyCreated' | 'updated';
@@ -41,6 +42,8 @@ export interface RotationChecklist {
   locations: KeyLocation[];
   /** Occurrences seen in all (locations lists at most a few). */
   locationCount: number;
+  /** Distinct pages the key was seen on when the rotation started. Absent in rotations started before it existed. */
+  pagesSeen?: number;
   /** Whether the bot holds the key, so it can itself check with Klaviyo that the key is revoked. */
   keyKept: boolean;
   /** True when it is kept encrypted in the database (survives restarts), false when only in memory. */
@@ -63,7 +66,8 @@ export type RotationAction =
   | { type: 'assign'; item: ItemRef; owner: string | null }
   | { type: 'add_integration'; id: string; name: string; owner?: string }
   | { type: 'remove_integration'; id: string }
-  | { type: 'rescan_result'; clean: boolean; scanId: string }
+  /** `stillOn`: the pages where the re-scan still found the key. */
+  | { type: 'rescan_result'; clean: boolean; scanId: string; stillOn?: string[] }
   | { type: 'liveness_result'; status: Liveness }
   /** The key was kept in memory only and the bot restarted: revocation is confirmed by hand. */
   | { type: 'key_unavailable' };
@@ -77,16 +81,6 @@ export type RotationErrorCode =
   | 'unknown_item'
   | 'bad_name'
   | 'duplicate_integration';
-
-export class RotationError extends Error {
-  constructor(
-    readonly code: RotationErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RotationError';
-  }
-}
 
 export interface Transition {
   state: RotationChecklist;
@@ -123,6 +117,7 @@ export function startRotation(input: {
   target: string;
   locations: KeyLocation[];
   locationCount: number;
+  pagesSeen?: number;
   keyKept: boolean;
   keyKeptDurably?: boolean;
   startedBy: string;
@@ -135,6 +130,7 @@ export function startRotation(input: {
     target: input.target,
     locations: input.locations.slice(0, MAX_LOCATIONS),
     locationCount: input.locationCount,
+    ...(input.pagesSeen === undefined ? {} : { pagesSeen: input.pagesSeen }),
     keyKept: input.keyKept,
     ...(input.keyKept && input.keyKeptDurably !== undefined ? { keyKeptDurably: input.keyKeptDurably } : {}),
     // The bot records the key (masked, fingerprint, and an encrypted copy when configured) at once.
@@ -195,7 +191,10 @@ function afterCompletion(
   } catch {
     // Whatever the reason, a completed rotation is not changed.
   }
-  throw new RotationError('completed', 'This rotation is complete; start a new scan to check again.');
+  throw new CheckupError<RotationErrorCode>(
+    'completed',
+    'This rotation is complete; start a new scan to check again.',
+  );
 }
 
 function reduce(
@@ -221,13 +220,22 @@ function reduce(
     case 'add_integration': {
       const name = action.name.trim();
       if (name === '' || name.length > 80)
-        throw new RotationError('bad_name', 'Give the integration a name of 1–80 characters.');
+        throw new CheckupError<RotationErrorCode>(
+          'bad_name',
+          'Give the integration a name of 1–80 characters.',
+        );
       if (state.integrations.some((integration) => integration.id === action.id)) return state;
       if (state.integrations.some((integration) => integration.name.toLowerCase() === name.toLowerCase())) {
-        throw new RotationError('duplicate_integration', `"${shownName(name)}" is already on the list.`);
+        throw new CheckupError<RotationErrorCode>(
+          'duplicate_integration',
+          `"${shownName(name)}" is already on the list.`,
+        );
       }
       if (state.integrations.length >= MAX_INTEGRATIONS) {
-        throw new RotationError('bad_name', `A rotation tracks at most ${MAX_INTEGRATIONS} integrations.`);
+        throw new CheckupError<RotationErrorCode>(
+          'bad_name',
+          `A rotation tracks at most ${MAX_INTEGRATIONS} integrations.`,
+        );
       }
       events.push(
         `added integration "${shownName(name)}"${action.owner ? ` (owner <@${action.owner}>)` : ''}`,
@@ -252,13 +260,11 @@ function reduce(
     case 'rescan_result': {
       const rescan = { at, clean: action.clean, scanId: action.scanId };
       let next: RotationChecklist = { ...state, proof: { ...state.proof, rescan } };
-      if (action.clean && state.steps.replace.done === undefined) {
-        events.push('re-scanned the site: the key is gone from its code');
+      events.push(`re-scanned the site: ${rescanWords(state, action.clean, action.stillOn ?? [])}`);
+      if (action.clean && state.steps.replace.done === undefined)
         next = setStep(next, 'replace', { by: BOT_ACTOR, at });
-      } else if (!action.clean) {
-        events.push('re-scanned the site: the key is still in its code');
-        if (state.steps.replace.done !== undefined) next = setStep(next, 'replace', undefined);
-      }
+      else if (!action.clean && state.steps.replace.done !== undefined)
+        next = setStep(next, 'replace', undefined);
       return next;
     }
     case 'key_unavailable': {
@@ -278,6 +284,37 @@ function reduce(
   }
 }
 
+const PAGES_NAMED = 3;
+
+/**
+ * What a re-scan showed, against where the key was seen: "the key is no longer found on the 23 pages
+ * where it was seen", "the key is still found on 2 of 23 pages: /, /products/a".
+ */
+function rescanWords(state: RotationChecklist, clean: boolean, stillOn: readonly string[]): string {
+  const seen = state.pagesSeen ?? new Set(state.locations.map((location) => location.page)).size;
+  const pages = (count: number) => `${count} page${count === 1 ? '' : 's'}`;
+  if (clean)
+    return seen === 1
+      ? 'the key is no longer found on the page where it was seen'
+      : `the key is no longer found on the ${pages(seen)} where it was seen`;
+  if (stillOn.length === 0) return 'the key is still in its code';
+  const named = stillOn.slice(0, PAGES_NAMED).map((url) => shownName(pathOf(url)));
+  const more = stillOn.length - named.length;
+  const list = `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return stillOn.length <= seen
+    ? `the key is still found on ${stillOn.length} of ${pages(seen)}: ${list}`
+    : `the key is still found on ${pages(stillOn.length)} (it was seen on ${seen}): ${list}`;
+}
+
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url;
+  }
+}
+
 function mark(
   state: RotationChecklist,
   item: ItemRef,
@@ -292,20 +329,20 @@ function mark(
     if ((current !== undefined) === done) return state;
     if (item.step === 'record') return state;
     if (item.step === 'replace' && done) {
-      throw new RotationError(
+      throw new CheckupError<RotationErrorCode>(
         'needs_rescan',
         'A re-scan that no longer finds the key completes this step: press "Re-scan".',
       );
     }
     if (item.step === 'verify' && done) {
       if (state.keyKept) {
-        throw new RotationError(
+        throw new CheckupError<RotationErrorCode>(
           'needs_verification',
           'The bot completes this step when Klaviyo says the key is revoked and a re-scan is clean: press "Check now".',
         );
       }
       if (state.steps.delete.done === undefined || state.proof.rescan?.clean !== true) {
-        throw new RotationError(
+        throw new CheckupError<RotationErrorCode>(
           'needs_verification',
           'Verify after the key is deleted and a re-scan is clean.',
         );
@@ -314,7 +351,10 @@ function mark(
     if (item.step === 'delete' && done) {
       const blockers = deleteBlockers(state);
       if (blockers.length > 0)
-        throw new RotationError('delete_blocked', `Before deleting: ${blockers.join('; ')}.`);
+        throw new CheckupError<RotationErrorCode>(
+          'delete_blocked',
+          `Before deleting: ${blockers.join('; ')}.`,
+        );
     }
     events.push(done ? `marked "${shownName(label)}" done` : `marked "${shownName(label)}" not done`);
     let next = setStep(state, item.step, done ? { by: actor, at } : undefined);
@@ -327,7 +367,7 @@ function mark(
   const current = integration[item.part];
   if ((current !== undefined) === done) return state;
   if (item.part === 'updated' && done && integration.keyCreated === undefined) {
-    throw new RotationError(
+    throw new CheckupError<RotationErrorCode>(
       'key_not_created',
       `Create the new key for "${shownName(integration.name)}" first.`,
     );
@@ -430,7 +470,7 @@ export function itemDone(state: RotationChecklist, item: ItemRef): Mark | undefi
 function findIntegration(state: RotationChecklist, id: string): Integration {
   const integration = state.integrations.find((candidate) => candidate.id === id);
   if (integration === undefined)
-    throw new RotationError('unknown_item', 'That integration is no longer on the list.');
+    throw new CheckupError<RotationErrorCode>('unknown_item', 'That integration is no longer on the list.');
   return integration;
 }
 

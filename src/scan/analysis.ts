@@ -1,6 +1,8 @@
 import { Buffer } from 'node:buffer';
 import {
   findNextChunks,
+  findNuxtPrerenderedRoutes,
+  findParcelBundles,
   findViteDeps,
   findWebpackChunkIds,
   findWebpackNamers,
@@ -38,8 +40,9 @@ export interface AnalysisRequest {
   contentType: string;
   /** Where the content came from after redirects. */
   url: string;
-  /** Code: how it was named. */
+  /** Code: how it was named; for an app manifest, the URL its routes are paths under. */
   scriptKind?: ScriptKind;
+  routeBase?: string;
   /** Code: whether to read what it loads (the chain may be too long, or it may be a source map). */
   follow?: boolean;
   /** Code: whether the crawl still takes webpack runtimes (it keeps a bounded number). */
@@ -55,6 +58,7 @@ export interface RefData {
   url: string;
   kind: ScriptKind;
   reason: string;
+  routeBase?: string;
 }
 
 /** What code names, in the order the crawler used to find it: scripts to fetch, or pages (Next.js routes). */
@@ -78,6 +82,8 @@ export interface Analysis {
   /** Whether the content is HTML (by its type or its first characters); only for pages. */
   html: boolean;
   privateKeys: LocatedKeyHit[];
+  /** Key-shaped strings that look made up (detector.ts), placed like keys. */
+  placeholders: LocatedKeyHit[];
   /** Site IDs used, and what showed each (their places are not needed: a report counts uses). */
   publicKeys: { key: string; via: string }[];
   /** An HTML page's links, alternates and scripts, in document order. */
@@ -87,6 +93,8 @@ export interface Analysis {
   refs?: CodeRef[];
   namers?: NamerData[];
   chunkIds?: string[];
+  /** The webpack app (chunk-loading global) of a file with a runtime or chunk loads; '' when unknown. */
+  webpackApp?: string;
 }
 
 /**
@@ -159,17 +167,18 @@ export class ResourceAnalyzer {
       (request.kind === 'page' && request.contentType.includes('html')) ||
       (isPage && /^\s*</.test(text.slice(0, 256)));
     const scan = scanText(text, { html });
-    let { privateKeys } = scan;
-    if (bytes && (privateKeys.length > 0 || (html && maySplitKey(text)))) {
+    let { privateKeys, placeholders } = scan;
+    if (bytes && (privateKeys.length > 0 || placeholders.length > 0 || (html && maySplitKey(text)))) {
       // Byte text finds the same keys at the same places, but a key's column, snippet and context
       // count characters: those come from the text itself. Few pages carry a key.
       text = decodeText(body, request.contentType);
       bytes = false;
-      privateKeys = scanText(text, { html }).privateKeys;
+      ({ privateKeys, placeholders } = scanText(text, { html }));
     }
     const analysis: WireAnalysis = {
       html,
       privateKeys: html ? locate(text, privateKeys) : privateKeys,
+      placeholders: html ? locate(text, placeholders) : placeholders,
       publicKeys: scan.publicKeys.map(({ key, via }) => ({ key, via })),
     };
     if (html && request.kind === 'page') {
@@ -215,7 +224,12 @@ export class LinkTable {
 }
 
 function refData(ref: ScriptRef): RefData {
-  return { url: ref.url.href, kind: ref.kind, reason: ref.reason };
+  return {
+    url: ref.url.href,
+    kind: ref.kind,
+    reason: ref.reason,
+    ...(ref.routeBase === undefined ? {} : { routeBase: ref.routeBase.href }),
+  };
 }
 
 function locate(html: string, hits: KeyHit[]): LocatedKeyHit[] {
@@ -235,7 +249,17 @@ function followCode(
   text: string,
   url: URL,
   request: AnalysisRequest,
-): Pick<Analysis, 'refs' | 'namers' | 'chunkIds'> {
+): Pick<Analysis, 'refs' | 'namers' | 'chunkIds' | 'webpackApp'> {
+  if (request.scriptKind === 'app-manifest') {
+    if (request.routeBase === undefined) return {};
+    return {
+      refs: findNuxtPrerenderedRoutes(text, new URL(request.routeBase)).map((ref) => ({
+        type: 'page' as const,
+        url: ref.url.href,
+        reason: ref.reason,
+      })),
+    };
+  }
   if (request.scriptKind === 'stylesheet') {
     return {
       refs: findStylesheetImports(text, url).map((ref) => ({ type: 'script' as const, ...refData(ref) })),
@@ -243,6 +267,7 @@ function followCode(
   }
   const refs: CodeRef[] = findScriptUrlsInCode(text, url).map((ref) => ({ type: 'script', ...refData(ref) }));
   for (const ref of findViteDeps(text, url)) refs.push({ type: 'script', ...refData(codeRef(ref)) });
+  for (const ref of findParcelBundles(text, url)) refs.push({ type: 'script', ...refData(codeRef(ref)) });
   const nextBase = nextBaseOf(url);
   if (nextBase !== undefined) {
     for (const ref of findNextChunks(text, nextBase)) {
@@ -257,7 +282,23 @@ function followCode(
     request.findNamers === true
       ? findWebpackNamers(text, url).map((namer) => ({ ...namer, base: namer.base.href }))
       : [];
-  return { refs, namers, chunkIds: findWebpackChunkIds(text) };
+  const chunkIds = findWebpackChunkIds(text);
+  return {
+    refs,
+    namers,
+    chunkIds,
+    ...(namers.length > 0 || chunkIds.length > 0 ? { webpackApp: webpackAppOf(text) } : {}),
+  };
+}
+
+const WEBPACK_CHUNK_GLOBAL = /\b(?:webpack|rspack)Chunk[\w$-]*/;
+
+/**
+ * The app a webpack/rspack file belongs to: its chunk-loading global (`self.webpackChunk_N_E`,
+ * `webpackChunk<package name>` by default), which the runtime and every chunk of one build share.
+ */
+function webpackAppOf(code: string): string {
+  return WEBPACK_CHUNK_GLOBAL.exec(code)?.[0] ?? '';
 }
 
 /** A bundler's file as something to fetch. */

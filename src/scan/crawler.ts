@@ -91,8 +91,8 @@ interface Outcome {
   task: Task;
   /** Whether the scan had been stopped when the task finished: its result is then not used. */
   stopped: boolean;
-  /** Every redirect response on the way, followed or not: its headers are scanned like any. */
-  redirectHeaders: { url: URL; headerText: string }[];
+  /** Every redirect response on the way, followed or not, with the redirects before it. */
+  redirectHeaders: { url: URL; headerText: string; passed: readonly URL[] }[];
   resource?: FetchedResource;
   /** Of the body: the page, script, sitemap or robots.txt, or the error page of a failure. */
   analysis?: Analysis;
@@ -111,6 +111,8 @@ interface Task {
   /** The page that led here. */
   page: string;
   scriptKind?: ScriptRef['kind'];
+  /** For an app manifest: the URL its routes are paths under. */
+  routeBase?: URL;
   start?: boolean;
   /** How the scan got here, ending with this task's own URL; long chains are trimmed in the middle. */
   via: Hop[];
@@ -144,6 +146,18 @@ const MAX_REMEMBERED_LINKS = 200_000;
  * links found after it, while the queue keeps being fetched.
  */
 const MIN_FINISHED_WAITING = 1_024;
+
+/**
+ * The task as its file was reached: each redirect joins the chain, so that the chain ends with the
+ * URL the content came from, and what the file names is named from there.
+ */
+function afterRedirects(task: Task, redirects: readonly URL[]): Task {
+  const last = redirects.at(-1);
+  if (last === undefined) return task;
+  let via = task.via;
+  for (const hop of redirects) via = extendVia(via, { url: hop.href, reason: 'redirect' });
+  return { ...task, url: last, via, hops: task.hops + redirects.length };
+}
 
 /** A chain one hop longer; past MAX_VIA_KEPT the middle hops are dropped (the count stays in `hops`). */
 function extendVia(via: Hop[], hop: Hop): Hop[] {
@@ -220,9 +234,12 @@ class Crawl {
   readonly #truncated: ScanResult['truncated'] = [];
   /** Absolute and root-relative page links handled on an earlier page: they are not looked at again. */
   readonly #handledLinks = new Set<string>();
-  /** webpack/rspack runtimes seen so far, and every async chunk id some script asked for. */
-  readonly #webpackNamers: { namer: WebpackChunkNamer; from: Task }[] = [];
-  readonly #webpackChunkIds = new Map<string, Task>();
+  /**
+   * webpack/rspack runtimes seen so far, and every async chunk id some script asked for, each with the
+   * app it belongs to (its chunk-loading global; '' when unknown).
+   */
+  readonly #webpackNamers: { namer: WebpackChunkNamer; app: string }[] = [];
+  readonly #webpackChunkIds = new Map<string, { id: string; app: string; asker: Task }>();
 
   constructor(startUrl: URL, options: ScanOptions, fetcher: Fetcher, analyzer: Analyzer, hooks: ScanHooks) {
     this.#startUrl = startUrl;
@@ -389,8 +406,8 @@ class Crawl {
     const redirectHeaders: Outcome['redirectHeaders'] = [];
     let resource: FetchedResource;
     try {
-      resource = await this.#fetchWithRetries(task, (url, headerText) =>
-        redirectHeaders.push({ url, headerText }),
+      resource = await this.#fetchWithRetries(task, (url, headerText, passed) =>
+        redirectHeaders.push({ url, headerText, passed }),
       );
     } catch (error) {
       const outcome: Outcome = { task, error, stopped: this.#stopped, redirectHeaders };
@@ -432,6 +449,7 @@ class Crawl {
       const body = takeBody(resource);
       if (body === undefined) return outcome;
       const common = { body, contentType: resource.contentType, url: resource.url.href };
+      const reached = afterRedirects(task, resource.redirects);
       outcome.analysis = await this.#analyzer.analyze(
         task.kind === 'page'
           ? { kind: 'page', ...common }
@@ -440,7 +458,8 @@ class Crawl {
                 kind: 'code',
                 ...common,
                 ...(task.scriptKind === undefined ? {} : { scriptKind: task.scriptKind }),
-                follow: followsCode(task),
+                ...(task.routeBase === undefined ? {} : { routeBase: task.routeBase.href }),
+                follow: followsCode(reached),
                 // A hint: the count is checked again when the result is applied.
                 findNamers: this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES,
               }
@@ -455,7 +474,8 @@ class Crawl {
   async #apply(outcome: Outcome): Promise<void> {
     const { task } = outcome;
     try {
-      for (const { url, headerText } of outcome.redirectHeaders) this.#scanHeaders(task, url, headerText);
+      for (const { url, headerText, passed } of outcome.redirectHeaders)
+        this.#scanHeaders(afterRedirects(task, passed), url, headerText);
       if (outcome.error !== undefined) {
         // A failure that came from the stop itself is not an error of the site.
         if (!outcome.stopped) this.#recordFailure(task, outcome.error, outcome.analysis);
@@ -476,17 +496,21 @@ class Crawl {
 
   async #fetchWithRetries(
     task: Task,
-    onRedirectResponse: (url: URL, headerText: string) => void,
+    onRedirectResponse: (url: URL, headerText: string, passed: readonly URL[]) => void,
   ): Promise<FetchedResource> {
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
+      const passed: URL[] = [];
       try {
         const resource = await this.#fetcher.fetch({
           url: task.url,
           signal: this.#controller.signal,
           unpackGzipFile: task.kind === 'sitemap',
           allowRedirect: (from, to) => this.#allowRedirect(task, from, to),
-          onRedirectResponse,
+          onRedirectResponse: (url, headerText) => {
+            if (url.href !== task.url.href) passed.push(url);
+            onRedirectResponse(url, headerText, [...passed]);
+          },
         });
         this.#window.onResponse(performance.now() - started, resource.bytes);
         return resource;
@@ -539,7 +563,8 @@ class Crawl {
     this.#collector.scan(headerText, { ...this.#where(task, url), html: false, location: 'response-header' });
   }
 
-  #handle(task: Task, resource: FetchedResource, { analysis, sitemaps, sitemap }: Outcome): void {
+  #handle(requested: Task, resource: FetchedResource, { analysis, sitemaps, sitemap }: Outcome): void {
+    const task = afterRedirects(requested, resource.redirects);
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
     this.#scanHeaders(task, resource.url, resource.headerText);
     if (task.start) this.#finalUrl = resource.url;
@@ -556,7 +581,7 @@ class Crawl {
       this.#pagesScanned++;
       if (resource.links.length > 0) this.#followLinkHeaders(task, resource);
       if (analysis === undefined) return;
-      this.#collector.record(analysis.privateKeys, analysis.publicKeys, {
+      this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
         ...this.#where(task, resource.url),
         html: analysis.html,
       });
@@ -569,7 +594,7 @@ class Crawl {
       else this.#scriptsScanned++;
       if (resource.links.length > 0) this.#followLinkHeaders(task, resource);
       if (analysis === undefined) return;
-      this.#collector.record(analysis.privateKeys, analysis.publicKeys, {
+      this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
         ...this.#where(task, resource.url),
         html: false,
       });
@@ -579,7 +604,7 @@ class Crawl {
 
     this.#sitemapsRead++;
     if (analysis === undefined) return;
-    this.#collector.record(analysis.privateKeys, analysis.publicKeys, {
+    this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
       ...this.#where(task, resource.url),
       html: false,
     });
@@ -608,6 +633,20 @@ class Crawl {
    * bundler's chunks and routes, a stylesheet's `@import`s.
    */
   #followCode(analysis: Analysis, url: URL, task: Task): void {
+    // An app manifest (Nuxt) names routes, and nothing else.
+    if (task.scriptKind === 'app-manifest') {
+      for (const ref of analysis.refs ?? []) {
+        if (ref.type === 'page')
+          this.#addPage(
+            new URL(ref.url),
+            1,
+            task.page,
+            extendVia(task.via, { url: ref.url, reason: ref.reason }),
+            0,
+          );
+      }
+      return;
+    }
     for (const ref of analysis.refs ?? []) {
       if (ref.type === 'script') {
         this.#addCodeRef(scriptRef(ref), task, url);
@@ -624,16 +663,22 @@ class Crawl {
   #followWebpack(analysis: Analysis, url: URL, task: Task): void {
     const namers =
       this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES ? (analysis.namers ?? []).map(namerOf) : [];
+    const ids = analysis.chunkIds ?? [];
+    if (namers.length === 0 && ids.length === 0) return;
+    const app = analysis.webpackApp ?? '';
     for (const namer of namers) {
-      this.#webpackNamers.push({ namer, from: task });
+      this.#webpackNamers.push({ namer, app });
       for (const id of namer.ids) this.#addWebpackChunk(namer, id, task, url);
-      for (const [id, asker] of this.#webpackChunkIds)
-        this.#addWebpackChunk(namer, id, asker, new URL(asker.url));
+      for (const asked of this.#webpackChunkIds.values())
+        if (sameWebpackApp(app, asked.app))
+          this.#addWebpackChunk(namer, asked.id, asked.asker, asked.asker.url);
     }
-    for (const id of analysis.chunkIds ?? []) {
-      if (this.#webpackChunkIds.has(id) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
-      this.#webpackChunkIds.set(id, task);
-      for (const { namer } of this.#webpackNamers) this.#addWebpackChunk(namer, id, task, url);
+    for (const id of ids) {
+      const key = `${app}\n${id}`;
+      if (this.#webpackChunkIds.has(key) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
+      this.#webpackChunkIds.set(key, { id, app, asker: task });
+      for (const known of this.#webpackNamers)
+        if (sameWebpackApp(app, known.app)) this.#addWebpackChunk(known.namer, id, task, url);
     }
   }
 
@@ -776,7 +821,10 @@ class Crawl {
   #addScript(ref: ScriptRef, from: Task): void {
     // Data files, manifests and source maps of other sites are their business, and often large.
     if (
-      (ref.kind === 'data' || ref.kind === 'source-map' || ref.kind === 'manifest') &&
+      (ref.kind === 'data' ||
+        ref.kind === 'source-map' ||
+        ref.kind === 'manifest' ||
+        ref.kind === 'app-manifest') &&
       !this.#scope.includes(ref.url)
     )
       return;
@@ -795,6 +843,7 @@ class Crawl {
       depth: 0,
       page: from.kind === 'page' ? from.url.href : from.page,
       scriptKind: ref.kind,
+      ...(ref.routeBase === undefined ? {} : { routeBase: ref.routeBase }),
       via: extendVia(from.via, { url: ref.url.href, reason: ref.reason }),
       hops: from.hops + 1,
       offSite: this.#scope.includes(ref.url) ? 0 : from.offSite + 1,
@@ -855,11 +904,12 @@ class Crawl {
   }
 
   /** An error page is as public as any other: keys in its body (analysed already) or headers are findings too. */
-  #scanErrorPage(task: Task, error: ScanError, analysis: Analysis | undefined): void {
+  #scanErrorPage(requested: Task, error: ScanError, analysis: Analysis | undefined): void {
     const resource = error.resource;
-    if (resource === undefined || (task.kind !== 'page' && task.kind !== 'script')) return;
+    if (resource === undefined || (requested.kind !== 'page' && requested.kind !== 'script')) return;
+    const task = afterRedirects(requested, resource.redirects ?? []);
     if (analysis !== undefined) {
-      this.#collector.record(analysis.privateKeys, analysis.publicKeys, {
+      this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
         ...this.#where(task, resource.url),
         html: analysis.html,
       });
@@ -910,7 +960,17 @@ function takeBody(resource: { body?: Buffer }): Buffer | undefined {
 }
 
 function scriptRef(ref: RefData): ScriptRef {
-  return { url: new URL(ref.url), kind: ref.kind, reason: ref.reason };
+  return {
+    url: new URL(ref.url),
+    kind: ref.kind,
+    reason: ref.reason,
+    ...(ref.routeBase === undefined ? {} : { routeBase: new URL(ref.routeBase) }),
+  };
+}
+
+/** Files whose app is unknown are matched with every app, so no chunk is missed. */
+function sameWebpackApp(a: string, b: string): boolean {
+  return a === b || a === '' || b === '';
 }
 
 function namerOf(data: NamerData): WebpackChunkNamer {

@@ -14,11 +14,15 @@ export type ScanErrorCode =
 /** Codes where trying the same request again may succeed. */
 const RETRYABLE: ReadonlySet<ScanErrorCode> = new Set(['NETWORK', 'TIMEOUT', 'HTTP_STATUS']);
 
-/** The response that came with an HTTP error; `body` is its content's bytes, to be scanned elsewhere. */
+/**
+ * The response that came with an HTTP error, and the redirects to it; `body` is its content's bytes,
+ * to be scanned elsewhere.
+ */
 export interface ErrorResource {
   url: URL;
   readonly text?: string;
   headerText: string;
+  redirects?: readonly URL[];
   contentType?: string;
   body?: Buffer;
 }
@@ -28,7 +32,7 @@ export class ScanError extends Error {
   readonly status: number | undefined;
   /** Seconds the server asked us to wait (Retry-After), when it said so. */
   readonly retryAfterSeconds: number | undefined;
-  /** For an HTTP error: what the server sent with it (error pages are scanned too). */
+  /** For an HTTP error: what the server sent with it (error pages are scanned too), and the redirects to it. */
   readonly resource: ErrorResource | undefined;
 
   constructor(

@@ -1,7 +1,7 @@
 import type { Database } from './database.js';
 
 export interface AuditEvent {
-  subjectType: 'rotation' | 'scan' | 'review';
+  subjectType: 'rotation' | 'scan' | 'review' | 'watched_site';
   subjectId: string;
   actor: string;
   action: string;
@@ -48,6 +48,11 @@ export class RequestLedger {
       this.db.prepare('INSERT OR IGNORE INTO processed_requests (key, at) VALUES (?, ?)').run(key, at)
         .changes === 1
     );
+  }
+
+  /** Lets a key through again (a form answered with errors may be submitted again unchanged). */
+  forget(key: string): void {
+    this.db.prepare('DELETE FROM processed_requests WHERE key = ?').run(key);
   }
 
   prune(before: string): void {

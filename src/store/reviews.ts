@@ -1,5 +1,6 @@
 import type { Review } from '../checklists/review.js';
 import type { RosterDiff } from '../checklists/roster.js';
+import { ChecklistRows } from './checklist-rows.js';
 import type { Database } from './database.js';
 
 export interface UnreadableRosterLine {
@@ -63,7 +64,11 @@ function fromRow(row: Row): ReviewRecord {
 }
 
 export class ReviewRepository {
-  constructor(private readonly db: Database) {}
+  readonly #rows: ChecklistRows;
+
+  constructor(private readonly db: Database) {
+    this.#rows = new ChecklistRows(db, 'reviews', 'review');
+  }
 
   create(
     record: Omit<ReviewRecord, 'revision' | 'status' | 'completedAt' | 'evidenceCsv' | 'evidenceMarkdown'>,
@@ -105,29 +110,16 @@ export class ReviewRepository {
 
   /** Removes a review that never got its message (its first post failed). */
   discard(id: string): void {
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM audit_events WHERE subject_type = 'review' AND subject_id = ?`).run(id);
-      this.db.prepare('DELETE FROM reviews WHERE id = ? AND message_ts IS NULL').run(id);
-    })();
+    this.#rows.discard(id);
   }
 
   setMessage(id: string, channelId: string, messageTs: string): void {
-    this.db
-      .prepare('UPDATE reviews SET channel_id = ?, message_ts = ? WHERE id = ?')
-      .run(channelId, messageTs, id);
+    this.#rows.setMessage(id, channelId, messageTs);
   }
 
-  /** Saves a new state if nobody saved since `revision` was read. */
+  /** Saves a new state if nobody saved since `revision` was read; false means read again and retry. */
   save(id: string, state: Review, revision: number): boolean {
-    const completed = state.completedAt !== undefined;
-    return (
-      this.db
-        .prepare(
-          `UPDATE reviews SET state = ?, revision = revision + 1, status = ?, completed_at = ? WHERE id = ? AND revision = ?`,
-        )
-        .run(JSON.stringify(state), completed ? 'completed' : 'open', state.completedAt ?? null, id, revision)
-        .changes === 1
-    );
+    return this.#rows.save(id, state, revision);
   }
 
   storeEvidence(id: string, csv: string, markdown: string): void {
@@ -135,6 +127,39 @@ export class ReviewRepository {
       .prepare('UPDATE reviews SET evidence_csv = ?, evidence_markdown = ? WHERE id = ?')
       .run(csv, markdown, id);
   }
+}
+
+/** What a review reminder's message shows, as the review it asked for goes on. */
+export type ReminderShows = 'due' | 'started' | 'completed';
+
+/** A review reminder that was posted: where its message is, what occurrence it is about, what it shows. */
+export interface ReminderMessage {
+  key: string;
+  channelId: string;
+  messageTs: string;
+  dueAt: string;
+  firedAt: string;
+  shows: ReminderShows;
+}
+
+interface ReminderMessageRow {
+  key: string;
+  channel_id: string;
+  message_ts: string;
+  due_at: string;
+  fired_at: string;
+  shows: ReminderShows;
+}
+
+function reminderMessageFrom(row: ReminderMessageRow): ReminderMessage {
+  return {
+    key: row.key,
+    channelId: row.channel_id,
+    messageTs: row.message_ts,
+    dueAt: row.due_at,
+    firedAt: row.fired_at,
+    shows: row.shows,
+  };
 }
 
 /** Reminders already sent (by occurrence key) and small named settings such as a snooze. */
@@ -168,6 +193,35 @@ export class ReminderRepository {
       .prepare('SELECT key, fired_at FROM reminders WHERE kind = ? AND fired_at >= ? ORDER BY fired_at')
       .all(kind, sinceIso) as { key: string; fired_at: string }[];
     return rows.map((row) => ({ key: row.key, firedAt: row.fired_at }));
+  }
+
+  /** Where a sent reminder's message is, and which occurrence it is about. */
+  setMessage(key: string, channelId: string, messageTs: string, dueAt: string): void {
+    this.db
+      .prepare(`UPDATE reminders SET channel_id = ?, message_ts = ?, due_at = ?, shows = 'due' WHERE key = ?`)
+      .run(channelId, messageTs, dueAt, key);
+  }
+
+  /** The reminder whose message this is, if the bot posted it. */
+  messageAt(channelId: string, messageTs: string): ReminderMessage | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM reminders WHERE channel_id = ? AND message_ts = ?')
+      .get(channelId, messageTs) as ReminderMessageRow | undefined;
+    return row === undefined ? undefined : reminderMessageFrom(row);
+  }
+
+  /** Reminder messages whose review is not known to be completed yet (a short list: one a quarter). */
+  unfinishedMessages(): ReminderMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM reminders WHERE message_ts IS NOT NULL AND shows <> 'completed' ORDER BY fired_at LIMIT 50`,
+      )
+      .all() as ReminderMessageRow[];
+    return rows.map(reminderMessageFrom);
+  }
+
+  setShows(key: string, shows: ReminderShows): void {
+    this.db.prepare('UPDATE reminders SET shows = ? WHERE key = ?').run(shows, key);
   }
 
   getSetting(name: string): string | undefined {
