@@ -125,7 +125,13 @@ export class Fetcher {
 
   constructor(policy: FetchPolicy) {
     this.#policy = policy;
-    const baseConnect = buildConnector({ timeout: policy.timeoutMs, lookup: guardedLookup(policy) } as never);
+    // HTTP/2 where a TLS server offers it: many requests on one connection, which still goes through
+    // both address checks (at lookup and on the connected socket) like every other.
+    const baseConnect = buildConnector({
+      timeout: policy.timeoutMs,
+      lookup: guardedLookup(policy),
+      allowH2: true,
+    } as never);
     const connect: buildConnector.connector = (options, callback) => {
       baseConnect(options, (error, socket) => {
         if (error !== null) {
@@ -143,6 +149,7 @@ export class Fetcher {
     };
     this.#agent = new Agent({
       connect,
+      allowH2: true,
       connections: policy.connections ?? 16,
       headersTimeout: policy.timeoutMs,
       bodyTimeout: policy.timeoutMs,
