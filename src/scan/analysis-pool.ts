@@ -37,14 +37,13 @@ const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
  * costs its own compiled code (the detector warms up once per thread) and about 30 MB.
  */
 const MAX_THREADS = 2;
+const DEFAULT_THREADS = Math.min(MAX_THREADS, availableParallelism() - 1);
 
 /**
  * The analyzer for one scan: decoding, detection and link extraction run on worker threads while the
  * main thread fetches, so a scan uses every core of a small machine; on one core, all runs inline.
  */
-export function createAnalyzer(
-  threads: number = Number(process.env.XTHREADS ?? Math.min(MAX_THREADS, availableParallelism() - 1)),
-): Analyzer {
+export function createAnalyzer(threads: number = DEFAULT_THREADS): Analyzer {
   if (threads < 1 || !existsSync(fileURLToPath(WORKER_URL))) return inlineAnalyzer();
   return new WorkerPool(threads);
 }
