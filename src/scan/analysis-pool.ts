@@ -2,13 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  type Analysis,
-  type AnalysisRequest,
-  LinkTable,
-  ResourceAnalyzer,
-  type WireAnalysis,
-} from './analysis.js';
+import { type Analysis, type AnalysisRequest, LinkTable, ResourceAnalyzer } from './analysis.js';
+import type { AnalysisReply } from './analysis-worker.js';
 
 /** Where a scan's pages and scripts are analysed: worker threads, or the calling thread. */
 export interface Analyzer {
@@ -78,13 +73,15 @@ class WorkerPool implements Analyzer {
   #start(): Thread {
     const worker = new Worker(WORKER_URL);
     const thread: Thread = { worker, pending: 0, alive: true, links: new LinkTable() };
-    worker.on('message', (message: { id: number; analysis?: WireAnalysis; error?: string }) => {
-      const waiting = this.#waiting.get(message.id);
-      if (waiting === undefined) return;
-      this.#waiting.delete(message.id);
-      thread.pending--;
-      if (message.analysis !== undefined) waiting.resolve(thread.links.read(message.analysis));
-      else waiting.reject(new Error(`the analysis failed: ${message.error ?? 'unknown error'}`));
+    worker.on('message', (replies: AnalysisReply[]) => {
+      for (const { id, analysis, error } of replies) {
+        const waiting = this.#waiting.get(id);
+        if (waiting === undefined) continue;
+        this.#waiting.delete(id);
+        thread.pending--;
+        if (analysis !== undefined) waiting.resolve(thread.links.read(analysis));
+        else waiting.reject(new Error(`the analysis failed: ${error ?? 'unknown error'}`));
+      }
     });
     // A thread that dies (out of memory on a hostile page, say) fails what it held; the others go on.
     const fail = (error: Error) => {
