@@ -166,11 +166,12 @@ export class ResourceAnalyzer {
     const html =
       (request.kind === 'page' && request.contentType.includes('html')) ||
       (isPage && /^\s*</.test(text.slice(0, 256)));
-    const scan = scanText(text, { html });
+    // Byte text finds the same keys at the same places, but a key's column, snippet and context count
+    // characters: a page with a key (few have one) is scanned again as text, so byte text only has to
+    // say whether there is one. Keys split by markup are looked for in the text only.
+    const scan = scanText(text, { html: html && !bytes });
     let { privateKeys, placeholders } = scan;
     if (bytes && (privateKeys.length > 0 || placeholders.length > 0 || (html && maySplitKey(text)))) {
-      // Byte text finds the same keys at the same places, but a key's column, snippet and context
-      // count characters: those come from the text itself. Few pages carry a key.
       text = decodeText(body, request.contentType);
       bytes = false;
       ({ privateKeys, placeholders } = scanText(text, { html }));
