@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { delimiter, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +95,11 @@ export interface ToolRun {
   bytes: number;
   /** Peak resident memory of the process; undefined when it could not be measured. */
   peakRssBytes?: number;
+  /**
+   * CPU time (user and system, every thread; for wget and wget2, grep's too), from GNU time: on a
+   * machine shared with other work it says what the run cost when wall time cannot.
+   */
+  cpuSeconds?: number;
   /** Planted keys this run found (by fingerprint for the scan, verbatim in grep's output otherwise). */
   plantedFound: number;
   /** Why the run is not usable, when it is not. */
@@ -153,6 +158,8 @@ export interface ScanBenchResult {
   startup: StartupResult[];
   missingTools: string[];
   totalSeconds: number;
+  /** Load averages (1, 5, 15 minutes) when the benchmark started and ended: how busy the machine was. */
+  load: { start: number[]; end: number[] };
 }
 
 const DEFAULT_CHILD_TIMEOUT_MS = 3 * 60_000;
@@ -175,6 +182,7 @@ const GREP_ARGS = ['-rhoE', 'pk_[A-Za-z0-9]{34}'];
  */
 export async function runScanBench(options: ScanBenchOptions = {}): Promise<ScanBenchResult> {
   const benchStart = performance.now();
+  const loadAtStart = loadavg();
   const repoRoot = options.repoRoot ?? fileURLToPath(new URL('../../', import.meta.url));
   const compareRoot = options.compareRoot === undefined ? undefined : resolve(options.compareRoot);
   if (compareRoot !== undefined && !existsSync(join(compareRoot, 'dist', 'cli.js'))) {
@@ -270,7 +278,7 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
           gc?.();
           if (entry.tool === 'scan' || entry.tool === 'compare') {
             const root = entry.tool === 'scan' ? repoRoot : (compareRoot as string);
-            entry.runs.push(await runScan(root, started.origin, site, timeoutMs));
+            entry.runs.push(await runScan(root, started.origin, site, timeoutMs, time, mirrorRoot));
           } else {
             const dir = mkdtempSync(join(mirrorRoot, `${entry.tool}-`));
             try {
@@ -338,6 +346,7 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
       startup,
       missingTools,
       totalSeconds: (performance.now() - benchStart) / 1000,
+      load: { start: loadAtStart, end: loadavg() },
     };
   } finally {
     await stopServer?.();
@@ -403,6 +412,8 @@ async function runScan(
   origin: string,
   site: GeneratedSite,
   timeoutMs: number,
+  time: string | undefined,
+  scratch: string,
 ): Promise<ScanRun> {
   const args = [
     join(repoRoot, 'bin', 'klaviyo-checkup.js'),
@@ -419,9 +430,11 @@ async function runScan(
     // The scan's own budget ends before the child's timeout, so a slow scan still reports.
     String(Math.max(1, Math.floor(timeoutMs / 1000) - 10)),
   ];
+  const timed = underTime(time, join(scratch, `scan-time-${process.pid}`), process.execPath, args);
   const started = performance.now();
-  const result = await runProcess(process.execPath, args, { cwd: repoRoot, timeoutMs });
+  const result = await runProcess(timed.command, timed.args, { cwd: repoRoot, timeoutMs });
   const seconds = (performance.now() - started) / 1000;
+  const { cpuSeconds } = timed.read();
   // 1 means keys were found, which is what this site should produce.
   if (result.timedOut || (result.code !== 0 && result.code !== 1)) {
     throw new Error(
@@ -436,6 +449,7 @@ async function runScan(
     scripts: report.scriptsScanned,
     bytes: report.stats.bytesFetched,
     peakRssBytes: report.peakRssBytes,
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
     plantedFound: compareKeys(site, findings).found.length,
     complete: report.complete,
     errors: report.errors,
@@ -522,6 +536,30 @@ export function combineKeyChecks(site: GeneratedSite, checks: KeyCheck[]): KeyCh
   };
 }
 
+/** `command args` under GNU time when there is one, writing CPU seconds and peak RSS to a file. */
+function underTime(
+  time: string | undefined,
+  file: string,
+  command: string,
+  args: string[],
+): { command: string; args: string[]; read: () => { cpuSeconds?: number; peakRssBytes?: number } } {
+  if (time === undefined) return { command, args, read: () => ({}) };
+  return {
+    command: time,
+    args: ['-f', '%U %S %M', '-o', file, command, ...args],
+    read: () => {
+      if (!existsSync(file)) return {};
+      const [user, system, kilobytes] = (readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? '')
+        .split(' ')
+        .map(Number);
+      rmSync(file, { force: true });
+      return Number.isFinite(user) && Number.isFinite(system) && Number.isFinite(kilobytes)
+        ? { cpuSeconds: (user as number) + (system as number), peakRssBytes: (kilobytes as number) * 1024 }
+        : {};
+    },
+  };
+}
+
 /** The mirror command of each peer, into `dir`, quiet and without host directories. */
 function mirrorArgs(tool: 'wget' | 'wget2', origin: string, dir: string): string[] {
   const common = ['--quiet', '--no-host-directories', '--directory-prefix', dir];
@@ -548,23 +586,27 @@ async function runBaseline(
   site: GeneratedSite,
   timeoutMs: number,
 ): Promise<BaselineRun> {
-  const rssFile = join(dir, '..', `${tool}-rss-${process.pid}`);
-  const [command, args] =
-    paths.time === undefined
-      ? [paths.fetcher, mirrorArgs(tool, origin, dir)]
-      : [paths.time, ['-f', '%M', '-o', rssFile, paths.fetcher, ...mirrorArgs(tool, origin, dir)]];
+  const mirror = underTime(
+    paths.time,
+    join(dir, '..', `${tool}-time-${process.pid}`),
+    paths.fetcher,
+    mirrorArgs(tool, origin, dir),
+  );
+  const search = underTime(paths.time, join(dir, '..', `grep-time-${process.pid}`), paths.grep, [
+    ...GREP_ARGS,
+    dir,
+  ]);
   const started = performance.now();
-  const fetched = await runProcess(command, args, { timeoutMs });
+  const fetched = await runProcess(mirror.command, mirror.args, { timeoutMs });
+  const mirrored = mirror.read();
   const searched = fetched.timedOut
     ? undefined
-    : await runProcess(paths.grep, [...GREP_ARGS, dir], { timeoutMs });
+    : await runProcess(search.command, search.args, { timeoutMs });
   const seconds = (performance.now() - started) / 1000;
-  let peakRssBytes: number | undefined;
-  if (paths.time !== undefined && existsSync(rssFile)) {
-    const kilobytes = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
-    if (Number.isFinite(kilobytes)) peakRssBytes = kilobytes * 1024;
-    rmSync(rssFile, { force: true });
-  }
+  const grepped = searched === undefined ? {} : search.read();
+  const { peakRssBytes } = mirrored;
+  const cpuSeconds =
+    mirrored.cpuSeconds === undefined ? undefined : mirrored.cpuSeconds + (grepped.cpuSeconds ?? 0);
   const files = await countFiles(dir);
   const matches = new Set((searched?.stdout ?? '').split('\n').filter((line) => line !== ''));
   // grep: 0 matches, 1 no match, 2 trouble.
@@ -577,6 +619,7 @@ async function runBaseline(
     seconds,
     ...files,
     ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
     plantedFound: site.planted.filter((key) => matches.has(key.key)).length,
     exitCode: fetched.code,
     distinctMatches: matches.size,
@@ -680,6 +723,7 @@ interface Summary {
   scripts: number;
   bytes: number;
   peakRssBytes: number | undefined;
+  cpuSeconds: number | undefined;
   plantedFound: number;
   usable: number;
 }
@@ -688,8 +732,10 @@ function summarize(runs: ToolRun[]): Summary | undefined {
   const usable = runs.filter((run) => run.failure === undefined);
   if (usable.length === 0) return undefined;
   const rss = usable.map((run) => run.peakRssBytes).filter((value) => value !== undefined);
+  const cpu = usable.map((run) => run.cpuSeconds).filter((value) => value !== undefined);
   return {
     seconds: median(usable.map((run) => run.seconds)),
+    cpuSeconds: cpu.length === 0 ? undefined : median(cpu),
     pages: minOf(usable.map((run) => run.pages)),
     scripts: minOf(usable.map((run) => run.scripts)),
     bytes: minOf(usable.map((run) => run.bytes)),
@@ -699,7 +745,7 @@ function summarize(runs: ToolRun[]): Summary | undefined {
   };
 }
 
-const COLUMNS = ['time s', 'MB/s', 'pages/s', 'peak RSS', 'keys', 'vs wget', 'vs wget2'];
+const COLUMNS = ['time s', 'CPU s', 'MB/s', 'pages/s', 'peak RSS', 'keys', 'vs wget', 'vs wget2'];
 
 function row(round: string, tool: string, cells: string[]): string {
   return `  ${round.padEnd(12)}${tool.padEnd(27)}${cells.map((cell) => cell.padStart(9)).join('')}`;
@@ -728,7 +774,10 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
       `  large store: ${describe(result.sites.large)}, generated in ${fixed(result.generateSeconds.large, 1)} s`,
     );
   }
+  const loads = (values: number[]) => values.map((value) => value.toFixed(2)).join(', ');
   lines.push(
+    `  machine: ${availableParallelism()} cores; load average ${loads(result.load.start)} at the start, ` +
+      `${loads(result.load.end)} at the end (timings on a busy machine are slower, CPU time less so)`,
     '  server: a child process on 127.0.0.1 holding every file in memory, each response held back by the round’s delay',
     '  method: each tool runs the round’s number of times in rotating order; figures are medians of wall time',
     `  peers: wget2 --recursive --level=0 --page-requisites --no-parent --max-threads=8, and wget --recursive ` +
@@ -760,6 +809,7 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
       lines.push(
         row(roundCell, `${entry.label}${runs}`, [
           summary.seconds.toFixed(2),
+          fixed(summary.cpuSeconds, 2),
           fixed(summary.bytes / 1e6 / summary.seconds, 1),
           fixed(summary.pages / summary.seconds, 0),
           summary.peakRssBytes === undefined ? '-' : `${mb(summary.peakRssBytes)} MB`,
@@ -771,8 +821,8 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
     });
   }
   lines.push(
-    '  (keys: planted keys found; grep sees only plain legacy keys in what its tool downloaded. ' +
-      'vs: wall time over the peer’s, lower is faster)',
+    '  (CPU: user and system time of every thread, median; keys: planted keys found, grep sees only plain ' +
+      'legacy keys in what its tool downloaded; vs: wall time over the peer’s, lower is faster)',
   );
 
   for (const round of result.rounds) {
