@@ -15,6 +15,7 @@ import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { ExposedKeyRepository } from './store/exposed-keys.js';
+import { FormSeal } from './store/form-seal.js';
 import { type KeyKeeper, MemoryKeyKeeper, SealedKeyKeeper } from './store/key-keeper.js';
 import { KeyVault } from './store/key-vault.js';
 import { ReminderRepository, ReviewRepository } from './store/reviews.js';
@@ -131,6 +132,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     home,
     access,
     ledger,
+    forms: new FormSeal(db),
     now,
     snoozeReview: (choice, userId) => {
       const until = scheduler.snooze(choice);

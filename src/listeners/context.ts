@@ -8,6 +8,7 @@ import type { ScanService } from '../services/scan-service.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
+import type { FormSeal } from '../store/form-seal.js';
 
 /** What every listener may use; built once in main.ts. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
   access: AccessPolicy;
   ledger: RequestLedger;
+  /** Seals the origin a form carries, and opens it again on submission. */
+  forms: FormSeal;
   now: () => Date;
 }
 

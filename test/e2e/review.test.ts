@@ -255,7 +255,7 @@ describe('/klaviyo-review with a 120-user roster', () => {
     );
     await waitUntil(() => harness.slack.callsTo('chat.update').length > before, 'the update');
     await waitUntil(
-      () => JSON.stringify(harness.slack.message('C0SHOP', reviewTs)?.blocks).includes('(app)'),
+      () => JSON.stringify(harness.slack.message('C0SHOP', reviewTs)?.blocks).includes('(authenticator app)'),
       'the two-step method',
     );
   });

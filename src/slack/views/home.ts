@@ -128,10 +128,11 @@ export function homeView(data: HomeData): HomeView {
 }
 
 /** The form behind "Scan a site": the URL; the result comes to the person's direct messages. */
-export function homeScanModal(): ModalView {
+export function homeScanModal(origin: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_HOME_SCAN,
+    private_metadata: JSON.stringify({ origin }),
     title: plain('Scan a site', 24),
     submit: plain('Scan', 24),
     close: plain('Cancel', 24),
