@@ -121,7 +121,19 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     now,
   });
   const access = new AccessPolicy(config.access, gateway, log);
-  const home = new HomeService({ gateway, rotations, reviews, scans: scanStore, access, now });
+  const home = new HomeService({
+    gateway,
+    rotations,
+    reviews,
+    scans: scanStore,
+    access,
+    settings: {
+      keysKept: config.keyEncryptionKey ? 'sealed' : 'memory',
+      restricted: access.restricted,
+      reviewSchedule: config.review.schedule.expression,
+    },
+    now,
+  });
   registerListeners(app, {
     config,
     log,

@@ -494,8 +494,9 @@ export function completionBlockers(review: Review): string[] {
   return blockers;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** "1 user", "1,887 users". */
+export function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** What a follow-up asks for in Klaviyo: "remove jo@x.com from Klaviyo", "change jo@x.com to Analyst". */

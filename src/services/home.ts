@@ -1,7 +1,7 @@
 import { reviewProgress } from '../checklists/review.js';
 import { rotationProgress } from '../checklists/rotation.js';
 import type { SlackGateway } from '../slack/gateway.js';
-import { type HomeData, homeView } from '../slack/views/home.js';
+import { type HomeData, type HomeSettings, homeView } from '../slack/views/home.js';
 import type { ScanRepository } from '../store/scans.js';
 import type { AccessPolicy } from './access.js';
 import { openReviewFollowUps, openRotationItems } from './open-items.js';
@@ -14,6 +14,8 @@ export interface HomeServiceDeps {
   reviews: ReviewService;
   scans: ScanRepository;
   access: AccessPolicy;
+  /** How the bot is set up, shown to workspace admins. */
+  settings: HomeSettings;
   now: () => Date;
 }
 
@@ -90,6 +92,15 @@ export class HomeService {
       nextReviewDue: reviews.nextDue(latest?.completedAt ? new Date(latest.completedAt) : now).toISOString(),
       ...(latest?.completedAt ? { lastReviewCompletedAt: latest.completedAt } : {}),
       canAct: await access.canAct(viewer),
+      ...((await this.#isAdmin(viewer)) ? { settings: this.deps.settings } : {}),
     };
+  }
+
+  /** Workspace admins and owners (their Slack profile says so) see how the bot is set up. */
+  async #isAdmin(userId: string): Promise<boolean> {
+    return this.deps.gateway
+      .person(userId)
+      .then((person) => person.admin)
+      .catch(() => false);
   }
 }

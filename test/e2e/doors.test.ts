@@ -15,7 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { AccessPolicy } from '../../src/services/access.js';
 import type { FakeView } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
-import { blockAction, type Harness, startHarness, viewSubmission, waitUntil } from './harness.js';
+import { blockAction, type Harness, startHarness, viewAction, viewSubmission, waitUntil } from './harness.js';
 
 const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
@@ -117,19 +117,7 @@ function onMessage(
 function inModal(view: (world: World) => FakeView, action: Record<string, unknown>): Forgery {
   return {
     inForm: true,
-    send: (world, user) => {
-      const shown = view(world);
-      return world.harness.action({
-        type: 'block_actions',
-        team: { id: world.harness.slack.teamId },
-        user: { id: user, team_id: world.harness.slack.teamId },
-        api_app_id: world.harness.slack.appId,
-        container: { type: 'view', view_id: shown.id },
-        trigger_id: world.harness.slack.issueTriggerId(),
-        view: shown,
-        actions: [{ block_id: 'b', action_ts: `${Date.now() / 1000}${Math.random()}`, ...action }],
-      });
-    },
+    send: (world, user) => world.harness.action(viewAction(world.harness.slack, view(world), action, user)),
   };
 }
 
@@ -157,18 +145,8 @@ function command(name: string, text: (world: World) => string): Forgery {
 
 /** A button on App Home. */
 function homeClick(harness: Harness, actionId: string, user = ALICE): Record<string, unknown> {
-  return {
-    type: 'block_actions',
-    team: { id: harness.slack.teamId },
-    user: { id: user, team_id: harness.slack.teamId },
-    api_app_id: harness.slack.appId,
-    container: { type: 'view', view_id: 'V0HOME' },
-    trigger_id: harness.slack.issueTriggerId(),
-    view: { id: 'V0HOME', type: 'home', blocks: [] },
-    actions: [
-      { action_id: actionId, block_id: 'b', type: 'button', value: 'x', action_ts: `${Date.now() / 1000}` },
-    ],
-  };
+  const home = { id: 'V0HOME', type: 'home', blocks: [] };
+  return viewAction(harness.slack, home, { action_id: actionId, type: 'button', value: 'x' }, user);
 }
 
 const FORGERIES: Record<string, Forgery> = {
@@ -482,24 +460,11 @@ beforeAll(async () => {
 }, 60_000);
 
 function decideInList(harness: Harness, view: FakeView, value: string): Record<string, unknown> {
-  return {
-    type: 'block_actions',
-    team: { id: harness.slack.teamId },
-    user: { id: ALICE, team_id: harness.slack.teamId },
-    api_app_id: harness.slack.appId,
-    container: { type: 'view', view_id: view.id },
-    trigger_id: harness.slack.issueTriggerId(),
-    view,
-    actions: [
-      {
-        block_id: 'b',
-        action_id: 'review:decide',
-        type: 'static_select',
-        selected_option: { value },
-        action_ts: `${Date.now() / 1000}${Math.random()}`,
-      },
-    ],
-  };
+  return viewAction(harness.slack, view, {
+    action_id: 'review:decide',
+    type: 'static_select',
+    selected_option: { value },
+  });
 }
 
 afterAll(async () => {

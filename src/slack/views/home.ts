@@ -75,6 +75,16 @@ export interface HomeData {
   lastReviewCompletedAt?: string;
   /** False: show a short note that only configured people can act, and no start buttons. */
   canAct: boolean;
+  /** For workspace admins only: how the bot is set up, with the variables that change it. */
+  settings?: HomeSettings;
+}
+
+export interface HomeSettings {
+  /** How an exposed key is kept during its rotation: sealed in the database, or in memory only. */
+  keysKept: 'sealed' | 'memory';
+  /** Whether only listed people (or a user group) may act. */
+  restricted: boolean;
+  reviewSchedule: string;
 }
 
 // Caps keep the worst case at 52 blocks and under 20 kB, far inside Slack's 100 blocks / 250 kB.
@@ -117,6 +127,8 @@ export function homeView(data: HomeData): HomeView {
   blocks.push(divider(), header(countTitle('Last scan per site', data.lastScans.length)));
   blocks.push(...scanBlocks(data.lastScans, links));
 
+  if (data.settings) blocks.push(divider(), header('Settings'), settingsSection(data.settings));
+
   const updated = isValidDate(data.now) ? ` · updated ${slackDate(data.now.toISOString())}` : '';
   blocks.push(
     divider(),
@@ -146,6 +158,26 @@ export function homeScanModal(origin: string): ModalView {
       },
     ],
   };
+}
+
+/**
+ * How the bot is set up, for workspace admins: the environment variables are named here (and in the
+ * README) only, never in a checklist or a reply the marketing team reads.
+ */
+function settingsSection(settings: HomeSettings): SectionBlock {
+  const lines = [
+    settings.restricted
+      ? '• *Who may act:* the people in `ALLOWED_USERS` or the user group in `ALLOWED_USERGROUP`.'
+      : '• *Who may act:* anyone who can use the commands. Set `ALLOWED_USERS` or `ALLOWED_USERGROUP` to limit it.',
+    settings.keysKept === 'sealed'
+      ? '• *Exposed keys during a rotation:* an encrypted copy is kept (`KEY_ENCRYPTION_KEY` is set) and wiped when the rotation ends.'
+      : '• *Exposed keys during a rotation:* held in memory only; after a restart the team confirms revocation by hand. Set `KEY_ENCRYPTION_KEY` to keep an encrypted copy.',
+    `• *Review schedule:* \`${escapeMrkdwn(truncate(settings.reviewSchedule, 100))}\` (\`REVIEW_SCHEDULE\`, \`REVIEW_TIMEZONE\`).`,
+  ];
+  return section(
+    `${lines.join('\n')}\nShown to workspace admins only. The bot reads these from its environment; the README describes each.`,
+    { block_id: 'home_settings' },
+  );
 }
 
 function assignedBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {

@@ -4,6 +4,7 @@ import {
   FLAGS,
   isSoleOwner,
   isTransfer,
+  plural,
   type Review,
   type ReviewUser,
   reviewProgress,
@@ -247,10 +248,6 @@ function decisionOptions(state: Review, user: ReviewUser): { label: string; valu
     ).map((role) => ({ label: `Change role to ${role.name}`, value: `role:${role.name}` })),
     ...(user.role === 'Owner' ? [] : [{ label: TRANSFER_LABEL, value: 'role:Owner' }]),
   ];
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Asks for the reason a reviewer must give to decide on their own account. */

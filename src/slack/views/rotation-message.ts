@@ -29,7 +29,7 @@ import {
   truncate,
   userMention,
 } from './blocks.js';
-import { hostOf } from './scan-message.js';
+import { contextWords, hostOf } from './scan-message.js';
 
 export const ACTION_ITEM_MENU = 'rotation:item_menu';
 export const ACTION_RESCAN = 'rotation:rescan';
@@ -86,7 +86,10 @@ function drawRotation(
 
   const locations = state.locations
     .slice(0, compact > 0 ? 2 : 5)
-    .map((location) => `• ${escapeMrkdwn(truncate(location.url, 200))} (${escapeMrkdwn(location.context)})`)
+    .map((location) => {
+      const where = contextWords(location.context);
+      return `• ${escapeMrkdwn(truncate(location.url, 200))}${where === '' ? '' : ` (${where})`}`;
+    })
     .join('\n');
   const moreLocations =
     state.locationCount > 5 ? `\n…and ${state.locationCount - 5} more places (see the scan's thread)` : '';

@@ -169,10 +169,26 @@ function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
+/**
+ * Where an occurrence sits, for Slack: the name it was assigned to is the site's code, so it is shown
+ * as code ("inline script, as `company_id`, line 3:18"), not as words of ours.
+ */
+function placeWords(occurrence: Finding['occurrences'][number]): string {
+  const described = escapeMrkdwn(describeOccurrence(occurrence));
+  const context = escapeMrkdwn(occurrence.context);
+  const words = contextWords(occurrence.context);
+  return described.replace(`, ${context}`, words === '' ? '' : `, ${words}`);
+}
+
+/** The name a key was assigned to in the site's code, as code ("as `company_id`"); nothing for "other". */
+export function contextWords(context: string): string {
+  return context === 'other' || context === '' ? '' : `as \`${escapeMrkdwn(context.replace(/`/g, "'"))}\``;
+}
+
 function placesSummary(finding: Finding): string {
   const shown = finding.occurrences.slice(0, 3).map((occurrence) => {
     const where = pathOf(occurrence.url);
-    return `${escapeMrkdwn(where)} (${escapeMrkdwn(describeOccurrence(occurrence).replace(/, line .*/, ''))})`;
+    return `${escapeMrkdwn(where)} (${placeWords(occurrence).replace(/, line .*/, '')})`;
   });
   const more = finding.occurrenceCount - shown.length;
   return truncate(`${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`, 700);
@@ -189,7 +205,7 @@ export function scanDetailMessages(report: ScanReport): SlackMessage[] {
     for (const occurrence of finding.occurrences) {
       const loadedBy =
         occurrence.page !== occurrence.url ? `, loaded by ${escapeMrkdwn(pathOf(occurrence.page))}` : '';
-      const line = `\n• ${escapeMrkdwn(truncate(occurrence.url, 300))}${loadedBy}\n    ${escapeMrkdwn(describeOccurrence(occurrence))}: \`${escapeMrkdwn(truncate(occurrence.snippet.replace(/`/g, "'"), 160))}\``;
+      const line = `\n• ${escapeMrkdwn(truncate(occurrence.url, 300))}${loadedBy}\n    ${placeWords(occurrence)}: \`${escapeMrkdwn(truncate(occurrence.snippet.replace(/`/g, "'"), 160))}\``;
       if (chunk.length + line.length > 2900) {
         sections.push(chunk);
         chunk = `*\`${finding.masked}\`* (continued):`;
