@@ -5,12 +5,14 @@ import { type Config, ConfigError, loadConfig, readEnvironment } from './config.
 import { createLivenessChecker } from './klaviyo/liveness.js';
 import { createSlackApp, registerListeners } from './listeners/app.js';
 import { createLogger, type Logger } from './log.js';
+import { nextOccurrence } from './schedule/cron.js';
 import { AccessPolicy } from './services/access.js';
 import { HomeService } from './services/home.js';
 import { Scheduler } from './services/reminders.js';
 import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
+import { WatchService } from './services/watch-service.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
@@ -21,6 +23,7 @@ import { KeyVault } from './store/key-vault.js';
 import { ReminderRepository, ReviewRepository } from './store/reviews.js';
 import { RotationRepository } from './store/rotations.js';
 import { ScanRepository } from './store/scans.js';
+import { WatchedSiteRepository } from './store/watched-sites.js';
 
 export interface RunningBot {
   config: Config;
@@ -90,16 +93,10 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     keeper,
     log,
     now,
-    rescan: async (rotation, userId) => {
-      await scans.request({
-        text: rotation.target,
-        userId,
-        channelId: rotation.channelId,
-        ...(rotation.messageTs ? { threadTs: rotation.messageTs } : {}),
-      });
-    },
+    rescan: (rotation, userId) => scans.scanQuietly(rotation.target, rotation.channelId, userId),
     refreshScan: (scanId) => scans.refreshMessage(scanId),
   });
+  let scheduler: Scheduler | undefined;
   const reviews = new ReviewService({
     db,
     reviews: new ReviewRepository(db),
@@ -108,8 +105,19 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     config,
     now,
+    onStartedOrCompleted: () => scheduler?.refreshReminders() ?? Promise.resolve(),
   });
-  const scheduler = new Scheduler({
+  const watched = new WatchService({
+    db,
+    sites: new WatchedSiteRepository(db),
+    audit,
+    log,
+    config,
+    now,
+  });
+  const seeded = watched.seed();
+  if (seeded > 0) log.info('configured sites added to the watched sites', { count: seeded });
+  scheduler = new Scheduler({
     config,
     log,
     gateway,
@@ -118,6 +126,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     rotations,
     scans,
     scanStore,
+    watched,
     now,
   });
   const access = new AccessPolicy(config.access, gateway, log);
@@ -132,6 +141,8 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       restricted: access.restricted,
       reviewSchedule: config.review.schedule.expression,
     },
+    watched,
+    nextRescan: (after) => nextOccurrence(config.rescan.schedule, after, config.review.timeZone),
     now,
   });
   registerListeners(app, {
@@ -142,14 +153,16 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     rotations,
     reviews,
     home,
+    watched,
     access,
     ledger,
     forms: new FormSeal(db),
     now,
-    snoozeReview: (choice, userId) => {
-      const until = scheduler.snooze(choice);
-      log.info('review reminder snoozed', { until: until.toISOString(), userId });
-      return until;
+    snoozeReview: (choice, userId, message) => {
+      const outcome = scheduler.snooze(choice, message);
+      if ('until' in outcome)
+        log.info('review reminder snoozed', { until: outcome.until.toISOString(), userId });
+      return outcome;
     },
   });
 

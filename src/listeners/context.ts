@@ -2,9 +2,11 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy } from '../services/access.js';
 import type { HomeService } from '../services/home.js';
+import type { SnoozeOutcome } from '../services/reminders.js';
 import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
+import type { WatchService } from '../services/watch-service.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
@@ -19,8 +21,13 @@ export interface Services {
   rotations: RotationService;
   reviews: ReviewService;
   home: HomeService;
-  /** Records a snooze of the review reminder; returns when it comes back. */
-  snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
+  watched: WatchService;
+  /** Records a snooze of the review reminder clicked in `message`: when it comes back, or why not. */
+  snoozeReview: (
+    choice: 'day' | 'week',
+    userId: string,
+    message?: { channelId: string; ts: string },
+  ) => SnoozeOutcome;
   access: AccessPolicy;
   ledger: RequestLedger;
   /** Seals the origin a form carries, and opens it again on submission. */

@@ -7,6 +7,7 @@ import type { AccessPolicy } from './access.js';
 import { openReviewFollowUps, openRotationItems } from './open-items.js';
 import type { ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
+import type { WatchService } from './watch-service.js';
 
 export interface HomeServiceDeps {
   gateway: SlackGateway;
@@ -16,6 +17,9 @@ export interface HomeServiceDeps {
   access: AccessPolicy;
   /** How the bot is set up, shown to workspace admins. */
   settings: HomeSettings;
+  watched: WatchService;
+  /** When watched sites are re-scanned next. */
+  nextRescan: (after: Date) => Date;
   now: () => Date;
 }
 
@@ -91,6 +95,8 @@ export class HomeService {
       lastScans,
       nextReviewDue: reviews.nextDue(latest?.completedAt ? new Date(latest.completedAt) : now).toISOString(),
       ...(latest?.completedAt ? { lastReviewCompletedAt: latest.completedAt } : {}),
+      watchedSites: this.deps.watched.list().map((site) => ({ target: site.target, addedBy: site.addedBy })),
+      nextRescan: this.deps.nextRescan(now).toISOString(),
       canAct: await access.canAct(viewer),
       ...((await this.#isAdmin(viewer)) ? { settings: this.deps.settings } : {}),
     };

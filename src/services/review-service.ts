@@ -35,6 +35,8 @@ export interface ReviewServiceDeps {
   log: Logger;
   config: Pick<Config, 'review'>;
   now?: () => Date;
+  /** Told when a review starts and when it completes (the reminder's message follows the review). */
+  onStartedOrCompleted?: () => Promise<void>;
 }
 
 export type { ReviewChange } from '../checklists/review.js';
@@ -204,6 +206,7 @@ export class ReviewService {
       await gateway.postQuietly(channel, detail, ts);
     }
     log.info('review started', { reviewId: id, users: users.length, unreadable: unreadable.length });
+    await this.#tellLifecycle();
     return reviews.get(id) as ReviewRecord;
   }
 
@@ -296,6 +299,15 @@ export class ReviewService {
       ),
     );
     log.info('review completed', { reviewId: record.id, nextDue: next.toISOString() });
+    await this.#tellLifecycle();
+  }
+
+  async #tellLifecycle(): Promise<void> {
+    await this.#deps
+      .onStartedOrCompleted?.()
+      .catch((error: unknown) =>
+        this.#deps.log.warn('could not bring the review reminder up to date', { error: String(error) }),
+      );
   }
 
   /** The Slack profiles (name, email) of the people the evidence names; an ID alone where none is read. */

@@ -73,6 +73,9 @@ export interface HomeData {
   lastScans: HomeScan[];
   nextReviewDue?: string;
   lastReviewCompletedAt?: string;
+  /** Sites re-scanned on the schedule, and when the next re-scan is. */
+  watchedSites?: { target: string; addedBy: string }[];
+  nextRescan?: string;
   /** False: show a short note that only configured people can act, and no start buttons. */
   canAct: boolean;
   /** For workspace admins only: how the bot is set up, with the variables that change it. */
@@ -126,6 +129,8 @@ export function homeView(data: HomeData): HomeView {
   blocks.push(divider(), header('Access review'), ...reviewBlocks(data, links));
   blocks.push(divider(), header(countTitle('Last scan per site', data.lastScans.length)));
   blocks.push(...scanBlocks(data.lastScans, links));
+  const watched = data.watchedSites ?? [];
+  blocks.push(divider(), header(countTitle('Watched sites', watched.length)), ...watchedBlocks(data));
 
   if (data.settings) blocks.push(divider(), header('Settings'), settingsSection(data.settings));
 
@@ -283,6 +288,31 @@ function scanBlocks(scans: HomeScan[], links: LinkButtons): KnownBlock[] {
   });
   if (scans.length > MAX_SITES) blocks.push(context(`…and ${scans.length - MAX_SITES} more sites`));
   return blocks;
+}
+
+function watchedBlocks(data: HomeData): KnownBlock[] {
+  const watched = data.watchedSites ?? [];
+  const next = data.nextRescan ? ` Next re-scan ${when(data.nextRescan)}.` : '';
+  if (watched.length === 0)
+    return [
+      section(
+        `No site is watched. \`/klaviyo-scan watch &lt;url&gt;\` re-scans a site on a schedule.${next}`,
+        {
+          block_id: 'home_watched_none',
+        },
+      ),
+    ];
+  const lines = watched
+    .slice(0, MAX_SITES)
+    .map(
+      (site) =>
+        `• *${siteName(site.target)}* · added by ${site.addedBy === 'configuration' ? 'the bot’s settings' : userMention(site.addedBy)}`,
+    );
+  if (watched.length > MAX_SITES) lines.push(`…and ${watched.length - MAX_SITES} more`);
+  return [
+    section(lines.join('\n'), { block_id: 'home_watched' }),
+    context(`Only keys that are new are announced.${next} \`/klaviyo-scan watch list\` shows them all.`),
+  ];
 }
 
 function scanResult(scan: HomeScan): string {

@@ -309,20 +309,3 @@ export function rosterMessages(review: ReviewView): SlackMessage[] {
     12,
   );
 }
-
-/** The reminder that the quarterly review is due, with start and snooze buttons. */
-export function reviewDueMessage(occurrence: Date, lastCompletedAt: string | undefined): SlackMessage {
-  return {
-    text: 'The quarterly Klaviyo security review is due',
-    blocks: [
-      section(
-        `:calendar: *The quarterly Klaviyo security review is due* (${slackDate(occurrence.toISOString(), '{date_long}')}). Review users, roles and two-step authentication, and check the API keys.${lastCompletedAt ? ` The last review was completed ${slackDate(lastCompletedAt, '{date_long}')}.` : ''}`,
-      ),
-      actions('review_due', [
-        button('Start the review', ACTION_REMINDER_START, 'start', { style: 'primary' }),
-        button('Snooze a day', `${ACTION_REMINDER_SNOOZE}:day`, 'day'),
-        button('Snooze a week', `${ACTION_REMINDER_SNOOZE}:week`, 'week'),
-      ]),
-    ],
-  };
-}
