@@ -54,6 +54,8 @@ const FILTER_LABELS: Record<'undecided' | 'flagged' | 'decided' | 'all', string>
   all: 'All users',
 };
 
+const count = (n: number) => n.toLocaleString('en-US');
+
 function filterLabel(filter: UserFilter): string {
   if (filter.startsWith('flag:')) return FLAG_LABELS[filter.slice(5) as keyof typeof FLAG_LABELS];
   return FILTER_LABELS[filter as keyof typeof FILTER_LABELS];
@@ -120,10 +122,10 @@ export function usersModal(
     navigation.push(button('Next ▶', `${ACTION_REVIEW_PAGE}:next`, String(current.page + 1)));
   if (unflagged > 0) {
     navigation.push(
-      button(`Keep all ${unflagged} unflagged`, ACTION_REVIEW_KEEP_UNFLAGGED, 'keep', {
+      button(`Keep all ${count(unflagged)} unflagged`, ACTION_REVIEW_KEEP_UNFLAGGED, 'keep', {
         confirm: confirmDialog(
-          `Keep ${unflagged} unflagged users?`,
-          `Every undecided user without a flag (${unflagged}) is kept, each recorded in the evidence as decided by you now. Flagged users are left for you to decide.`,
+          `Keep ${plural(unflagged, 'unflagged user')}?`,
+          `Every undecided user without a flag (${count(unflagged)}) is kept, each recorded in the evidence as decided by you now. Flagged users are left for you to decide.`,
           'Keep them',
         ),
       }),
