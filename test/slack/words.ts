@@ -3,14 +3,22 @@
  * shows each reader their own time zone), snake_case identifiers (the app's internal names), and the
  * names of the bot's environment variables (for admins, in App Home only).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The package's `.env.sample`, found from this file up (the bench runs a compiled copy elsewhere). */
+function envSample(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, '.env.sample');
+    if (existsSync(path)) return readFileSync(path, 'utf8');
+  }
+  throw new Error('.env.sample not found above test/slack/words.ts');
+}
 
 /** The variables the bot reads, as `.env.sample` lists them (commented or not). */
 export const ENV_NAMES: readonly string[] = [
-  ...readFileSync(fileURLToPath(new URL('../../.env.sample', import.meta.url)), 'utf8').matchAll(
-    /^#?\s*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=/gm,
-  ),
+  ...envSample().matchAll(/^#?\s*([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=/gm),
 ].map((match) => match[1] as string);
 
 /** Every visible text of a payload: text objects, the notification text, prefilled inputs, comments. */
