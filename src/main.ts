@@ -17,6 +17,7 @@ import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { ExposedKeyRepository } from './store/exposed-keys.js';
+import { FormSeal } from './store/form-seal.js';
 import { type KeyKeeper, MemoryKeyKeeper, SealedKeyKeeper } from './store/key-keeper.js';
 import { KeyVault } from './store/key-vault.js';
 import { ReminderRepository, ReviewRepository } from './store/reviews.js';
@@ -135,6 +136,11 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     reviews,
     scans: scanStore,
     access,
+    settings: {
+      keysKept: config.keyEncryptionKey ? 'sealed' : 'memory',
+      restricted: access.restricted,
+      reviewSchedule: config.review.schedule.expression,
+    },
     watched,
     nextRescan: (after) => nextOccurrence(config.rescan.schedule, after, config.review.timeZone),
     now,
@@ -150,6 +156,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     watched,
     access,
     ledger,
+    forms: new FormSeal(db),
     now,
     snoozeReview: (choice, userId, message) => {
       const outcome = scheduler.snooze(choice, message);

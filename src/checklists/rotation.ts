@@ -277,8 +277,7 @@ function reduce(
     }
     case 'liveness_result': {
       const previous = state.proof.liveness?.status;
-      if (previous !== action.status)
-        events.push(`checked the key with Klaviyo: ${LIVENESS_WORDS[action.status]}`);
+      if (previous !== action.status) events.push(`checked with Klaviyo: ${LIVENESS_WORDS[action.status]}`);
       return { ...state, proof: { ...state.proof, liveness: { at, status: action.status } } };
     }
   }
@@ -430,18 +429,22 @@ export function itemLabel(state: RotationChecklist, item: ItemRef): string {
   return item.part === 'keyCreated' ? `Create a new key for ${name}` : `Update ${name} with the new key`;
 }
 
-/** A label for the new key that says what it is for, as Klaviyo recommends. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A label for the new key that says what it is for and when it was made, as Klaviyo recommends. */
 export function suggestedKeyLabel(integrationName: string, now: Date): string {
-  return `${integrationName} (rotated ${now.toISOString().slice(0, 10)})`.slice(0, 60);
+  const day = `${now.getUTCDate()} ${MONTHS[now.getUTCMonth()]} ${now.getUTCFullYear()}`;
+  return `${integrationName} (rotated ${day})`.slice(0, 60);
 }
 
+/** What Klaviyo said about a key, completing "Checked with Klaviyo: …". */
 export const LIVENESS_WORDS: Record<Liveness, string> = {
-  live: 'live: it still works',
-  live_limited: 'live, with limited scopes',
-  revoked: 'revoked: Klaviyo rejects it',
-  rate_limited: 'not known yet (Klaviyo asked us to slow down)',
-  unknown: 'not known (Klaviyo gave an unexpected answer)',
-  not_checked: 'not checked (the key is not kept)',
+  live: 'the key still works',
+  live_limited: 'the key still works, with limited access',
+  revoked: 'revoked, Klaviyo rejects the key',
+  rate_limited: 'no answer yet (Klaviyo asked the bot to slow down)',
+  unknown: 'no clear answer (Klaviyo answered unexpectedly)',
+  not_checked: 'not checked',
 };
 
 /** Items that can be owned and marked, in display order. */

@@ -10,6 +10,7 @@ import type { WatchService } from '../services/watch-service.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
+import type { FormSeal } from '../store/form-seal.js';
 
 /** What every listener may use; built once in main.ts. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   ) => SnoozeOutcome;
   access: AccessPolicy;
   ledger: RequestLedger;
+  /** Seals the origin a form carries, and opens it again on submission. */
+  forms: FormSeal;
   now: () => Date;
 }
 

@@ -180,6 +180,12 @@ export class ScanService {
   get(scanId: string): ScanRecord | undefined {
     return this.#deps.scans.get(scanId);
   }
+  /** The channels where the scan's result was posted: its own, and those of everyone who joined it. */
+  postedIn(scanId: string): string[] {
+    const scan = this.#deps.scans.get(scanId);
+    if (scan === undefined) return [];
+    return [scan.channelId, ...this.#deps.scans.watchers(scanId).map((watcher) => watcher.channelId)];
+  }
 
   /** Re-renders a scan's message from the store (after a rotation starts, for instance). */
   async refreshMessage(scanId: string): Promise<void> {
@@ -285,7 +291,9 @@ export class ScanService {
       );
     } catch (error) {
       if (this.#stopping) return;
-      const message = isScanError(error) ? error.message : 'unexpected error (logged)';
+      const message = isScanError(error)
+        ? error.message
+        : "something unexpected stopped it; the bot's log has the details";
       if (!isScanError(error)) log.error('scan crashed', { scanId: running.id, error });
       scans.finish(running.id, {
         status: 'failed',

@@ -484,7 +484,7 @@ describe('automatic verification', () => {
     expect(transition.state.proof.liveness).toEqual({ at: T2.toISOString(), status: 'revoked' });
     expect(transition.completedNow).toBe(true);
     expect(transition.events).toEqual([
-      'checked the key with Klaviyo: revoked: Klaviyo rejects it',
+      'checked with Klaviyo: revoked, Klaviyo rejects the key',
       'verified: Klaviyo rejects the key and the site no longer shows it',
       'completed the rotation',
     ]);
@@ -782,7 +782,7 @@ describe('labels and items', () => {
   });
 
   test('the suggested key label says what it is for, within 60 characters', () => {
-    expect(suggestedKeyLabel('Shopify sync', T1)).toBe('Shopify sync (rotated 2026-07-01)');
+    expect(suggestedKeyLabel('Shopify sync', T1)).toBe('Shopify sync (rotated 1 Jul 2026)');
     expect(suggestedKeyLabel('z'.repeat(80), T1)).toHaveLength(60);
   });
 });

@@ -161,7 +161,7 @@ describe('a review reminder, from overdue to completed, on the injected clock', 
         selected_option: { value: `${reviewId}|app` },
       }),
     );
-    await waitUntil(() => shown(message()).includes('(app)'), 'the two-step method');
+    await waitUntil(() => shown(message()).includes('(authenticator app)'), 'the two-step method');
     for (let round = 0; round < 10; round++) {
       const next = findElement(message().blocks, 'review:account_item', (value) => value.endsWith('|done'));
       if (next === undefined) break;

@@ -438,7 +438,7 @@ describe('rotationMessage', () => {
 
 describe('modals', () => {
   test('add an integration', () => {
-    const view = addIntegrationModal('rot-AbCdEf12', maskKey(fullKey(0)));
+    const view = addIntegrationModal('rot-AbCdEf12', maskKey(fullKey(0)), 'sealed-origin');
     expect(validateView(view, 'modal')).toEqual([]);
     expectNoFullKey(view, [fullKey(0)]);
     expect(JSON.stringify(view)).toContain(maskKey(fullKey(0)));
@@ -453,7 +453,7 @@ describe('modals', () => {
     ],
     ['a very long label', { step: 'identify' as const }, `<${'label & '.repeat(400)}>`],
   ])('assign an owner to %s', (_name, item, label) => {
-    const view = assignModal('rot-AbCdEf12', item, label);
+    const view = assignModal('rot-AbCdEf12', item, label, 'sealed-origin');
     expect(validateView(view, 'modal')).toEqual([]);
     expect(JSON.parse(view.private_metadata as string)).toMatchObject({ rotationId: 'rot-AbCdEf12' });
   });

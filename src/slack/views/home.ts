@@ -78,6 +78,16 @@ export interface HomeData {
   nextRescan?: string;
   /** False: show a short note that only configured people can act, and no start buttons. */
   canAct: boolean;
+  /** For workspace admins only: how the bot is set up, with the variables that change it. */
+  settings?: HomeSettings;
+}
+
+export interface HomeSettings {
+  /** How an exposed key is kept during its rotation: sealed in the database, or in memory only. */
+  keysKept: 'sealed' | 'memory';
+  /** Whether only listed people (or a user group) may act. */
+  restricted: boolean;
+  reviewSchedule: string;
 }
 
 // Caps keep the worst case at 52 blocks and under 20 kB, far inside Slack's 100 blocks / 250 kB.
@@ -122,6 +132,8 @@ export function homeView(data: HomeData): HomeView {
   const watched = data.watchedSites ?? [];
   blocks.push(divider(), header(countTitle('Watched sites', watched.length)), ...watchedBlocks(data));
 
+  if (data.settings) blocks.push(divider(), header('Settings'), settingsSection(data.settings));
+
   const updated = isValidDate(data.now) ? ` · updated ${slackDate(data.now.toISOString())}` : '';
   blocks.push(
     divider(),
@@ -133,10 +145,11 @@ export function homeView(data: HomeData): HomeView {
 }
 
 /** The form behind "Scan a site": the URL; the result comes to the person's direct messages. */
-export function homeScanModal(): ModalView {
+export function homeScanModal(origin: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_HOME_SCAN,
+    private_metadata: JSON.stringify({ origin }),
     title: plain('Scan a site', 24),
     submit: plain('Scan', 24),
     close: plain('Cancel', 24),
@@ -150,6 +163,26 @@ export function homeScanModal(): ModalView {
       },
     ],
   };
+}
+
+/**
+ * How the bot is set up, for workspace admins: the environment variables are named here (and in the
+ * README) only, never in a checklist or a reply the marketing team reads.
+ */
+function settingsSection(settings: HomeSettings): SectionBlock {
+  const lines = [
+    settings.restricted
+      ? '• *Who may act:* the people in `ALLOWED_USERS` or the user group in `ALLOWED_USERGROUP`.'
+      : '• *Who may act:* anyone who can use the commands. Set `ALLOWED_USERS` or `ALLOWED_USERGROUP` to limit it.',
+    settings.keysKept === 'sealed'
+      ? '• *Exposed keys during a rotation:* an encrypted copy is kept (`KEY_ENCRYPTION_KEY` is set) and wiped when the rotation ends.'
+      : '• *Exposed keys during a rotation:* held in memory only; after a restart the team confirms revocation by hand. Set `KEY_ENCRYPTION_KEY` to keep an encrypted copy.',
+    `• *Review schedule:* \`${escapeMrkdwn(truncate(settings.reviewSchedule, 100))}\` (\`REVIEW_SCHEDULE\`, \`REVIEW_TIMEZONE\`).`,
+  ];
+  return section(
+    `${lines.join('\n')}\nShown to workspace admins only. The bot reads these from its environment; the README describes each.`,
+    { block_id: 'home_settings' },
+  );
 }
 
 function assignedBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {

@@ -66,7 +66,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     const reason =
       input.status === 'interrupted'
         ? 'The scan was interrupted by a restart of the bot.'
-        : `The scan could not run: ${escapeMrkdwn(input.error ?? 'unknown error')}`;
+        : `The scan did not finish. ${escapeMrkdwn(sentence(input.error ?? 'The reason was not recorded.'))}`;
     return {
       text: `Scan of ${input.target} ${input.status === 'interrupted' ? 'was interrupted' : 'failed'}`,
       blocks: [
@@ -136,9 +136,9 @@ function findingSection(
   report: ScanReport,
 ): SectionBlock {
   const places = placesSummary(finding, hostOf(report.target));
-  const live = status ? livenessLine(status, report) : 'Live check: pending';
+  const live = status ? livenessLine(status, report) : 'Checking with Klaviyo…';
   const text = [
-    `*\`${finding.masked}\`* · sha256 \`${finding.fingerprint.slice(0, 12)}…\` · ${finding.confidence} confidence`,
+    `*\`${finding.masked}\`* · fingerprint \`${finding.fingerprint.slice(0, 12)}…\` · ${finding.confidence} confidence`,
     live,
     `Seen ${finding.occurrenceCount}×: ${places}`,
   ].join('\n');
@@ -151,13 +151,28 @@ function findingSection(
 }
 
 function livenessLine(status: KeyStatus, report: ScanReport): string {
-  const words = LIVENESS_WORDS[status.liveness];
-  if (status.account === undefined) return `Live check: ${words}`;
+  if (status.liveness === 'not_checked') return 'Not checked with Klaviyo yet';
+  const words = `Checked with Klaviyo: ${LIVENESS_WORDS[status.liveness]}`;
+  if (status.account === undefined) return words;
   const siteKeys = report.publicKeys.map((use) => use.key);
   const match = siteKeys.includes(status.account)
     ? "this site's account"
     : 'another account than the site uses';
-  return `Live check: ${words} (account \`${status.account}\`, ${match})`;
+  return `${words} (account \`${status.account}\`, ${match})`;
+}
+
+/** An error message as a sentence: a capital first letter (unless it starts with a URL) and a full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)
+    ? trimmed
+    : trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** The name a key was assigned to in the site's code, as code ("as `company_id`"); nothing for "other". */
+export function contextWords(context: string): string {
+  return context === 'other' || context === '' ? '' : `as \`${escapeMrkdwn(context.replace(/`/g, "'"))}\``;
 }
 
 /** Where a key was seen, in a line or two: its largest groups of places. */
