@@ -16,6 +16,7 @@ import {
   type ResourceKind,
 } from './findings.js';
 import { resolveScanOptions, type ScanOptions } from './options.js';
+import type { RenderSummary } from './render/summary.js';
 import { looksLikeNonPage, normalizeUrl, parseTarget, resolveLink, SiteScope } from './url-scope.js';
 
 export interface ScanWarning {
@@ -27,7 +28,8 @@ export interface ScanWarning {
     | 'key_belongs_to_other_account'
     | 'truncated'
     | 'incomplete'
-    | 'too_many_keys';
+    | 'too_many_keys'
+    | 'render';
   message: string;
 }
 
@@ -57,6 +59,8 @@ export interface ScanResult {
   stats: { requests: number; bytesFetched: number; sitemapsRead: number };
   /** Full keys, for `--reveal` and the liveness check; serialises to `{}`. */
   keyring: KeyRing;
+  /** What the render pass did, when one was asked for (`--render`). */
+  render?: RenderSummary;
 }
 
 export interface ScanProgress {
@@ -72,6 +76,13 @@ export interface ScanHooks {
   signal?: AbortSignal;
   /** Injectable for tests of the backoff; defaults to real timers. */
   now?: () => number;
+  /** Told about each HTML page read, with the scripts it loads (the render pass picks pages by them). */
+  onPage?: (page: CrawledPage) => void;
+}
+
+export interface CrawledPage {
+  url: string;
+  scripts: string[];
 }
 
 interface Task {
@@ -412,6 +423,7 @@ class Crawl {
       this.#errors.push({ url: pageUrl.href, error: `could not read the page's links: ${String(error)}` });
       return;
     }
+    this.#hooks.onPage?.({ url: pageUrl.href, scripts: links.scripts.map((ref) => ref.url.href) });
     for (const ref of links.scripts) this.#addScript(ref, pageUrl.href, 1);
     for (const url of links.pages) this.#addPage(url, depth + 1, pageUrl.href);
   }

@@ -3,8 +3,21 @@ import { type HtmlLocation, locateInHtml } from './html-location.js';
 import { fingerprintKey, maskKey } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
 
-/** What kind of resource a key was found in. */
-export type ResourceKind = 'page' | 'script' | 'tag-manager' | 'sitemap' | 'robots';
+/**
+ * What kind of resource a key was found in. The last four are seen only by the render pass: a request
+ * the page sent, a response it received, a script it ran (inline, injected or evaluated), and the page
+ * as it stood after running (its DOM and storage).
+ */
+export type ResourceKind =
+  | 'page'
+  | 'script'
+  | 'tag-manager'
+  | 'sitemap'
+  | 'robots'
+  | 'request'
+  | 'response'
+  | 'runtime-script'
+  | 'rendered-page';
 
 export interface Occurrence {
   /** The page or script where the key appears. */
@@ -21,6 +34,8 @@ export interface Occurrence {
   confidence: Confidence;
   /** Text around the key with every private key masked. */
   snippet: string;
+  /** For a request the page sent: its method (`url` is where it went). */
+  method?: string;
 }
 
 export interface Finding {
@@ -81,7 +96,14 @@ export class FindingsCollector {
   /** Scans one resource's text; returns how many private-key occurrences it held. */
   scan(
     text: string,
-    where: { url: string; page: string; resource: ResourceKind; html: boolean; location?: HtmlLocation },
+    where: {
+      url: string;
+      page: string;
+      resource: ResourceKind;
+      html: boolean;
+      location?: HtmlLocation;
+      method?: string;
+    },
   ): number {
     const { privateKeys: hits, publicKeys } = scanText(text);
     for (const hit of hits) {
@@ -123,6 +145,7 @@ export class FindingsCollector {
           encoding: hit.encoding,
           confidence: hit.confidence,
           snippet: hit.snippet,
+          ...(where.method === undefined ? {} : { method: where.method }),
         });
       }
     }

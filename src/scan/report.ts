@@ -1,6 +1,7 @@
 import type { ScanResult } from './crawler.js';
 import { scrubSecrets } from './detector.js';
 import type { Finding, Occurrence } from './findings.js';
+import type { RenderSummary } from './render/summary.js';
 
 export interface ReportOptions {
   /** Include full keys. Only the CLI's `--reveal` sets this. */
@@ -43,6 +44,24 @@ export function redactedResult(result: ScanResult): ScanResult {
     errors: entries(result.errors),
     skipped: entries(result.skipped),
     truncated: result.truncated.map((entry) => ({ ...entry, url: r(entry.url) })),
+    ...(result.render === undefined
+      ? {}
+      : {
+          render: {
+            ...result.render,
+            errors: result.render.errors.map((note) => scrubNote(note)),
+            refused: result.render.refused.map((note) => scrubNote(note)),
+          },
+        }),
+  };
+}
+
+function scrubNote<T extends { url: string; page?: string; reason: string }>(note: T): T {
+  return {
+    ...note,
+    url: scrubSecrets(note.url),
+    reason: scrubSecrets(note.reason),
+    ...(note.page === undefined ? {} : { page: scrubSecrets(note.page) }),
   };
 }
 
@@ -55,8 +74,20 @@ const LOCATION_LABEL: Record<string, string> = {
   'response-header': 'response header',
 };
 
+/** Where the render pass saw a key: what the page sent, received, ran or kept. */
+const RUNTIME_LABEL: Record<string, string> = {
+  'request-url': 'request URL',
+  'request-header': 'request header',
+  'request-body': 'request body',
+  'response-header': 'response header, in the browser',
+  storage: 'browser storage or cookie',
+};
+
 /** Where an occurrence sits, in a few words: "inline script, company_id, line 12:5". */
 export function describeOccurrence(occurrence: Occurrence): string {
+  const encoded = occurrence.encoding === 'plain' ? '' : `, ${occurrence.encoding}-encoded`;
+  const runtime = runtimePlace(occurrence);
+  if (runtime !== undefined) return `${runtime}, ${occurrence.context}${encoded}`;
   const place =
     occurrence.location === 'response-header'
       ? 'response header'
@@ -65,8 +96,27 @@ export function describeOccurrence(occurrence: Occurrence): string {
         : occurrence.resource === 'tag-manager'
           ? 'tag-manager container'
           : occurrence.resource;
-  const encoded = occurrence.encoding === 'plain' ? '' : `, ${occurrence.encoding}-encoded`;
   return `${place}, ${occurrence.context}${encoded}, line ${occurrence.line}:${occurrence.column}`;
+}
+
+/** Runtime places have no lines worth giving (a request, or the browser's own serialisation of the DOM). */
+function runtimePlace(occurrence: Occurrence): string | undefined {
+  switch (occurrence.resource) {
+    case 'request':
+      return `${occurrence.method ?? ''} ${RUNTIME_LABEL[occurrence.location ?? ''] ?? 'request'}, sent by the page in the browser`.trim();
+    case 'response':
+      return occurrence.location === 'response-header'
+        ? RUNTIME_LABEL['response-header']
+        : `response received in the browser, line ${occurrence.line}:${occurrence.column}`;
+    case 'runtime-script':
+      return `script run in the browser, line ${occurrence.line}:${occurrence.column}`;
+    case 'rendered-page':
+      return occurrence.location === 'storage'
+        ? RUNTIME_LABEL.storage
+        : 'the page as rendered (DOM), written by its scripts';
+    default:
+      return undefined;
+  }
 }
 
 const MAX_OCCURRENCES_SHOWN = 8;
@@ -81,6 +131,7 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   lines.push(
     `Scanned ${result.pagesScanned} page(s) and ${result.scriptsScanned} script(s) in ${(result.durationMs / 1000).toFixed(1)} s.`,
   );
+  if (result.render !== undefined) lines.push(describeRender(result.render));
   lines.push('');
   if (keys === 0) {
     lines.push('No Klaviyo private key found.');
@@ -119,7 +170,8 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
     lines.push(`    belongs to Klaviyo account ${finding.accountPublicKey}`);
   lines.push(`    seen ${finding.occurrenceCount} time(s):`);
   for (const occurrence of finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN)) {
-    const loadedBy = occurrence.page !== occurrence.url ? ` (loaded by ${occurrence.page})` : '';
+    const verb = occurrence.resource === 'request' ? 'sent by' : 'loaded by';
+    const loadedBy = occurrence.page !== occurrence.url ? ` (${verb} ${occurrence.page})` : '';
     lines.push(`    - ${occurrence.url}${loadedBy}`);
     lines.push(`      ${describeOccurrence(occurrence)}`);
     lines.push(`      ${occurrence.snippet}`);
@@ -128,4 +180,11 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
     lines.push(`    … and ${finding.occurrenceCount - MAX_OCCURRENCES_SHOWN} more place(s) (see --json)`);
   }
   return lines;
+}
+
+/** One line on the render pass: what it rendered and what became of the pages' requests. */
+export function describeRender(render: RenderSummary): string {
+  if (render.status === 'unavailable' || (render.status === 'failed' && render.pagesRendered === 0))
+    return `Not rendered in a browser: ${render.reason}.`;
+  return `Rendered ${render.pagesRendered} of ${render.pagesPlanned} page(s) in ${render.browser ?? 'a browser'} in ${(render.durationMs / 1000).toFixed(1)} s: ${render.requestsSeen} request(s) checked, ${render.requestsFetched} fetched by the scan, ${render.requestsHeldBack} held back, ${render.requestsRefused} refused; ${render.runtimeScripts} script(s) seen only at runtime.`;
 }
