@@ -65,6 +65,9 @@ export class PageVisit {
   #requests = 0;
   #navigated = false;
   #mainFrameId = '';
+  #cdp: CDPSession | undefined;
+  /** Ends the page's requests still in flight once the visit is over. */
+  readonly #done = new AbortController();
   readonly #documents: string[] = [];
   readonly #pendingScripts = new Set<Promise<void>>();
 
@@ -76,10 +79,19 @@ export class PageVisit {
   }
 
   async run(): Promise<VisitResult> {
+    try {
+      return await this.#visit();
+    } finally {
+      this.#done.abort();
+    }
+  }
+
+  async #visit(): Promise<VisitResult> {
     const page = this.#page;
     page.on('websocket', (socket) => this.#noteWebSocket(socket));
     page.on('popup', (popup) => this.#closePopup(popup));
     const cdp = await page.context().newCDPSession(page);
+    this.#cdp = cdp;
     // Interception at the protocol level pauses every request of the page, its frames and its workers,
     // redirect hops included, and leaves none to go out on its own.
     cdp.on('Fetch.requestPaused', (event) => this.#intercept(cdp, event));
@@ -110,6 +122,14 @@ export class PageVisit {
     await this.#readPage(cdp);
     await this.#within(Promise.allSettled([...this.#pendingScripts]), SNAPSHOT_GRACE_MS);
     return { opened: true, ...(problem === undefined ? {} : { problem }) };
+  }
+
+  /**
+   * Ends the page's renderer at once. A page that ran out of time may be stuck in its own code, and a
+   * stuck renderer answers no request to close; this one is served on the browser's IO thread.
+   */
+  async abandon(): Promise<void> {
+    await this.#cdp?.send('Page.crash').catch(() => {});
   }
 
   async #intercept(cdp: CDPSession, event: PausedRequest): Promise<void> {
@@ -208,7 +228,7 @@ export class PageVisit {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
-        signal: this.#ctx.signal,
+        signal: AbortSignal.any([this.#ctx.signal, this.#done.signal]),
       });
     } catch (error) {
       if (isScanError(error, 'REFUSED_TARGET')) {
@@ -364,6 +384,7 @@ export class PageVisit {
    * 3-second timer is seen in a fraction of that.
    */
   async #settle(cdp: CDPSession): Promise<Outcome> {
+    if (this.#ctx.settleMs <= 0) return 'done';
     const expired = new Promise<void>((resolve) =>
       cdp.once('Emulation.virtualTimeBudgetExpired', () => resolve()),
     );

@@ -22,12 +22,14 @@ export interface RenderRun {
   stoppedBy?: 'time-budget' | 'aborted' | 'browser-crashed';
 }
 
-const CLOSE_WAIT_MS = 5_000;
+/** How long a page or the browser may take to close before it is ended by force. */
+const CLOSE_WAIT_MS = 3_000;
 
 /** One headless browser for one scan, with its refusing proxy; `close` always leaves no process behind. */
 export class Renderer {
   readonly #browser: Browser;
   readonly #context: BrowserContext;
+
   readonly #proxy: RefusingProxy;
   readonly #marker: string;
   /** Scripts Playwright itself adds to every document (its service-worker block): not the site's. */
@@ -94,9 +96,13 @@ export class Renderer {
         const url = job.pages[next++] as string;
         const deadline = Math.min(job.deadline, Date.now() + job.pageTimeoutMs);
         let page: Page | undefined;
+        let visit: PageVisit | undefined;
+        let trouble = true;
         try {
           page = await this.#context.newPage();
-          const result = await new PageVisit(page, url, deadline, job.visit).run();
+          visit = new PageVisit(page, url, deadline, job.visit);
+          const result = await visit.run();
+          trouble = result.problem !== undefined;
           if (result.opened) run.pagesRendered++;
           if (result.problem !== undefined && result.problem !== 'stopped')
             run.errors.push({ url, reason: result.problem });
@@ -104,6 +110,8 @@ export class Renderer {
           if (!job.visit.signal.aborted && !this.#crashed)
             run.errors.push({ url, reason: `could not be rendered: ${firstLine(error)}` });
         } finally {
+          // The answer to a crash request may never come: the renderer it would come from is gone.
+          if (trouble && visit !== undefined) await settled(visit.abandon(), 1_000);
           if (page !== undefined) await settled(page.close({ runBeforeUnload: false }), CLOSE_WAIT_MS);
         }
       }
@@ -117,7 +125,6 @@ export class Renderer {
   /** Closes the browser; one that does not close in time is killed. Safe to call more than once. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await settled(this.#context.close(), CLOSE_WAIT_MS);
       await closeBrowser(this.#browser, this.#marker);
       await this.#proxy.close();
     })();

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBrowser } from '../../../src/scan/render/browser.js';
+import { scanSiteWithRender } from '../../../src/scan/render/scan-with-render.js';
+import { processTree, stillRunning, watchProcessTree } from '../../fixtures/process-tree.js';
+import { startSite, type TestSite } from '../../fixtures/site-server.js';
+import { BIN } from './netns.js';
+
+let site: TestSite;
+
+beforeAll(async () => {
+  site = await startSite({
+    '/': { body: '<a href="/spin">spin</a><a href="/hang">hang</a>' },
+    // A page that never stops running: its renderer is busy for good once it has loaded.
+    '/spin': { body: '<p>spinning</p><script>setTimeout(function () { for (;;) {} }, 0);</script>' },
+    // A page whose request is never answered: its network never goes quiet.
+    '/hang': { body: '<p>waiting</p><script>fetch("/never");</script>' },
+    '/never': () => {},
+  });
+});
+
+afterAll(async () => {
+  await site.close();
+});
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startCli(args: string[]): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [BIN, 'scan', site.url('/'), '--allow-private-networks', ...args], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<Finished>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+async function untilBrowserRuns(watch: ReturnType<typeof watchProcessTree>): Promise<void> {
+  while (!watch.seen.some((entry) => entry.command.includes('--type=renderer'))) await sleep(25);
+}
+
+const isChromium = (command: string) => command.includes('chromium');
+
+describe('no browser process outlives the scan', () => {
+  it('a scan whose pages time out ends within its budget and leaves no Chromium behind', async () => {
+    const started = Date.now();
+    const { child, done } = startCli([
+      '--render',
+      '--json',
+      '--no-sitemaps',
+      '--time-budget',
+      '12',
+      '--render-budget',
+      '10',
+      '--render-timeout',
+      '3',
+    ]);
+    const watch = watchProcessTree(child.pid as number);
+    const finished = await done;
+    const { seen } = watch.stop();
+    expect(finished.stderr).toBe('');
+    expect(finished.code).toBe(0);
+    // The budget is 12 s; closing a browser whose renderer spins takes a few seconds more at most.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const report = JSON.parse(finished.stdout);
+    expect(report.render.errors).toEqual(
+      expect.arrayContaining([
+        { url: site.url('/spin'), reason: expect.stringMatching(/timed out|did not finish/) },
+        { url: site.url('/hang'), reason: expect.stringMatching(/timed out|did not finish/) },
+      ]),
+    );
+    expect(seen.filter((entry) => isChromium(entry.command)).length).toBeGreaterThan(1);
+    expect(stillRunning(seen)).toEqual([]);
+  });
+
+  it('Ctrl-C stops the scan, closes the browser and exits 130', async () => {
+    const { child, done } = startCli(['--render', '--no-sitemaps', '--render-timeout', '60']);
+    const watch = watchProcessTree(child.pid as number);
+    await untilBrowserRuns(watch);
+    child.kill('SIGINT');
+    const finished = await done;
+    const { seen } = watch.stop();
+    expect(finished.code).toBe(130);
+    expect(finished.stderr).toContain('stopped; the browser is closed');
+    expect(finished.stdout).toBe('');
+    expect(stillRunning(seen)).toEqual([]);
+  });
+
+  it('a scan that fails after the browser started still closes it', async () => {
+    const closed = await startSite({});
+    const url = closed.url('/');
+    await closed.close();
+    await expect(
+      scanSiteWithRender(url, { allowPrivateNetworks: true, retries: 0 }, { executablePath: findBrowser() }),
+    ).rejects.toThrow(/could not be scanned/);
+    const left = processTree(process.pid).entries.filter((entry) => isChromium(entry.command));
+    expect(left).toEqual([]);
+  });
+});
