@@ -202,6 +202,61 @@ describe('klaviyo-checkup scan', () => {
     }
   });
 
+  it('lists placeholders apart, with low confidence, and exits 0 when they are all it saw', async () => {
+    const docs = await startSite({
+      '/': { body: '<p>Example: <code>pk_abc123def456ghi789jkl0mno123pqrst4</code></p>' },
+    });
+    try {
+      const json = await run(['scan', docs.url('/'), '--json', '--allow-private-networks', '--no-sitemaps']);
+      expect(json.code).toBe(0);
+      const report = JSON.parse(json.stdout);
+      expect(report.findings).toEqual([]);
+      expect(report.placeholders).toEqual([
+        expect.objectContaining({
+          masked: 'pk_…rst4',
+          confidence: 'low',
+          reason: expect.stringContaining('looks like a placeholder'),
+        }),
+      ]);
+      const text = await run(['scan', docs.url('/'), '--allow-private-networks', '--no-sitemaps']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('No Klaviyo private key found.');
+      expect(text.stdout).toContain('Looks like a placeholder (low confidence, not counted): 1');
+    } finally {
+      await docs.close();
+    }
+  });
+
+  it('says how each resource was reached, in every report format', async () => {
+    const key = fakeLegacyKey(45);
+    const chained = await startSite({
+      '/': { body: '<script type="module" src="/assets/entry.js"></script>' },
+      '/assets/entry.js': { type: 'application/javascript', body: 'import("./lazy.js")' },
+      '/assets/lazy.js': { type: 'application/javascript', body: `var api_key="${key}"` },
+    });
+    try {
+      const args = ['scan', chained.url('/'), '--allow-private-networks', '--no-sitemaps'];
+      const sarifFile = join(tmp, 'chain.sarif');
+      const [json, text] = await Promise.all([
+        run([...args, '--json']),
+        run([...args, '--sarif', sarifFile]),
+      ]);
+      expect(JSON.parse(json.stdout).findings[0].occurrences[0].via).toEqual([
+        { url: chained.url('/'), reason: 'start' },
+        { url: chained.url('/assets/entry.js'), reason: 'script tag' },
+        { url: chained.url('/assets/lazy.js'), reason: 'import' },
+      ]);
+      expect(text.stdout).toContain(
+        `reached: ${chained.url('/')} → ${chained.url('/assets/entry.js')} (script tag) → ${chained.url('/assets/lazy.js')} (import)`,
+      );
+      const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
+      expect(sarif.runs[0].results[0].locations[0].message.text).toContain('reached:');
+      expect(sarif.runs[0].results[0].locations[0].properties.via).toHaveLength(3);
+    } finally {
+      await chained.close();
+    }
+  });
+
   it('prints usage for --help', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);

@@ -1,8 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  findNextChunks,
+  findViteDeps,
+  findWebpackChunkIds,
+  findWebpackNamers,
+  nextBaseOf,
+  type WebpackChunkNamer,
+  webpackChunkUrl,
+} from './bundlers.js';
 import { ScanError } from './errors.js';
 import {
   extractFromHtml,
   findScriptUrlsInCode,
+  findStylesheetImports,
+  linkHeaderRefs,
   parseSitemap,
   type ScriptRef,
   sitemapsFromRobots,
@@ -11,7 +22,9 @@ import { type FetchedResource, Fetcher } from './fetcher.js';
 import {
   type Finding,
   FindingsCollector,
+  type Hop,
   type KeyRing,
+  type Placeholder,
   type PublicKeyUse,
   type ResourceKind,
 } from './findings.js';
@@ -46,10 +59,17 @@ export interface ScanResult {
   durationMs: number;
   pagesScanned: number;
   scriptsScanned: number;
+  /** External stylesheets read (they share the script limit). Absent in reports stored before it existed. */
+  stylesheetsScanned?: number;
   /** True unless a limit or a stop cut the scan short. */
   complete: boolean;
   stoppedBy?: 'max-pages' | 'max-scripts' | 'time-budget' | 'aborted';
   findings: Finding[];
+  /**
+   * Key-shaped strings that look made up: low confidence, not counted as exposed keys. Absent in
+   * reports stored before it existed.
+   */
+  placeholders?: Placeholder[];
   publicKeys: PublicKeyUse[];
   warnings: ScanWarning[];
   errors: ResourceError[];
@@ -86,6 +106,7 @@ export interface CrawledPage {
 }
 
 interface Task {
+  /** `script` covers everything a page loads that is not a page: scripts, JSON, stylesheets, manifests. */
   kind: 'page' | 'script' | 'sitemap' | 'robots';
   url: URL;
   depth: number;
@@ -93,12 +114,38 @@ interface Task {
   page: string;
   scriptKind?: ScriptRef['kind'];
   start?: boolean;
+  /** How the scan got here, ending with this task's own URL; long chains are trimmed in the middle. */
+  via: Hop[];
+  /** Length of the whole chain, trimmed hops included. */
+  hops: number;
+  /** Consecutive resources off the site at the end of the chain (0 when this one is on the site). */
+  offSite: number;
 }
 
 const MAX_SITEMAPS = 50;
-const MAX_SCRIPT_DEPTH = 3;
+/**
+ * Scripts are followed at any depth, bounded by the script limit, the time budget and de-duplication.
+ * This only stops a cycle of ever-new URLs; real apps stay far below it (a lazy chain of ten is rare).
+ */
+const MAX_CHAIN_HOPS = 64;
+/**
+ * Third-party code (off the site) is followed only to its own origin or back to the site, and only
+ * this many resources in a row off the site: an app's CDN loader and its chunks, not the web.
+ */
+const MAX_OFF_SITE_HOPS = 6;
+/** Hops kept per chain in reports: the first few and the last ones. */
+const MAX_VIA_KEPT = 10;
+const VIA_HEAD = 3;
+const MAX_WEBPACK_RUNTIMES = 20;
+const MAX_WEBPACK_CHUNK_IDS = 20_000;
 const MAX_LISTED = 100;
 const MAX_REMEMBERED_LINKS = 200_000;
+
+/** A chain one hop longer; past MAX_VIA_KEPT the middle hops are dropped (the count stays in `hops`). */
+function extendVia(via: Hop[], hop: Hop): Hop[] {
+  if (via.length < MAX_VIA_KEPT) return [...via, hop];
+  return [...via.slice(0, VIA_HEAD), ...via.slice(via.length - (MAX_VIA_KEPT - VIA_HEAD - 1)), hop];
+}
 
 /**
  * Crawls a site from its start URL and scans every page and script for Klaviyo private keys.
@@ -148,6 +195,7 @@ class Crawl {
 
   #pagesScanned = 0;
   #scriptsScanned = 0;
+  #stylesheetsScanned = 0;
   #sitemapsRead = 0;
   #finalUrl: URL;
   #startError: ScanError | undefined;
@@ -155,8 +203,10 @@ class Crawl {
   readonly #errors: ResourceError[] = [];
   readonly #skipped: ResourceError[] = [];
   readonly #truncated: ScanResult['truncated'] = [];
-  readonly #scriptDepth = new Map<string, number>();
   readonly #handledLinks = new Set<string>();
+  /** webpack/rspack runtimes seen so far, and every async chunk id some script asked for. */
+  readonly #webpackNamers: { namer: WebpackChunkNamer; from: Task }[] = [];
+  readonly #webpackChunkIds = new Map<string, Task>();
 
   /**
    * Resolves a page link unless the same absolute or root-relative link was handled on an earlier
@@ -196,7 +246,16 @@ class Crawl {
 
     this.#seenPages.add(normalizeUrl(this.#startUrl));
     this.#pagesEnqueued = 1;
-    this.#enqueue({ kind: 'page', url: this.#startUrl, depth: 0, page: this.#startUrl.href, start: true });
+    this.#enqueue({
+      kind: 'page',
+      url: this.#startUrl,
+      depth: 0,
+      page: this.#startUrl.href,
+      start: true,
+      via: [{ url: this.#startUrl.href, reason: 'start' }],
+      hops: 1,
+      offSite: 0,
+    });
     try {
       await this.#drain();
     } finally {
@@ -226,9 +285,11 @@ class Crawl {
       durationMs: this.#now() - started,
       pagesScanned: this.#pagesScanned,
       scriptsScanned: this.#scriptsScanned,
+      stylesheetsScanned: this.#stylesheetsScanned,
       complete: this.#stoppedBy === undefined,
       ...(this.#stoppedBy === undefined ? {} : { stoppedBy: this.#stoppedBy }),
       findings,
+      placeholders: this.#collector.placeholders(),
       publicKeys,
       warnings: [
         ...auditWarnings(findings, publicKeys, this.#options, this.#stoppedBy, this.#truncated),
@@ -316,6 +377,7 @@ class Crawl {
           signal: this.#controller.signal,
           unpackGzipFile: task.kind === 'sitemap',
           allowRedirect: (from, to) => this.#allowRedirect(task, from, to),
+          onRedirectResponse: (url, headerText) => this.#scanHeaders(task, url, headerText),
         });
       } catch (error) {
         if (
@@ -345,20 +407,27 @@ class Crawl {
     return this.#scope.includes(to);
   }
 
+  /** Occurrences in `task`'s resource name where it sits and how the scan got there. */
+  #where(task: Task, url: URL) {
+    const resource = resourceKindOf(task);
+    return {
+      url: url.href,
+      page: task.kind === 'script' ? task.page : url.href,
+      resource,
+      via: task.via,
+      ...(task.hops > task.via.length ? { hopsOmitted: task.hops - task.via.length } : {}),
+    };
+  }
+
+  /** Response headers are public too: a key in a custom header, a cookie or a redirect's `Location`. */
+  #scanHeaders(task: Task, url: URL, headerText: string): void {
+    if (!headerText.includes('pk')) return;
+    this.#collector.scan(headerText, { ...this.#where(task, url), html: false, location: 'response-header' });
+  }
+
   async #handle(task: Task, resource: FetchedResource): Promise<void> {
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
-    // Response headers are public too (a key in a custom header or a cookie is as exposed as in the page).
-    if (resource.headerText.includes('pk')) {
-      const resourceKind: ResourceKind =
-        task.kind === 'page' ? 'page' : task.kind === 'script' ? 'script' : task.kind;
-      this.#collector.scan(resource.headerText, {
-        url: resource.url.href,
-        page: task.kind === 'script' ? task.page : resource.url.href,
-        resource: resourceKind,
-        html: false,
-        location: 'response-header',
-      });
-    }
+    this.#scanHeaders(task, resource.url, resource.headerText);
     const text = resource.text;
     if (task.start) this.#finalUrl = resource.url;
 
@@ -372,35 +441,27 @@ class Crawl {
         this.#seenPages.add(normalizeUrl(resource.url));
       }
       this.#pagesScanned++;
+      if (resource.links.length > 0) this.#followLinkHeaders(task, resource);
       if (text === undefined) return;
       const html = resource.contentType.includes('html') || /^\s*</.test(text.slice(0, 256));
-      this.#collector.scan(text, { url: resource.url.href, page: resource.url.href, resource: 'page', html });
-      if (html) this.#followPage(text, resource.url, task.depth);
+      this.#collector.scan(text, { ...this.#where(task, resource.url), html });
+      if (html) this.#followPage(text, resource.url, task);
       return;
     }
 
     if (task.kind === 'script') {
-      this.#scriptsScanned++;
+      if (task.scriptKind === 'stylesheet') this.#stylesheetsScanned++;
+      else this.#scriptsScanned++;
+      if (resource.links.length > 0) this.#followLinkHeaders(task, resource);
       if (text === undefined) return;
-      const kind: ResourceKind = task.scriptKind === 'tag-manager' ? 'tag-manager' : 'script';
-      this.#collector.scan(text, { url: resource.url.href, page: task.page, resource: kind, html: false });
-      const depth = this.#scriptDepth.get(normalizeUrl(task.url)) ?? 1;
-      // Tag-manager containers and the site's own bundles load further scripts; third-party code is not followed.
-      if (depth < MAX_SCRIPT_DEPTH && (kind === 'tag-manager' || this.#scope.includes(resource.url))) {
-        for (const ref of findScriptUrlsInCode(text, resource.url))
-          this.#addScript(ref, task.page, depth + 1);
-      }
+      this.#collector.scan(text, { ...this.#where(task, resource.url), html: false });
+      this.#followCode(text, resource.url, task);
       return;
     }
 
     this.#sitemapsRead++;
     if (text === undefined) return;
-    this.#collector.scan(text, {
-      url: resource.url.href,
-      page: resource.url.href,
-      resource: task.kind,
-      html: false,
-    });
+    this.#collector.scan(text, { ...this.#where(task, resource.url), html: false });
     if (task.kind === 'robots') {
       for (const raw of sitemapsFromRobots(text)) this.#addSitemap(raw, resource.url);
       return;
@@ -410,12 +471,105 @@ class Crawl {
       if (sitemap.index) this.#addSitemap(raw, resource.url);
       else {
         const url = resolveLink(raw, resource.url);
-        if (url) this.#addPage(url, 1, resource.url.href);
+        if (url)
+          this.#addPage(
+            url,
+            1,
+            resource.url.href,
+            extendVia(task.via, { url: url.href, reason: 'sitemap' }),
+            0,
+          );
       }
     }
   }
 
-  #followPage(html: string, pageUrl: URL, depth: number): void {
+  /**
+   * What a script, stylesheet or JSON file names in turn: URLs in its code, its bundler's chunks, a
+   * stylesheet's `@import`s. A source map names nothing to fetch: its `sources` are file names.
+   */
+  #followCode(text: string, url: URL, task: Task): void {
+    if (task.hops >= MAX_CHAIN_HOPS || task.scriptKind === 'source-map' || task.scriptKind === 'manifest')
+      return;
+    if (task.scriptKind === 'stylesheet') {
+      for (const ref of findStylesheetImports(text, url)) this.#addCodeRef(ref, task, url);
+      return;
+    }
+    for (const ref of findScriptUrlsInCode(text, url)) this.#addCodeRef(ref, task, url);
+    for (const ref of findViteDeps(text, url)) this.#addCodeRef(codeRef(ref), task, url);
+    const nextBase = nextBaseOf(url);
+    if (nextBase !== undefined) {
+      for (const ref of findNextChunks(text, nextBase)) {
+        if (ref.kind !== 'page') this.#addCodeRef(codeRef(ref), task, url);
+        else if (this.#scope.includes(ref.url))
+          this.#addPage(
+            ref.url,
+            1,
+            task.page,
+            extendVia(task.via, { url: ref.url.href, reason: ref.reason }),
+            0,
+          );
+      }
+    }
+    this.#followWebpack(text, url, task);
+  }
+
+  /** webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one. */
+  #followWebpack(text: string, url: URL, task: Task): void {
+    const namers = this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES ? findWebpackNamers(text, url) : [];
+    for (const namer of namers) {
+      this.#webpackNamers.push({ namer, from: task });
+      for (const id of namer.ids) this.#addWebpackChunk(namer, id, task, url);
+      for (const [id, asker] of this.#webpackChunkIds)
+        this.#addWebpackChunk(namer, id, asker, new URL(asker.url));
+    }
+    for (const id of findWebpackChunkIds(text)) {
+      if (this.#webpackChunkIds.has(id) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
+      this.#webpackChunkIds.set(id, task);
+      for (const { namer } of this.#webpackNamers) this.#addWebpackChunk(namer, id, task, url);
+    }
+  }
+
+  #addWebpackChunk(namer: WebpackChunkNamer, id: string, from: Task, fromUrl: URL): void {
+    const url = webpackChunkUrl(namer, id);
+    if (url === undefined) return;
+    const reason = namer.kind === 'script' ? 'webpack chunk map' : 'webpack CSS chunk map';
+    this.#addCodeRef(
+      { url, kind: namer.kind === 'script' ? 'referenced' : 'stylesheet', reason },
+      from,
+      fromUrl,
+    );
+  }
+
+  #followLinkHeaders(task: Task, resource: FetchedResource): void {
+    const { scripts, alternates } = linkHeaderRefs(resource.links, resource.url);
+    for (const ref of scripts) this.#addCodeRef(ref, task, resource.url);
+    if (task.kind === 'page') {
+      for (const url of alternates)
+        this.#addPage(
+          url,
+          task.depth + 1,
+          resource.url.href,
+          extendVia(task.via, { url: url.href, reason: 'hreflang alternate (Link header)' }),
+          task.hops,
+        );
+    }
+  }
+
+  /**
+   * Queues what `from` names, unless it is third-party code reaching further afield: code off the site
+   * is followed only to its own origin or back to the site, and only MAX_OFF_SITE_HOPS in a row.
+   * Tag-manager containers load other vendors' tags by design, so theirs are followed anywhere.
+   */
+  #addCodeRef(ref: ScriptRef, from: Task, fromUrl: URL): void {
+    if (from.hops >= MAX_CHAIN_HOPS) return;
+    if (from.kind === 'script' && from.scriptKind !== 'tag-manager' && !this.#scope.includes(fromUrl)) {
+      if (from.offSite >= MAX_OFF_SITE_HOPS) return;
+      if (ref.url.origin !== fromUrl.origin && !this.#scope.includes(ref.url)) return;
+    }
+    this.#addScript(ref, from);
+  }
+
+  #followPage(html: string, pageUrl: URL, task: Task): void {
     let links: ReturnType<typeof extractFromHtml>;
     try {
       links = extractFromHtml(html, pageUrl, this.#resolveNewPageLink);
@@ -424,28 +578,61 @@ class Crawl {
       return;
     }
     this.#hooks.onPage?.({ url: pageUrl.href, scripts: links.scripts.map((ref) => ref.url.href) });
-    for (const ref of links.scripts) this.#addScript(ref, pageUrl.href, 1);
-    for (const url of links.pages) this.#addPage(url, depth + 1, pageUrl.href);
+    for (const ref of links.scripts) this.#addScript(ref, task);
+    for (const url of links.alternates)
+      this.#addPage(
+        url,
+        task.depth + 1,
+        pageUrl.href,
+        extendVia(task.via, { url: url.href, reason: 'hreflang alternate' }),
+        task.hops,
+      );
+    for (const url of links.pages) this.#addPage(url, task.depth + 1, pageUrl.href, task.via, task.hops);
   }
 
   #addSeeds(): void {
     const seeds = this.#options.seeds;
     if (seeds === undefined) return;
+    const start: Hop = { url: this.#startUrl.href, reason: 'start' };
     for (const raw of seeds.pages) {
       const url = resolveLink(raw, this.#startUrl);
       if (url === null) continue;
       // A place that is no longer part of the site is reported, so it never counts as clean.
       if (!this.#scope.includes(url)) {
         this.#note(this.#errors, { url: url.href, error: 'not on the site any more (not fetched)' });
-      } else this.#addPage(url, 1, this.#startUrl.href);
+      } else
+        this.#addPage(
+          url,
+          1,
+          this.#startUrl.href,
+          [start, { url: url.href, reason: 'seen in an earlier scan' }],
+          0,
+        );
     }
     for (const { url: raw, page } of seeds.scripts) {
       const url = resolveLink(raw, this.#startUrl);
-      if (url) this.#addScript({ url, kind: 'referenced' }, page, 1);
+      const pageUrl = resolveLink(page, this.#startUrl);
+      if (url === null || pageUrl === null) continue;
+      this.#addScript(
+        { url, kind: 'referenced', reason: 'seen in an earlier scan' },
+        {
+          kind: 'page',
+          url: pageUrl,
+          depth: 1,
+          page: pageUrl.href,
+          via: [{ url: pageUrl.href, reason: 'seen in an earlier scan' }],
+          hops: 1,
+          offSite: 0,
+        },
+      );
     }
   }
 
-  #addPage(url: URL, depth: number, from: string): void {
+  /**
+   * Queues a page. `via` is the chain of the page that links here (or, for alternates, sitemap
+   * entries and manifest routes, the chain already ending with this page).
+   */
+  #addPage(url: URL, depth: number, from: string, via: Hop[], parentHops: number): void {
     if (!this.#scope.includes(url) || looksLikeNonPage(url)) return;
     const key = normalizeUrl(url);
     if (this.#seenPages.has(key)) return;
@@ -457,12 +644,25 @@ class Crawl {
     }
     this.#seenPages.add(key);
     this.#pagesEnqueued++;
-    this.#enqueue({ kind: 'page', url, depth, page: from });
+    const ends = via.at(-1)?.url === url.href;
+    this.#enqueue({
+      kind: 'page',
+      url,
+      depth,
+      page: from,
+      via: ends ? via : extendVia(via, { url: url.href, reason: 'link' }),
+      hops: ends ? Math.max(parentHops + 1, via.length) : parentHops + 1,
+      offSite: 0,
+    });
   }
 
-  #addScript(ref: ScriptRef, page: string, depth: number): void {
-    // Data files and source maps of other sites are their business, and often large.
-    if ((ref.kind === 'data' || ref.kind === 'source-map') && !this.#scope.includes(ref.url)) return;
+  #addScript(ref: ScriptRef, from: Task): void {
+    // Data files, manifests and source maps of other sites are their business, and often large.
+    if (
+      (ref.kind === 'data' || ref.kind === 'source-map' || ref.kind === 'manifest') &&
+      !this.#scope.includes(ref.url)
+    )
+      return;
     const key = normalizeUrl(ref.url);
     if (this.#seenScripts.has(key)) return;
     if (this.#scriptsEnqueued >= this.#options.maxScripts) {
@@ -471,9 +671,17 @@ class Crawl {
       return;
     }
     this.#seenScripts.add(key);
-    this.#scriptDepth.set(key, depth);
     this.#scriptsEnqueued++;
-    this.#enqueue({ kind: 'script', url: ref.url, depth: 0, page, scriptKind: ref.kind });
+    this.#enqueue({
+      kind: 'script',
+      url: ref.url,
+      depth: 0,
+      page: from.kind === 'page' ? from.url.href : from.page,
+      scriptKind: ref.kind,
+      via: extendVia(from.via, { url: ref.url.href, reason: ref.reason }),
+      hops: from.hops + 1,
+      offSite: this.#scope.includes(ref.url) ? 0 : from.offSite + 1,
+    });
   }
 
   #addSitemap(raw: string, base: URL): void {
@@ -482,7 +690,15 @@ class Crawl {
     const key = normalizeUrl(url);
     if (this.#seenSitemaps.has(key) || this.#seenSitemaps.size >= MAX_SITEMAPS) return;
     this.#seenSitemaps.add(key);
-    this.#enqueue({ kind: 'sitemap', url, depth: 1, page: base.href });
+    this.#enqueue({
+      kind: 'sitemap',
+      url,
+      depth: 1,
+      page: base.href,
+      via: [{ url: url.href, reason: 'sitemap' }],
+      hops: 1,
+      offSite: 0,
+    });
   }
 
   /** Once the start page has settled, the site's origin is known: read its robots.txt and sitemap. */
@@ -491,7 +707,16 @@ class Crawl {
     if (this.#startError?.code === 'REFUSED_TARGET') return;
     const origin = this.#finalUrl.origin;
     this.#seenSitemaps.add(normalizeUrl(new URL('/robots.txt', origin)));
-    this.#enqueue({ kind: 'robots', url: new URL('/robots.txt', origin), depth: 1, page: origin });
+    const robots = new URL('/robots.txt', origin);
+    this.#enqueue({
+      kind: 'robots',
+      url: robots,
+      depth: 1,
+      page: origin,
+      via: [{ url: robots.href, reason: 'robots.txt' }],
+      hops: 1,
+      offSite: 0,
+    });
     this.#addSitemap('/sitemap.xml', new URL(origin));
   }
 
@@ -516,21 +741,11 @@ class Crawl {
   #scanErrorPage(task: Task, error: ScanError): void {
     const resource = error.resource;
     if (resource === undefined || (task.kind !== 'page' && task.kind !== 'script')) return;
-    const page = task.kind === 'script' ? task.page : resource.url.href;
-    const kind: ResourceKind = task.kind === 'page' ? 'page' : 'script';
     if (resource.text !== undefined) {
       const html = task.kind === 'page' && /^\s*</.test(resource.text.slice(0, 256));
-      this.#collector.scan(resource.text, { url: resource.url.href, page, resource: kind, html });
+      this.#collector.scan(resource.text, { ...this.#where(task, resource.url), html });
     }
-    if (resource.headerText.includes('pk')) {
-      this.#collector.scan(resource.headerText, {
-        url: resource.url.href,
-        page,
-        resource: kind,
-        html: false,
-        location: 'response-header',
-      });
-    }
+    this.#scanHeaders(task, resource.url, resource.headerText);
   }
 
   #note(list: ResourceError[], entry: ResourceError): void {
@@ -546,6 +761,19 @@ class Crawl {
       bytesFetched: this.#fetcher.bytesRead,
     });
   }
+}
+
+function resourceKindOf(task: Task): ResourceKind {
+  if (task.kind !== 'script') return task.kind;
+  if (task.scriptKind === 'tag-manager') return 'tag-manager';
+  if (task.scriptKind === 'stylesheet') return 'stylesheet';
+  if (task.scriptKind === 'manifest') return 'manifest';
+  return 'script';
+}
+
+/** A bundler's file as something to fetch. */
+function codeRef(ref: { url: URL; kind: 'script' | 'stylesheet' | 'page'; reason: string }): ScriptRef {
+  return { url: ref.url, kind: ref.kind === 'stylesheet' ? 'stylesheet' : 'referenced', reason: ref.reason };
 }
 
 /** The public-key audit and the notes about limits, as warnings a person can act on. */

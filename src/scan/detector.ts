@@ -671,11 +671,119 @@ function publicKeysIn(
   }));
 }
 
-/** Private keys and site IDs of one text in one go, sharing the base64 runs and the line index. */
-export function scanText(text: string): { privateKeys: KeyHit[]; publicKeys: PublicKeyHit[] } {
+// ---------------------------------------------------------------------------------------------
+// Keys split by inline markup
+
+// Elements that do not break a line of text: a key written across them reads as one word.
+const INLINE_ELEMENTS = new Set(
+  (
+    'a abbr b bdi bdo big cite code data del dfn em font i ins kbd mark q s samp small span strong ' +
+    'sub sup time tt u var wbr'
+  ).split(' '),
+);
+const TAG_AT = /<(\/?)([A-Za-z][\w-]{0,20})(?:[^>"']|"[^"]*"|'[^']*'){0,500}>|<!--[\s\S]{0,500}?-->/y;
+// The longest key and the character after it, as visible text.
+const VISIBLE_UNITS = KEY_CHECK_UNITS;
+const SPLIT_CONTEXT = 100;
+
+/** Visible text from `start`, skipping inline tags and comments; `at[i]` is char i's raw offset. */
+function readVisible(
+  html: string,
+  start: number,
+  units: number,
+): { text: string; at: number[]; tags: number } {
+  let text = '';
+  const at: number[] = [];
+  let tags = 0;
+  let i = start;
+  while (i < html.length && at.length < units) {
+    if (html.charCodeAt(i) === 0x3c) {
+      TAG_AT.lastIndex = i;
+      const tag = TAG_AT.exec(html);
+      const name = tag?.[2]?.toLowerCase();
+      if (tag === null || (name !== undefined && !INLINE_ELEMENTS.has(name))) break;
+      tags++;
+      i = TAG_AT.lastIndex;
+      continue;
+    }
+    text += html[i];
+    at.push(i);
+    i++;
+  }
+  return { text, at, tags };
+}
+
+function stripTags(html: string): string {
+  return html.replace(/<[^>]*>?/g, '').replace(/^[^<]*>/, '');
+}
+
+/**
+ * Keys that read whole only once inline tags are dropped, as a person sees the page:
+ * `pk_<span>0f1e…</span>2d3c…`. Only a `pk` with markup closer than a key's length is looked at, so a
+ * page costs one `indexOf` pass unless it has such a place.
+ */
+export function findSplitKeys(html: string): KeyHit[] {
+  const hits: KeyHit[] = [];
+  let locate: ((offset: number) => LineColumn) | undefined;
+  for (let i = html.indexOf('pk'); i !== -1; i = html.indexOf('pk', i + 2)) {
+    const tagAt = html.indexOf('<', i);
+    if (tagAt === -1) break;
+    if (tagAt - i > VISIBLE_UNITS) {
+      // No markup within reach of this `pk`, nor of any before the jump point.
+      i = Math.max(i, tagAt - VISIBLE_UNITS - 2);
+      continue;
+    }
+    if (isWordCode(html.charCodeAt(i - 1))) continue;
+    const visible = readVisible(html, i, VISIBLE_UNITS);
+    if (visible.tags === 0) continue;
+    KEY_STICKY.lastIndex = 0;
+    const m = KEY_STICKY.exec(visible.text);
+    if (m === null) continue;
+    const key = m[0];
+    const keyEnd = (visible.at[key.length - 1] as number) + 1;
+    // A key that ends before the first tag is whole in the source, and found there.
+    if (keyEnd - i === key.length) continue;
+    const before = stripTags(html.slice(Math.max(0, i - SPLIT_CONTEXT), i));
+    const after = stripTags(html.slice(keyEnd, keyEnd + SPLIT_CONTEXT));
+    const context = contextBefore(`${before}${key}`, before.length);
+    const legacyBody = m[3];
+    locate ??= createLineLocator(html);
+    hits.push({
+      key,
+      form: m[1] === undefined ? 'legacy' : 'account-scoped',
+      ...(m[1] === undefined ? {} : { accountPublicKey: m[1] }),
+      offset: i,
+      ...locate(i),
+      context,
+      encoding: 'split-markup',
+      confidence:
+        legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other' ? 'high' : 'medium',
+      snippet: snippetAround(`${before}${key}${after}`, before.length, before.length + key.length, key),
+    });
+    i = keyEnd - 2;
+  }
+  return hits;
+}
+
+/**
+ * Private keys and site IDs of one text in one go, sharing the base64 runs and the line index. For
+ * HTML, keys split by inline markup are added, as a person reading the page would see them.
+ */
+export function scanText(
+  text: string,
+  options: { html?: boolean } = {},
+): { privateKeys: KeyHit[]; publicKeys: PublicKeyHit[] } {
   const runs = base64Runs(text);
   const locate = createLineLocator(text);
-  return { privateKeys: privateKeysIn(text, runs, locate), publicKeys: publicKeysIn(text, runs, locate) };
+  const privateKeys = privateKeysIn(text, runs, locate);
+  if (options.html === true) {
+    const split = findSplitKeys(text);
+    if (split.length > 0) {
+      privateKeys.push(...split);
+      privateKeys.sort(compareHits);
+    }
+  }
+  return { privateKeys, publicKeys: publicKeysIn(text, runs, locate) };
 }
 
 const HIDDEN = '[hidden: contains a private key]';

@@ -1,7 +1,11 @@
+import { findNextChunks, nextBaseOf } from './bundlers.js';
 import { resolveLink } from './url-scope.js';
 
-/** How a page loads a script; tag-manager containers are named so the report can say so. */
-/** `data` is a same-site JSON file code fetches; `source-map` a script's source map (it often holds the original source). */
+/**
+ * How a resource was named: a script (tag-manager containers are named so the report can say so), a
+ * same-site JSON file code fetches (`data`), a script's source map (it often holds the original source),
+ * a stylesheet, or a web app manifest.
+ */
 export type ScriptKind =
   | 'classic'
   | 'module'
@@ -9,16 +13,22 @@ export type ScriptKind =
   | 'tag-manager'
   | 'referenced'
   | 'data'
-  | 'source-map';
+  | 'source-map'
+  | 'stylesheet'
+  | 'manifest';
 
 export interface ScriptRef {
   url: URL;
   kind: ScriptKind;
+  /** How the page or code named it, in a few words ("script tag", "import map", "@import"). */
+  reason: string;
 }
 
 export interface PageLinks {
   /** Links and frames to other pages (any host; the crawler decides what is in scope). */
   pages: URL[];
+  /** The page in other languages (`<link rel="alternate" hreflang>`), often linked nowhere else. */
+  alternates: URL[];
   scripts: ScriptRef[];
 }
 
@@ -32,6 +42,12 @@ const SCRIPT_END = /<\/script\s*>/gi;
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
 /**
+ * Where delay-JS speed apps move a script's URL so the browser does not load it at once (their own
+ * loader copies it back later): lazy-load scripts, WP Rocket, Flying Scripts and similar.
+ */
+const DEFERRED_SRC_ATTRIBUTES = ['data-src', 'data-rocket-src', 'data-lazy-src'] as const;
+
+/**
  * Reads the links and scripts of an HTML page with one pass of a tag scanner. Pages are scanned for
  * keys as raw text, so only a handful of tags matter here; building a full document tree for each
  * page took most of a scan's time (about half of it on a 60 MB storefront).
@@ -42,6 +58,7 @@ export function extractFromHtml(
   resolvePageLink: (raw: string, base: URL) => URL | null = resolveLink,
 ): PageLinks {
   const pages: URL[] = [];
+  const alternates: URL[] = [];
   const scripts: ScriptRef[] = [];
   const inlineScripts: string[] = [];
   let base = pageUrl;
@@ -57,15 +74,26 @@ export function extractFromHtml(
       SCRIPT_END.lastIndex = TAG.lastIndex;
       const end = SCRIPT_END.exec(html);
       const contentEnd = end === null ? html.length : end.index;
+      const type = (attributes.get('type') ?? '').trim().toLowerCase();
       const src = attributes.get('src');
+      const kind = type === 'module' ? 'module' : 'classic';
       if (src !== undefined) {
         const url = resolveLink(src, base);
         if (url)
           scripts.push({
             url,
-            kind: scriptKind(url, attributes.get('type') === 'module' ? 'module' : 'classic'),
+            kind: scriptKind(url, kind),
+            reason: type === 'text/partytown' ? 'Partytown script' : 'script tag',
           });
-      } else if (isJavaScriptType(attributes.get('type'))) {
+      }
+      for (const attribute of DEFERRED_SRC_ATTRIBUTES) {
+        const deferred = attributes.get(attribute);
+        const url = deferred === undefined ? null : resolveLink(deferred, base);
+        if (url) scripts.push({ url, kind: scriptKind(url, kind), reason: `delay-JS loader (${attribute})` });
+      }
+      if (type === 'importmap') {
+        scripts.push(...importMapModules(html.slice(TAG.lastIndex, contentEnd), base));
+      } else if (src === undefined && isJavaScriptType(type)) {
         inlineScripts.push(html.slice(TAG.lastIndex, contentEnd));
       }
       // Markup inside a script is code, not links on the page.
@@ -76,12 +104,22 @@ export function extractFromHtml(
       if (url) base = url;
       baseSeen = true;
     } else if (name === 'link') {
-      const rel = (attributes.get('rel') ?? '').toLowerCase().split(/\s+/);
-      const as = (attributes.get('as') ?? '').toLowerCase();
-      if (rel.includes('modulepreload') || (rel.includes('preload') && as === 'script')) {
-        const url = resolveLink(attributes.get('href') ?? '', base);
-        if (url) scripts.push({ url, kind: scriptKind(url, 'preload') });
-      }
+      const href = attributes.get('href');
+      if (href === undefined) continue;
+      const named = classifyLink(
+        {
+          rel: attributes.get('rel') ?? '',
+          as: attributes.get('as') ?? '',
+          type: attributes.get('type') ?? '',
+          hreflang: attributes.get('hreflang'),
+        },
+        href,
+        base,
+        '',
+      );
+      if (named === null) continue;
+      if ('alternate' in named) alternates.push(named.alternate);
+      else scripts.push(named);
     } else {
       const raw = name === 'a' || name === 'area' ? attributes.get('href') : attributes.get('src');
       if (raw === undefined || seenLinks.has(raw)) continue;
@@ -90,13 +128,149 @@ export function extractFromHtml(
       if (url) pages.push(url);
     }
   }
-  for (const code of inlineScripts) scripts.push(...findScriptUrlsInCode(code, base));
-  return { pages, scripts };
+  if (inlineScripts.length > 0) {
+    // Next.js writes chunk paths relative to its `/_next/` base into inline scripts (Turbopack's chunk
+    // list, the app router's flight data); the page's own Next.js scripts tell where that base is.
+    let nextBase: URL | undefined;
+    for (const script of scripts) {
+      nextBase = nextBaseOf(script.url);
+      if (nextBase !== undefined) break;
+    }
+    for (const code of inlineScripts) {
+      scripts.push(...findScriptUrlsInCode(code, base));
+      if (nextBase !== undefined) {
+        for (const ref of findNextChunks(code, nextBase)) {
+          if (ref.kind !== 'page') {
+            scripts.push({
+              url: ref.url,
+              kind: ref.kind === 'stylesheet' ? 'stylesheet' : 'referenced',
+              reason: ref.reason,
+            });
+          }
+        }
+      }
+    }
+  }
+  return { pages, alternates, scripts };
 }
 
-function isJavaScriptType(type: string | undefined): boolean {
-  if (type === undefined || type.trim() === '') return true;
-  return /javascript|ecmascript|module|babel/i.test(type);
+interface LinkAttributes {
+  rel: string;
+  as: string;
+  type: string;
+  hreflang: string | undefined;
+}
+
+/**
+ * What a `<link>` element or a `Link:` header names: a script, stylesheet, JSON or manifest to fetch,
+ * the page in another language, or nothing of interest (icons, canonical, preconnect).
+ */
+function classifyLink(
+  link: LinkAttributes,
+  href: string,
+  base: URL,
+  via: string,
+): ScriptRef | { alternate: URL } | null {
+  const rel = link.rel.toLowerCase().split(/\s+/);
+  const as = link.as.trim().toLowerCase();
+  const type = link.type.trim().toLowerCase();
+  let kind: ScriptKind | undefined;
+  let reason = '';
+  if (rel.includes('modulepreload')) {
+    kind = 'preload';
+    reason = 'modulepreload';
+  } else if (rel.includes('preload') || rel.includes('prefetch')) {
+    const which = rel.includes('preload') ? 'preload' : 'prefetch';
+    if (as === 'script' || as === 'worker') kind = 'preload';
+    else if (as === 'style') kind = 'stylesheet';
+    else if (as === 'fetch' && (type.includes('json') || /\.json(?:[?#]|$)/i.test(href))) kind = 'data';
+    reason = `${which} as=${as}`;
+  } else if (rel.includes('stylesheet')) {
+    kind = 'stylesheet';
+    reason = 'stylesheet';
+  } else if (rel.includes('manifest')) {
+    kind = 'manifest';
+    reason = 'web app manifest';
+  } else if (rel.includes('alternate')) {
+    if (link.hreflang !== undefined && link.hreflang.trim() !== '') {
+      const url = resolveLink(href, base);
+      return url === null ? null : { alternate: url };
+    }
+    if (/(?:^|[/+])json(?:$|;)/.test(type)) {
+      kind = 'data';
+      reason = 'alternate JSON';
+    }
+  }
+  if (kind === undefined) return null;
+  const url = resolveLink(href, base);
+  if (url === null) return null;
+  return { url, kind: kind === 'preload' ? scriptKind(url, kind) : kind, reason: `${via}${reason}` };
+}
+
+const LINK_VALUE = /<([^>]*)>((?:\s*;\s*[\w*-]+(?:\s*=\s*(?:"[^"]*"|[^;,]*))?)*)/g;
+const LINK_PARAM = /;\s*([\w*-]+)(?:\s*=\s*(?:"([^"]*)"|([^;,]*)))?/g;
+
+/** The scripts, stylesheets and alternates that `Link:` response headers name (RFC 8288). */
+export function linkHeaderRefs(
+  values: readonly string[],
+  base: URL,
+): { scripts: ScriptRef[]; alternates: URL[] } {
+  const scripts: ScriptRef[] = [];
+  const alternates: URL[] = [];
+  for (const value of values) {
+    for (const match of value.matchAll(LINK_VALUE)) {
+      const params = new Map<string, string>();
+      for (const param of (match[2] ?? '').matchAll(LINK_PARAM)) {
+        const name = (param[1] as string).toLowerCase();
+        if (!params.has(name)) params.set(name, (param[2] ?? param[3] ?? '').trim());
+      }
+      const named = classifyLink(
+        {
+          rel: params.get('rel') ?? '',
+          as: params.get('as') ?? '',
+          type: params.get('type') ?? '',
+          hreflang: params.get('hreflang'),
+        },
+        match[1] ?? '',
+        base,
+        'Link header ',
+      );
+      if (named === null) continue;
+      if ('alternate' in named) alternates.push(named.alternate);
+      else scripts.push(named);
+    }
+  }
+  return { scripts, alternates };
+}
+
+/** The module URLs of an import map (`imports` and every `scopes` entry); a bad map names none. */
+function importMapModules(json: string, base: URL): ScriptRef[] {
+  let map: unknown;
+  try {
+    map = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (typeof map !== 'object' || map === null) return [];
+  const { imports, scopes } = map as { imports?: unknown; scopes?: unknown };
+  const tables = [imports, ...(typeof scopes === 'object' && scopes !== null ? Object.values(scopes) : [])];
+  const refs: ScriptRef[] = [];
+  for (const table of tables) {
+    if (typeof table !== 'object' || table === null) continue;
+    for (const target of Object.values(table)) {
+      // A prefix mapping ("lib/": "/js/lib/") names a folder, not a module.
+      if (typeof target !== 'string' || target.endsWith('/')) continue;
+      const url = resolveLink(target, base);
+      if (url) refs.push({ url, kind: 'module', reason: 'import map' });
+    }
+  }
+  return refs;
+}
+
+function isJavaScriptType(type: string): boolean {
+  if (type === '') return true;
+  // Speed apps and Partytown change the type so the browser leaves the script for their loader.
+  return /javascript|ecmascript|module|babel|partytown|lazyload|rocket/.test(type);
 }
 
 /** Attribute names (lower-cased) to decoded values; the first of a repeated attribute wins, as in browsers. */
@@ -163,31 +337,46 @@ const MODULE_IMPORT =
 export function findScriptUrlsInCode(code: string, base: URL): ScriptRef[] {
   const text = unescapeJs(code);
   const found = new Map<string, ScriptRef>();
-  const add = (raw: string, kind: ScriptKind) => {
+  const add = (raw: string, kind: ScriptKind, reason: string) => {
     const url = resolveLink(raw, base);
     // A tag-manager loader URL without its container ID is only half a URL.
     if (!url || (/\/gtm\.js$/.test(url.pathname) && !isTagManagerContainer(url))) return;
-    if (!found.has(url.href)) found.set(url.href, { url, kind: scriptKind(url, kind) });
+    if (!found.has(url.href)) found.set(url.href, { url, kind: scriptKind(url, kind), reason });
   };
-  for (const match of text.matchAll(SCRIPT_URL_LITERAL)) add(match[1] ?? '', 'referenced');
+  for (const match of text.matchAll(SCRIPT_URL_LITERAL))
+    add(match[1] ?? '', 'referenced', 'script URL in code');
   for (const match of text.matchAll(SRC_ATTRIBUTE)) {
     const raw = match[1] ?? '';
-    if (/\.m?js(?:[?#]|$)|\/gtm\.js\?/i.test(raw)) add(raw, 'referenced');
+    if (/\.m?js(?:[?#]|$)|\/gtm\.js\?/i.test(raw)) add(raw, 'referenced', 'script tag in code');
   }
   const loaders = [...text.matchAll(GTM_LOADER)].map((match) => match[1] ?? '');
   if (loaders.length > 0) {
     const ids = new Set([...text.matchAll(GTM_ID)].map((match) => match[1] ?? ''));
-    for (const loader of loaders) for (const id of ids) add(`${loader}${id}`, 'tag-manager');
+    for (const loader of loaders)
+      for (const id of ids) add(`${loader}${id}`, 'tag-manager', 'tag-manager loader');
   }
   for (const match of text.matchAll(MODULE_IMPORT)) {
     const raw = match[1] ?? '';
-    if (/^(?:\.{0,2}\/|https?:)/.test(raw)) add(raw, 'module');
+    if (/^(?:\.{0,2}\/|https?:)/.test(raw)) add(raw, 'module', 'import');
   }
-  for (const match of text.matchAll(JSON_URL_LITERAL)) add(match[1] ?? '', 'data');
+  for (const match of text.matchAll(JSON_URL_LITERAL)) add(match[1] ?? '', 'data', 'JSON URL in code');
   // Production source maps often carry the original source, bundled environment values included.
   const sourceMap = SOURCE_MAP.exec(code.slice(-2_000))?.[1];
-  if (sourceMap !== undefined && !sourceMap.startsWith('data:')) add(sourceMap, 'source-map');
+  if (sourceMap !== undefined && !sourceMap.startsWith('data:')) add(sourceMap, 'source-map', 'source map');
   return [...found.values()];
+}
+
+const CSS_IMPORT = /@import\s+(?:url\(\s*)?(?:"([^"]*)"|'([^']*)'|([^\s'");]+))/gi;
+
+/** Stylesheets a stylesheet pulls in with `@import` (other `url(…)`s are images and fonts). */
+export function findStylesheetImports(css: string, base: URL): ScriptRef[] {
+  if (!css.includes('@import')) return [];
+  const refs: ScriptRef[] = [];
+  for (const match of css.matchAll(CSS_IMPORT)) {
+    const url = resolveLink(match[1] ?? match[2] ?? match[3] ?? '', base);
+    if (url) refs.push({ url, kind: 'stylesheet', reason: '@import' });
+  }
+  return refs;
 }
 
 /** Undoes the JavaScript string escapes that hide URLs and markup (`\/`, `\x3c`, `\u003c`, doubled backslashes). */

@@ -21,6 +21,11 @@ export interface FetchRequest {
   url: URL;
   /** Asked before each redirect hop is followed; false stops with OFF_SITE_REDIRECT. */
   allowRedirect?: (from: URL, to: URL) => boolean;
+  /**
+   * Told the headers of every redirect response, followed or not: a `Location` can carry a key as
+   * well as any other header, and a redirect off the site is public all the same.
+   */
+  onRedirectResponse?: (url: URL, headerText: string) => void;
   /** Whether a gzip file (not gzip transfer encoding) should be unpacked, as sitemaps may be. */
   unpackGzipFile?: boolean;
   signal?: AbortSignal;
@@ -36,6 +41,8 @@ export interface FetchedResource {
   text?: string;
   /** The response headers as `name: value` lines, to be scanned like the body. */
   headerText: string;
+  /** Values of the `Link` headers (preloads, alternates). */
+  links: string[];
   binary: boolean;
   /** True when the body was longer than maxBytes and reading stopped. */
   truncated: boolean;
@@ -122,6 +129,7 @@ export class Fetcher {
       const location = headerValue(headers.location);
       if (REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
         discard(body);
+        req.onRedirectResponse?.(current, headerLines(headers));
         if (redirects.length >= this.#policy.maxRedirects) {
           throw new ScanError('TOO_MANY_REDIRECTS', `more than ${this.#policy.maxRedirects} redirects`);
         }
@@ -164,6 +172,7 @@ export class Fetcher {
           bytes: result.bytes,
           redirects,
           headerText: headerLines(headers),
+          links: headerList(headers.link),
           ...(result.text === undefined ? {} : { text: result.text }),
         };
       } catch (error) {
@@ -381,6 +390,10 @@ function headerLines(headers: Record<string, string | string[] | undefined>): st
 function discard(body: Readable): void {
   body.on('error', () => {});
   body.destroy();
+}
+
+function headerList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

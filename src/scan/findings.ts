@@ -1,5 +1,6 @@
 import { scanText } from './detector.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
+import { placeholderReason } from './placeholders.js';
 import { fingerprintKey, maskKey } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
 
@@ -12,12 +13,21 @@ export type ResourceKind =
   | 'page'
   | 'script'
   | 'tag-manager'
+  | 'stylesheet'
+  | 'manifest'
   | 'sitemap'
   | 'robots'
   | 'request'
   | 'response'
   | 'runtime-script'
   | 'rendered-page';
+
+/** One step of how the scan reached a resource: the resource, and what named it. */
+export interface Hop {
+  url: string;
+  /** e.g. `start`, `link`, `sitemap`, `script tag`, `import`, `webpack chunk map`, `@import`. */
+  reason: string;
+}
 
 export interface Occurrence {
   /** The page or script where the key appears. */
@@ -34,6 +44,13 @@ export interface Occurrence {
   confidence: Confidence;
   /** Text around the key with every private key masked. */
   snippet: string;
+  /**
+   * How the scan reached `url`, from the page that starts the chain to `url` itself (page → loader →
+   * chunk). Long chains keep their first and last hops; `hopsOmitted` counts the ones between.
+   * Absent in reports stored before it existed.
+   */
+  via?: Hop[];
+  hopsOmitted?: number;
   /** For a request the page sent: its method (`url` is where it went). */
   method?: string;
 }
@@ -48,6 +65,19 @@ export interface Finding {
   accountPublicKey?: string;
   occurrences: Occurrence[];
   /** Occurrences seen in all, when more than were kept. */
+  occurrenceCount: number;
+}
+
+/**
+ * A key-shaped string that looks made up (documentation examples, `pk_xxxx…`, counting runs): shown
+ * with low confidence, never counted as an exposed key.
+ */
+export interface Placeholder {
+  masked: string;
+  fingerprint: string;
+  confidence: 'low';
+  reason: string;
+  occurrences: Occurrence[];
   occurrenceCount: number;
 }
 
@@ -81,6 +111,8 @@ export class KeyRing {
 }
 
 const MAX_OCCURRENCES_KEPT = 1_000;
+const MAX_PLACEHOLDERS = 50;
+const MAX_PLACEHOLDER_OCCURRENCES = 20;
 /** Distinct keys tracked in detail; a site showing more is reported with a count (a hostile page can hold thousands). */
 export const MAX_DISTINCT_KEYS = 200;
 const MAX_PUBLIC_KEY_URLS = 20;
@@ -89,6 +121,7 @@ const MAX_PUBLIC_KEY_URLS = 20;
 export class FindingsCollector {
   readonly keyring = new KeyRing();
   readonly #findings = new Map<string, Finding>();
+  readonly #placeholders = new Map<string, Placeholder>();
   readonly #publicKeys = new Map<string, PublicKeyUse>();
   /** Distinct keys seen past MAX_DISTINCT_KEYS, counted by fingerprint only. */
   readonly #beyondLimit = new Set<string>();
@@ -102,17 +135,48 @@ export class FindingsCollector {
       resource: ResourceKind;
       html: boolean;
       location?: HtmlLocation;
+      via: Hop[];
+      hopsOmitted?: number;
       method?: string;
     },
   ): number {
-    const { privateKeys: hits, publicKeys } = scanText(text);
+    const { privateKeys: hits, publicKeys } = scanText(text, { html: where.html });
+    let counted = 0;
     for (const hit of hits) {
+      const occurrence = (): Occurrence => ({
+        url: where.url,
+        page: where.page,
+        resource: where.resource,
+        ...(where.location
+          ? { location: where.location }
+          : where.html
+            ? { location: locateInHtml(text, hit.offset) }
+            : {}),
+        line: hit.line,
+        column: hit.column,
+        context: hit.context,
+        encoding: hit.encoding,
+        confidence: hit.confidence,
+        snippet: hit.snippet,
+        via: where.via,
+        ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
+        ...(where.method === undefined ? {} : { method: where.method }),
+      });
       const fingerprint = fingerprintKey(hit.key);
       let finding = this.#findings.get(fingerprint);
+      if (finding === undefined && this.#isPlaceholder(hit.key, fingerprint)) {
+        const placeholder = this.#placeholders.get(fingerprint);
+        if (placeholder === undefined) continue;
+        placeholder.occurrenceCount++;
+        if (placeholder.occurrences.length < MAX_PLACEHOLDER_OCCURRENCES)
+          placeholder.occurrences.push({ ...occurrence(), confidence: 'low' });
+        continue;
+      }
       if (finding === undefined && this.#findings.size >= MAX_DISTINCT_KEYS) {
         if (this.#beyondLimit.size < 100_000) this.#beyondLimit.add(fingerprint);
         continue;
       }
+      counted++;
       if (finding === undefined) {
         this.keyring.add(fingerprint, hit.key);
         finding = {
@@ -129,25 +193,7 @@ export class FindingsCollector {
       }
       if (hit.confidence === 'high') finding.confidence = 'high';
       finding.occurrenceCount++;
-      if (finding.occurrences.length < MAX_OCCURRENCES_KEPT) {
-        finding.occurrences.push({
-          url: where.url,
-          page: where.page,
-          resource: where.resource,
-          ...(where.location
-            ? { location: where.location }
-            : where.html
-              ? { location: locateInHtml(text, hit.offset) }
-              : {}),
-          line: hit.line,
-          column: hit.column,
-          context: hit.context,
-          encoding: hit.encoding,
-          confidence: hit.confidence,
-          snippet: hit.snippet,
-          ...(where.method === undefined ? {} : { method: where.method }),
-        });
-      }
+      if (finding.occurrences.length < MAX_OCCURRENCES_KEPT) finding.occurrences.push(occurrence());
     }
     for (const hit of publicKeys) {
       let use = this.#publicKeys.get(hit.key);
@@ -158,7 +204,30 @@ export class FindingsCollector {
       use.count++;
       if (use.urls.length < MAX_PUBLIC_KEY_URLS && !use.urls.includes(where.url)) use.urls.push(where.url);
     }
-    return hits.length;
+    return counted;
+  }
+
+  /** Whether the key looks made up; the first such keys (up to a limit) are kept to be shown. */
+  #isPlaceholder(key: string, fingerprint: string): boolean {
+    if (this.#placeholders.has(fingerprint)) return true;
+    const reason = placeholderReason(key);
+    if (reason === undefined) return false;
+    if (this.#placeholders.size < MAX_PLACEHOLDERS) {
+      this.#placeholders.set(fingerprint, {
+        masked: maskKey(key),
+        fingerprint,
+        confidence: 'low',
+        reason: `looks like a placeholder: ${reason}`,
+        occurrences: [],
+        occurrenceCount: 0,
+      });
+    }
+    return true;
+  }
+
+  /** Placeholder-looking keys, in the order first seen. */
+  placeholders(): Placeholder[] {
+    return [...this.#placeholders.values()];
   }
 
   get findingCount(): number {

@@ -1,6 +1,6 @@
 import type { ScanResult } from './crawler.js';
 import { scrubSecrets } from './detector.js';
-import type { Finding, Occurrence } from './findings.js';
+import type { Finding, Hop, Occurrence, Placeholder } from './findings.js';
 import type { RenderSummary } from './render/summary.js';
 
 export interface ReportOptions {
@@ -27,17 +27,26 @@ export function redactedResult(result: ScanResult): ScanResult {
   const r = scrubSecrets;
   const entries = (list: { url: string; error: string }[]) =>
     list.map((entry) => ({ url: r(entry.url), error: r(entry.error) }));
+  const occurrences = (list: Occurrence[]) =>
+    list.map((occurrence) => ({
+      ...occurrence,
+      url: r(occurrence.url),
+      page: r(occurrence.page),
+      ...(occurrence.via === undefined
+        ? {}
+        : { via: occurrence.via.map((hop) => ({ url: r(hop.url), reason: hop.reason })) }),
+    }));
   return {
     ...result,
     target: r(result.target),
     finalUrl: r(result.finalUrl),
     findings: result.findings.map((finding) => ({
       ...finding,
-      occurrences: finding.occurrences.map((occurrence) => ({
-        ...occurrence,
-        url: r(occurrence.url),
-        page: r(occurrence.page),
-      })),
+      occurrences: occurrences(finding.occurrences),
+    })),
+    placeholders: (result.placeholders ?? []).map((placeholder) => ({
+      ...placeholder,
+      occurrences: occurrences(placeholder.occurrences),
     })),
     publicKeys: result.publicKeys.map((use) => ({ ...use, urls: use.urls.map(r) })),
     warnings: result.warnings.map((warning) => ({ ...warning, message: r(warning.message) })),
@@ -74,6 +83,11 @@ const LOCATION_LABEL: Record<string, string> = {
   'response-header': 'response header',
 };
 
+const RESOURCE_LABEL: Record<string, string> = {
+  'tag-manager': 'tag-manager container',
+  manifest: 'web app manifest',
+};
+
 /** Where the render pass saw a key: what the page sent, received, ran or kept. */
 const RUNTIME_LABEL: Record<string, string> = {
   'request-url': 'request URL',
@@ -85,7 +99,12 @@ const RUNTIME_LABEL: Record<string, string> = {
 
 /** Where an occurrence sits, in a few words: "inline script, company_id, line 12:5". */
 export function describeOccurrence(occurrence: Occurrence): string {
-  const encoded = occurrence.encoding === 'plain' ? '' : `, ${occurrence.encoding}-encoded`;
+  const encoded =
+    occurrence.encoding === 'plain'
+      ? ''
+      : occurrence.encoding === 'split-markup'
+        ? ', split by inline tags'
+        : `, ${occurrence.encoding}-encoded`;
   const runtime = runtimePlace(occurrence);
   if (runtime !== undefined) return `${runtime}, ${occurrence.context}${encoded}`;
   const place =
@@ -93,9 +112,7 @@ export function describeOccurrence(occurrence: Occurrence): string {
       ? 'response header'
       : occurrence.resource === 'page'
         ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
-        : occurrence.resource === 'tag-manager'
-          ? 'tag-manager container'
-          : occurrence.resource;
+        : (RESOURCE_LABEL[occurrence.resource] ?? occurrence.resource);
   return `${place}, ${occurrence.context}${encoded}, line ${occurrence.line}:${occurrence.column}`;
 }
 
@@ -120,6 +137,15 @@ function runtimePlace(occurrence: Occurrence): string | undefined {
 }
 
 const MAX_OCCURRENCES_SHOWN = 8;
+const MAX_PLACEHOLDERS_SHOWN = 5;
+
+/** How a resource was reached, in one line: "page → loader.js (script tag) → chunk.js (webpack chunk map)". */
+export function describeVia(via: readonly Hop[] | undefined, hopsOmitted = 0): string | undefined {
+  if (via === undefined || via.length < 2) return undefined;
+  const steps = via.map((hop, i) => (i === 0 ? hop.url : `${hop.url} (${hop.reason})`));
+  if (hopsOmitted > 0) steps.splice(3, 0, `… ${hopsOmitted} more …`);
+  return steps.join(' → ');
+}
 
 /** The readable report printed by default. */
 export function renderTextReport(full: ScanResult, options: ReportOptions = { reveal: false }): string {
@@ -129,7 +155,7 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   lines.push(`Klaviyo key scan of ${result.target}`);
   if (result.finalUrl !== result.target) lines.push(`  (redirected to ${result.finalUrl})`);
   lines.push(
-    `Scanned ${result.pagesScanned} page(s) and ${result.scriptsScanned} script(s) in ${(result.durationMs / 1000).toFixed(1)} s.`,
+    `Scanned ${result.pagesScanned} page(s)${result.stylesheetsScanned ? `, ${result.scriptsScanned} script(s) and ${result.stylesheetsScanned} stylesheet(s)` : ` and ${result.scriptsScanned} script(s)`} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   );
   if (result.render !== undefined) lines.push(describeRender(result.render));
   lines.push('');
@@ -138,6 +164,12 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   } else {
     lines.push(`EXPOSED: ${keys} Klaviyo private key(s) found in public code. Rotate each one.`);
     for (const finding of result.findings) lines.push('', ...describeFinding(finding, result, options));
+  }
+  const placeholders = result.placeholders ?? [];
+  if (placeholders.length > 0) {
+    lines.push('', `Looks like a placeholder (low confidence, not counted): ${placeholders.length}`);
+    for (const placeholder of placeholders.slice(0, MAX_PLACEHOLDERS_SHOWN))
+      lines.push(...describePlaceholder(placeholder));
   }
   lines.push('');
   if (result.publicKeys.length === 0) lines.push('Public key (site ID): none seen.');
@@ -174,12 +206,22 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
     const loadedBy = occurrence.page !== occurrence.url ? ` (${verb} ${occurrence.page})` : '';
     lines.push(`    - ${occurrence.url}${loadedBy}`);
     lines.push(`      ${describeOccurrence(occurrence)}`);
+    const via = describeVia(occurrence.via, occurrence.hopsOmitted);
+    if (via !== undefined) lines.push(`      reached: ${via}`);
     lines.push(`      ${occurrence.snippet}`);
   }
   if (finding.occurrenceCount > MAX_OCCURRENCES_SHOWN) {
     lines.push(`    … and ${finding.occurrenceCount - MAX_OCCURRENCES_SHOWN} more place(s) (see --json)`);
   }
   return lines;
+}
+
+function describePlaceholder(placeholder: Placeholder): string[] {
+  const first = placeholder.occurrences[0];
+  return [
+    `  ${placeholder.masked}  (${placeholder.reason}; seen ${placeholder.occurrenceCount} time(s))`,
+    ...(first === undefined ? [] : [`    - ${first.url}, ${describeOccurrence(first)}`]),
+  ];
 }
 
 /** One line on the render pass: what it rendered and what became of the pages' requests. */

@@ -1,5 +1,5 @@
 import type { ScanResult } from './crawler.js';
-import { describeOccurrence, redactedResult } from './report.js';
+import { describeOccurrence, describeVia, redactedResult } from './report.js';
 
 const RULE_ID = 'klaviyo/private-key-exposed';
 
@@ -43,6 +43,7 @@ export function toSarif(full: ScanResult, toolVersion: string): object {
               target: result.target,
               pagesScanned: result.pagesScanned,
               scriptsScanned: result.scriptsScanned,
+              placeholders: (result.placeholders ?? []).length,
             },
           },
         ],
@@ -61,7 +62,14 @@ export function toSarif(full: ScanResult, toolVersion: string): object {
                 snippet: { text: occurrence.snippet },
               },
             },
-            message: { text: describeOccurrence(occurrence) },
+            message: {
+              text: [describeOccurrence(occurrence), describeVia(occurrence.via, occurrence.hopsOmitted)]
+                .filter((part) => part !== undefined)
+                .join('; reached: '),
+            },
+            ...(occurrence.via === undefined
+              ? {}
+              : { properties: { via: occurrence.via, hopsOmitted: occurrence.hopsOmitted ?? 0 } }),
           })),
           partialFingerprints: { 'klaviyoKeySha256/v1': finding.fingerprint },
           properties: { masked: finding.masked, form: finding.form, confidence: finding.confidence },

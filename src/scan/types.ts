@@ -9,9 +9,11 @@ export type KeyContext =
   | 'other';
 
 /** How the key was written in the resource, when it was not plain text. */
-export type KeyEncoding = 'plain' | 'js-escape' | 'url-encoding' | 'html-entity' | 'base64';
+/** `split-markup`: the key reads whole only as a person sees the page, across inline tags (`pk_<b>…</b>…`). */
+export type KeyEncoding = 'plain' | 'js-escape' | 'url-encoding' | 'html-entity' | 'base64' | 'split-markup';
 
-export type Confidence = 'high' | 'medium';
+/** `low` only for placeholders, which are never counted as exposed keys. */
+export type Confidence = 'high' | 'medium' | 'low';
 
 /** Which of Klaviyo's two private-key spellings a key uses. */
 export type KeyForm = 'legacy' | 'account-scoped';

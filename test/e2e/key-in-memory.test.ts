@@ -76,12 +76,14 @@ describe('without KEY_ENCRYPTION_KEY the key is held in memory only', () => {
     latest = await waitUntil(
       () => {
         const message = harness.slack.message('C0SHOP', rotation.ts);
+        // The button shows once Klaviyo cannot be asked; it works once the re-scan is also clean.
         return message &&
-          findElement(message.blocks, 'rotation:item_menu', (value) => value.endsWith('|s:verify|done'))
+          findElement(message.blocks, 'rotation:item_menu', (value) => value.endsWith('|s:verify|done')) &&
+          JSON.stringify(message.blocks).includes(': clean')
           ? message
           : undefined;
       },
-      'the manual verification button',
+      'the manual verification button and the clean re-scan',
       20_000,
     );
     await harness.action(

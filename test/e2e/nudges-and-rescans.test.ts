@@ -4,8 +4,9 @@ import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server
 import { clickAndWait, type Harness, scanAndStartRotation, startHarness } from './harness.js';
 
 const key = fakeLegacyKey(97);
-// Ends differently from the first key, so the alert can be told apart by its last four.
-const newKey = `pk_${'ab'.repeat(13)}12349a7b`;
+// Ends differently from the first key, so the alert can be told apart by its last four (random hex:
+// a made-up pattern such as `abab…` would be reported as a placeholder, not a key).
+const newKey = 'pk_06acf2d20e0a501e34a6e2b3541f520589';
 let leakNewKey = false;
 let clock = new Date('2027-02-01T09:00:00Z');
 let site: TestSite;

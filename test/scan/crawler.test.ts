@@ -413,3 +413,118 @@ describe('refusing dangerous targets', () => {
     ]);
   });
 });
+
+describe('every way a site names code', () => {
+  it('reports a key in the headers of a redirect it does not follow, and of each hop it follows', async () => {
+    const offSiteKey = fakeLegacyKey(80);
+    const hopKey = fakeLegacyKey(81);
+    const other = await site({ '/landing': { body: '<p>partner</p>' } }, '127.0.0.2');
+    const shop = await site({
+      '/': { body: '<a href="/go">partner</a><a href="/moved">moved</a>' },
+      '/go': { status: 302, headers: { location: `${other.url('/landing')}?api_key=${offSiteKey}` } },
+      '/moved': { status: 301, headers: { location: '/new', 'x-debug-klaviyo': hopKey } },
+      '/new': { body: '<p>new</p>' },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(other.requests).toEqual([]);
+    expect(finding(result, offSiteKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/go'),
+      location: 'response-header',
+      context: 'api_key',
+    });
+    expect(finding(result, hopKey)?.occurrences[0]).toMatchObject({
+      url: shop.url('/moved'),
+      location: 'response-header',
+    });
+  });
+
+  it('follows Link response headers: preloads, stylesheets and hreflang alternates', async () => {
+    const preloadKey = fakeLegacyKey(82);
+    const cssKey = fakeLegacyKey(83);
+    const alternateKey = fakeLegacyKey(84);
+    const shop = await site({
+      '/': {
+        headers: {
+          link: '</assets/app.js>; rel=preload; as=script, </assets/theme.css>; rel="preload"; as="style", </de/>; rel=alternate; hreflang=de',
+        },
+        body: '<p>home</p>',
+      },
+      '/assets/app.js': { type: 'application/javascript', body: `var k="${preloadKey}"` },
+      '/assets/theme.css': { type: 'text/css', body: `a{background:url(/t.gif?k=${cssKey})}` },
+      '/de/': { body: `<p>${alternateKey}</p>` },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, preloadKey)?.occurrences[0]?.via).toEqual([
+      { url: shop.url('/'), reason: 'start' },
+      { url: shop.url('/assets/app.js'), reason: 'Link header preload as=script' },
+    ]);
+    expect(finding(result, cssKey)?.occurrences[0]).toMatchObject({ resource: 'stylesheet' });
+    expect(finding(result, alternateKey)?.occurrences[0]?.url).toBe(shop.url('/de/'));
+    expect(result.stylesheetsScanned).toBe(1);
+  });
+
+  it("follows a third-party loader to its own origin's scripts, but not on to other origins", async () => {
+    const widgetKey = fakeLegacyKey(85);
+    const elsewhere = await site({ '/tracker.js': { body: `var k="${fakeLegacyKey(86)}"` } }, '127.0.0.3');
+    const cdn = await site(
+      {
+        // The loader names its own origin, as an app's CDN loader does.
+        '/loader.js': (req, res) => {
+          res.writeHead(200, { 'content-type': 'application/javascript' });
+          res.end(`var s=document.createElement("script");s.src="http://${req.headers.host}/widget.js";`);
+        },
+        '/widget.js': {
+          type: 'application/javascript',
+          body: `window.w={key:"${widgetKey}"};load("${elsewhere.url('/tracker.js')}");`,
+        },
+      },
+      '127.0.0.2',
+    );
+    const shop = await site({ '/': { body: `<script src="${cdn.url('/loader.js')}"></script>` } });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, widgetKey)?.occurrences[0]?.via?.map((hop) => hop.url)).toEqual([
+      shop.url('/'),
+      cdn.url('/loader.js'),
+      cdn.url('/widget.js'),
+    ]);
+    expect(elsewhere.requests).toEqual([]);
+  });
+});
+
+describe('no wasted requests', () => {
+  it("reads a source map's original source but never requests its `sources` file names", async () => {
+    const mapKey = fakeLegacyKey(87);
+    const shop = await site({
+      '/': { body: '<script src="/assets/app.js"></script>' },
+      '/assets/app.js': { type: 'application/javascript', body: 'x();\n//# sourceMappingURL=app.js.map' },
+      '/assets/app.js.map': {
+        type: 'application/json',
+        body: JSON.stringify({
+          version: 3,
+          sources: ['../../src/main.js', '/src/lazy.js', 'webpack:///./src/app.js'],
+          sourcesContent: [`import "./lazy.js"; import("/src/other.js"); const k = "${mapKey}";`],
+        }),
+      },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, mapKey)?.occurrences[0]?.url).toBe(shop.url('/assets/app.js.map'));
+    expect(shop.requests).toEqual(['/', '/assets/app.js', '/assets/app.js.map']);
+  });
+
+  it('stops a chain of ever-new script URLs at the cycle guard', async () => {
+    const shop = await site({
+      '/': { body: '<script src="/chain.js?n=1"></script>' },
+      '/chain.js': (_req, res, url) => {
+        const n = Number(url.searchParams.get('n'));
+        res.writeHead(200, { 'content-type': 'application/javascript' });
+        res.end(`import("/chain.js?n=${n + 1}");`);
+      },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    const chain = shop.requests.filter((path) => path.startsWith('/chain.js'));
+    // Deeper than any real app, and then no further.
+    expect(chain.length).toBeGreaterThan(10);
+    expect(chain.length).toBeLessThan(100);
+    expect(result.errors).toEqual([]);
+  });
+});

@@ -647,3 +647,37 @@ describe('large and pathological inputs', () => {
     expect(hits.map((h) => [h.key, h.encoding, h.context])).toEqual([[LEGACY, 'base64', 'token']]);
   });
 });
+
+// Shapes other secret scanners test their Klaviyo rules on (gitleaks- and trufflehog-style vectors),
+// written here from their descriptions; every key is random hex.
+describe('other scanners’ test vectors', () => {
+  const HEX = 'a3f9c2e17b4d6058e9f1c3a7d2b5e8f04c';
+  test.each([
+    ['an .env line', `KLAVIYO_API_KEY=pk_${HEX}`, 'api_key'],
+    ['YAML', `klaviyo:\n  private_api_key: "pk_${HEX}"`, 'api_key'],
+    [
+      'a curl command',
+      `curl -H "Authorization: Klaviyo-API-Key pk_${HEX}" https://a.klaviyo.com/api/lists/`,
+      'authorization',
+    ],
+    ['a retired v2 URL', `https://a.klaviyo.com/api/v2/lists?api_key=pk_${HEX}`, 'api_key'],
+    ['JSON config', `{"klaviyo":{"privateKey":"pk_${HEX}"}}`, 'other'],
+    ['followed by a full stop', `The key is pk_${HEX}.`, 'other'],
+    ['Python', `klaviyo = KlaviyoAPI("pk_${HEX}", max_delay=60)`, 'other'],
+  ] as const)('%s is found', (_name, text, context) => {
+    expect(findPrivateKeys(text).map((hit) => [hit.key, hit.context])).toEqual([[`pk_${HEX}`, context]]);
+  });
+
+  test.each([
+    ['a dash instead of the underscore', `pk-${HEX}`],
+    ['upper-case prefix', `PK_${HEX}`],
+    ['a secret-key prefix of another vendor', `sk_${HEX}`],
+    ['Stripe test key of 34 hex', `pk_test_${HEX}`],
+    ['one character more', `pk_${HEX}0`],
+    ['glued to a word', `apipk_${HEX}`],
+    ['a UUID-shaped id', 'pk_3f9c2e17-7b4d-6058-e9f1-c3a7d2b5e8f0'],
+    ['inside a longer token', `eyJhbGciOiJIUzI1NiJ9pk_${HEX}`],
+  ])('%s is not a Klaviyo key', (_name, text) => {
+    expect(findPrivateKeys(text)).toEqual([]);
+  });
+});

@@ -31,6 +31,7 @@ describe('extractFromHtml', () => {
       ['https://cdn.example/m.js', 'module'],
       ['https://shop.example/p.js', 'preload'],
       ['https://shop.example/mp.js', 'preload'],
+      ['https://shop.example/s.css', 'stylesheet'],
       ['https://tags.example/gtm.js?id=GTM-ABCD12', 'tag-manager'],
     ]);
   });

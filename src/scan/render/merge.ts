@@ -9,6 +9,7 @@ import type { ScanOptions } from '../options.js';
 
 const MAX_OCCURRENCES_KEPT = 1_000;
 const MAX_PUBLIC_KEY_URLS = 20;
+const MAX_PLACEHOLDERS = 50;
 /** Warnings the public-key audit writes; they are worked out again over both passes' findings. */
 const AUDIT_CODES = new Set([
   'multiple_public_keys',
@@ -63,6 +64,11 @@ export function mergeRenderFindings(
     if (found.confidence === 'high') finding.confidence = 'high';
   }
   const publicKeys = mergePublicKeys(result.publicKeys, render.publicKeys());
+  const placeholders = [...(result.placeholders ?? [])];
+  const knownPlaceholders = new Set(placeholders.map((placeholder) => placeholder.fingerprint));
+  for (const placeholder of render.placeholders())
+    if (!knownPlaceholders.has(placeholder.fingerprint) && placeholders.length < MAX_PLACEHOLDERS)
+      placeholders.push(placeholder);
   const kept = result.warnings.filter((warning) => !AUDIT_CODES.has(warning.code));
   const warnings = [
     ...auditWarnings(findings, publicKeys, options, result.stoppedBy, result.truncated),
@@ -76,7 +82,7 @@ export function mergeRenderFindings(
         ]
       : []),
   ];
-  return { ...result, findings, publicKeys, warnings };
+  return { ...result, findings, publicKeys, placeholders, warnings };
 }
 
 function placeOf(occurrence: Occurrence): string {

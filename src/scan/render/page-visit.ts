@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CDPSession, Page, WebSocket } from 'playwright-core';
 import { isScanError } from '../errors.js';
 import type { Fetcher, RelayedResponse } from '../fetcher.js';
-import type { FindingsCollector } from '../findings.js';
+import type { FindingsCollector, Hop, ResourceKind } from '../findings.js';
 import type { HtmlLocation } from '../html-location.js';
 import { judgeRequest, type RenderScope, type RequestVerdict } from './request-policy.js';
 import type { RenderNote } from './summary.js';
@@ -161,7 +161,7 @@ export class PageVisit {
     const method = request.method;
     const headers = request.headers;
     const body = requestBody(request);
-    const keys = this.#scanRequest(url, method, headers, body);
+    const keys = this.#scanRequest(url, method, event.resourceType, headers, body);
     // Any document for the main frame after the first (a redirect hop of it included) moves the page.
     const mainDocument = event.resourceType === 'Document' && event.frameId === this.#mainFrameId;
     const navigation = mainDocument && this.#navigated;
@@ -257,35 +257,61 @@ export class PageVisit {
     });
   }
 
-  /** Scans what the page sends; returns how many private-key occurrences it carried. */
-  #scanRequest(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined): number {
-    const where = (location: HtmlLocation) => ({
-      url: url.href,
+  /**
+   * Scans one thing the page showed, as seen from the page: `url` is where it sat or went, and `how`
+   * says how the page reached it (the second step of the occurrence's `via`).
+   */
+  #scan(
+    text: string,
+    url: string,
+    resource: ResourceKind,
+    how: string,
+    details: { html?: boolean; location?: HtmlLocation; method?: string } = {},
+  ): number {
+    const via: Hop[] = [{ url: this.#url, reason: 'rendered in the browser' }];
+    if (url !== this.#url) via.push({ url, reason: how });
+    return this.#ctx.collector.scan(text.slice(0, this.#ctx.maxBytes), {
+      url,
       page: this.#url,
-      resource: 'request' as const,
-      html: false,
-      location,
-      method,
+      resource,
+      html: details.html ?? false,
+      via,
+      ...(details.location === undefined ? {} : { location: details.location }),
+      ...(details.method === undefined ? {} : { method: details.method }),
     });
-    const { collector, maxBytes } = this.#ctx;
-    let hits = collector.scan(url.href, where('request-url'));
+  }
+
+  /** Scans what the page sends; returns how many private-key occurrences it carried. */
+  #scanRequest(
+    url: URL,
+    method: string,
+    resourceType: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+  ): number {
+    const how = `${resourceType.toLowerCase()} request`;
     const headerText = Object.entries(headers)
       .map(([name, value]) => `${name}: ${value}`)
       .join('\n');
-    hits += collector.scan(headerText, where('request-header'));
+    let hits = this.#scan(url.href, url.href, 'request', how, { location: 'request-url', method });
+    hits += this.#scan(headerText, url.href, 'request', how, { location: 'request-header', method });
     if (body !== undefined && body.length > 0)
-      hits += collector.scan(body.subarray(0, maxBytes).toString('utf8'), where('request-body'));
+      hits += this.#scan(body.toString('utf8'), url.href, 'request', how, {
+        location: 'request-body',
+        method,
+      });
     return hits;
   }
 
   #scanResponse(url: URL, resourceType: string, response: RelayedResponse): void {
-    const { collector } = this.#ctx;
-    const where = { url: url.href, page: this.#url, resource: 'response' as const };
+    const how = `${resourceType.toLowerCase()} response`;
     if (response.headerText.includes('pk'))
-      collector.scan(response.headerText, { ...where, html: false, location: 'response-header' });
+      this.#scan(response.headerText, url.href, 'response', how, { location: 'response-header' });
     if (response.text === undefined) return;
     const document = resourceType === 'Document';
-    collector.scan(response.text, { ...where, html: document || response.contentType.includes('html') });
+    this.#scan(response.text, url.href, 'response', how, {
+      html: document || response.contentType.includes('html'),
+    });
     if (document && this.#documents.length < MAX_DOCUMENTS_KEPT) this.#documents.push(response.text);
     if (resourceType === 'Script') this.#ctx.fetchedScriptUrls.add(url.href);
   }
@@ -294,13 +320,7 @@ export class PageVisit {
   #noteWebSocket(socket: WebSocket): void {
     const url = socket.url();
     this.#ctx.counters.requestsSeen++;
-    this.#ctx.collector.scan(url, {
-      url,
-      page: this.#url,
-      resource: 'request',
-      html: false,
-      location: 'request-url',
-    });
+    this.#scan(url, url, 'request', 'WebSocket', { location: 'request-url' });
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);
@@ -314,13 +334,7 @@ export class PageVisit {
   #closePopup(popup: Page): void {
     const url = popup.url();
     this.#ctx.counters.requestsSeen++;
-    this.#ctx.collector.scan(url, {
-      url,
-      page: this.#url,
-      resource: 'request',
-      html: false,
-      location: 'request-url',
-    });
+    this.#scan(url, url, 'request', 'window opened', { location: 'request-url' });
     popup.close({ runBeforeUnload: false }).catch(() => {});
   }
 
@@ -348,12 +362,8 @@ export class PageVisit {
         // An inline script of a page whose HTML was scanned already shows nothing new.
         if (this.#documents.some((document) => document.includes(scriptSource))) return;
         this.#ctx.counters.runtimeScripts++;
-        this.#ctx.collector.scan(scriptSource, {
-          url: /^https?:/.test(event.url) ? event.url : this.#url,
-          page: this.#url,
-          resource: 'runtime-script',
-          html: false,
-        });
+        const url = /^https?:/.test(event.url) ? event.url : this.#url;
+        this.#scan(scriptSource, url, 'runtime-script', 'script run');
       })
       .catch(() => {})
       .finally(() => this.#pendingScripts.delete(reading));
@@ -397,27 +407,15 @@ export class PageVisit {
 
   /** The page as it ended up: every frame's DOM, and the storage its scripts wrote. */
   async #readPage(cdp: CDPSession): Promise<void> {
-    const { collector } = this.#ctx;
     const reading = (async () => {
       for (const frame of this.#page.frames().slice(0, MAX_FRAMES_READ)) {
         const html = await frame.content().catch(() => undefined);
-        if (html !== undefined)
-          collector.scan(html.slice(0, this.#ctx.maxBytes), {
-            url: frame.url() === 'about:blank' ? this.#url : frame.url(),
-            page: this.#url,
-            resource: 'rendered-page',
-            html: true,
-          });
+        const url = /^https?:/.test(frame.url()) ? frame.url() : this.#url;
+        if (html !== undefined) this.#scan(html, url, 'rendered-page', 'frame', { html: true });
       }
       const storage = await this.#readStorage(cdp);
       if (storage !== undefined)
-        collector.scan(storage.slice(0, this.#ctx.maxBytes), {
-          url: this.#url,
-          page: this.#url,
-          resource: 'rendered-page',
-          html: false,
-          location: 'storage',
-        });
+        this.#scan(storage, this.#url, 'rendered-page', 'storage', { location: 'storage' });
     })();
     await this.#within(reading, Math.max(SNAPSHOT_GRACE_MS, this.#deadline - Date.now()));
   }

@@ -1,0 +1,283 @@
+/**
+ * What bundlers' runtimes say about the chunks a build can load. Each parser reads a structure the
+ * bundler writes (a chunk map, a chunk list, a manifest) and returns the URLs it names, with the
+ * reason; nothing here guesses a file name. Pure functions of the code and its URL.
+ */
+
+/** A file a build can load, and why we know. */
+export interface BundlerRef {
+  url: URL;
+  /** `page` for a route of the site (Next.js build manifest). */
+  kind: 'script' | 'stylesheet' | 'page';
+  reason: string;
+}
+
+/** One part of a webpack/rspack chunk file name: a literal, the chunk id, or a lookup by id. */
+type NamePart =
+  | { kind: 'text'; value: string }
+  | { kind: 'id' }
+  | { kind: 'map'; map: Map<string, string>; orId: boolean };
+
+/**
+ * A webpack/rspack runtime's way of naming async chunks (`__webpack_require__.u`, or
+ * `.miniCssF` for their CSS) and the public path the names are relative to.
+ */
+export interface WebpackChunkNamer {
+  parts: NamePart[];
+  base: URL;
+  kind: 'script' | 'stylesheet';
+  /** Every chunk id the namer's maps list: all of them are loadable. */
+  ids: string[];
+}
+
+/** Chunk ids a build loads on demand, from `__webpack_require__.e(<id>)` calls. */
+const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s*(\d{1,9}|"[\w./-]{1,100}")\s*\)/g;
+const WEBPACK_NAMER =
+  /\b([\w$]{1,40})\.(u|miniCssF)\s*=\s*(?:function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*|\(?\s*([\w$]+)\s*\)?\s*=>\s*(?:\{\s*return\s*)?)/g;
+/** Longest chunk-name expression read; real maps of very large apps stay well below it. */
+const MAX_NAMER_LENGTH = 200_000;
+
+/** The chunk-name functions of a webpack or rspack runtime in `code`, if it is one. */
+export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNamer[] {
+  if (!code.includes('.u=') && !code.includes('.u =') && !code.includes('miniCssF')) return [];
+  const namers: WebpackChunkNamer[] = [];
+  for (const match of code.matchAll(WEBPACK_NAMER)) {
+    const require = match[1] as string;
+    const param = (match[3] ?? match[4]) as string;
+    const parts = readNameExpression(code, match.index + match[0].length, param);
+    if (parts === undefined || !parts.some((part) => part.kind !== 'text')) continue;
+    const base = webpackPublicPath(code, require, scriptUrl);
+    if (base === undefined) continue;
+    const ids = new Set<string>();
+    for (const part of parts) if (part.kind === 'map') for (const id of part.map.keys()) ids.add(id);
+    namers.push({ parts, base, kind: match[2] === 'u' ? 'script' : 'stylesheet', ids: [...ids] });
+  }
+  return namers;
+}
+
+/** Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. */
+export function findWebpackChunkIds(code: string): string[] {
+  if (!code.includes('.e(')) return [];
+  const ids = new Set<string>();
+  for (const match of code.matchAll(WEBPACK_ENSURE)) {
+    const require = match[1] as string;
+    // Only a call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not.
+    const after = code.slice(match.index + match[0].length, match.index + match[0].length + 300);
+    if (!after.includes(`${require}.bind(${require},`) && !after.includes(`${require}.bind(${require}, `))
+      continue;
+    ids.add((match[2] as string).replace(/"/g, ''));
+  }
+  return [...ids];
+}
+
+/** The URL of chunk `id` as the runtime names it; undefined when its maps do not list the id. */
+export function webpackChunkUrl(namer: WebpackChunkNamer, id: string): URL | undefined {
+  let name = '';
+  for (const part of namer.parts) {
+    if (part.kind === 'text') name += part.value;
+    else if (part.kind === 'id') name += id;
+    else {
+      const value = part.map.get(id);
+      if (value === undefined && !part.orId) return undefined;
+      name += value ?? id;
+    }
+  }
+  try {
+    return new URL(name, namer.base);
+  } catch {
+    return undefined;
+  }
+}
+
+function webpackPublicPath(code: string, require: string, scriptUrl: URL): URL | undefined {
+  const escaped = require.replace(/\$/g, '\\$');
+  const literal = new RegExp(`\\b${escaped}\\.p\\s*=\\s*(["'\`])([^"'\`]*)\\1`).exec(code)?.[2];
+  try {
+    // Without a literal the public path is "auto": the directory of the runtime script itself.
+    return new URL(literal ?? './', literal === undefined ? scriptUrl : new URL('/', scriptUrl));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads `"static/chunks/" + e + "." + {1:"ab"}[e] + ".js"` (and the forms minifiers make of it:
+ * `({…})[e]||e`, parentheses) from `start`. Anything else ends the read with undefined.
+ */
+function readNameExpression(code: string, start: number, param: string): NamePart[] | undefined {
+  const parts: NamePart[] = [];
+  let i = start;
+  const end = Math.min(code.length, start + MAX_NAMER_LENGTH);
+  const skipSpace = () => {
+    while (i < end && /\s/.test(code[i] as string)) i++;
+  };
+  const readTerm = (): NamePart | undefined => {
+    skipSpace();
+    const c = code[i];
+    if (c === '"' || c === "'" || c === '`') {
+      const close = code.indexOf(c, i + 1);
+      if (close === -1 || close > end) return undefined;
+      const value = code.slice(i + 1, close);
+      if (value.includes('\\') || (c === '`' && value.includes('${'))) return undefined;
+      i = close + 1;
+      return { kind: 'text', value };
+    }
+    if (c === '{') {
+      const map = readObjectMap(code, i, end);
+      if (map === undefined) return undefined;
+      i = map.end;
+      skipSpace();
+      if (!code.startsWith(`[${param}]`, i)) return undefined;
+      i += param.length + 2;
+      return { kind: 'map', map: map.entries, orId: false };
+    }
+    if (c === '(') {
+      i++;
+      const inner = readTerm();
+      if (inner === undefined) return undefined;
+      skipSpace();
+      if (code[i] === ')') {
+        i++;
+        // `({…})[e]`: the lookup follows the parentheses.
+        if (inner.kind === 'map' || code[i] !== '[') return inner;
+        return undefined;
+      }
+      if (code.startsWith('||', i) && inner.kind === 'map') {
+        i += 2;
+        skipSpace();
+        if (!code.startsWith(param, i)) return undefined;
+        i += param.length;
+        skipSpace();
+        if (code[i] !== ')') return undefined;
+        i++;
+        return { ...inner, orId: true };
+      }
+      return undefined;
+    }
+    if (code.startsWith(param, i) && !/[\w$]/.test(code[i + param.length] ?? '')) {
+      i += param.length;
+      return { kind: 'id' };
+    }
+    return undefined;
+  };
+  for (;;) {
+    const term = readTerm();
+    if (term === undefined) return undefined;
+    parts.push(term);
+    skipSpace();
+    if (code[i] !== '+') break;
+    i++;
+  }
+  return parts;
+}
+
+const MAP_ENTRY = /\s*(?:"([^"\\]*)"|'([^'\\]*)'|([\w$]+))\s*:\s*(?:"([^"\\]*)"|'([^'\\]*)'|(\d+))\s*(,|\})/y;
+
+/** A flat object literal of chunk ids to names or hashes, `{12:"ab34",x:"cd"}`. */
+function readObjectMap(
+  code: string,
+  start: number,
+  end: number,
+): { entries: Map<string, string>; end: number } | undefined {
+  const entries = new Map<string, string>();
+  let i = start + 1;
+  if (code[i] === '}') return { entries, end: i + 1 };
+  while (i < end) {
+    MAP_ENTRY.lastIndex = i;
+    const m = MAP_ENTRY.exec(code);
+    if (m === null) return undefined;
+    entries.set((m[1] ?? m[2] ?? m[3]) as string, (m[4] ?? m[5] ?? m[6]) as string);
+    i = MAP_ENTRY.lastIndex;
+    if (m[7] === '}') return { entries, end: i };
+  }
+  return undefined;
+}
+
+/**
+ * `/_next/` (or `<assetPrefix>/_next/`), the base that Next.js and Turbopack resolve chunk paths
+ * such as `static/chunks/abc.js` against, when `url` is one of the build's files.
+ */
+export function nextBaseOf(url: URL): URL | undefined {
+  const at = url.pathname.indexOf('/_next/');
+  if (at === -1) return undefined;
+  return new URL(url.pathname.slice(0, at + '/_next/'.length), url);
+}
+
+const NEXT_CHUNK_PATH = /["'`](static\/[\w./~@%-]{1,300}?\.(?:js|css))(?:\?[^"'`\s]*)?["'`]/g;
+const BUILD_MANIFEST_ROUTE = /["']?(\/[\w./[\]-]*)["']?\s*:\s*\[\s*["']static\//g;
+const NEXT_INTERNAL_ROUTE = /^\/(?:_app|_error|_document|404|500)$/;
+
+/**
+ * Chunk paths relative to the `/_next/` base: Turbopack's `e.l("static/chunks/…")` and chunk lists
+ * (`otherChunks`), the webpack build manifest (`_buildManifest.js`) and the app router's flight data.
+ * The build manifest also names every route of the site, linked or not.
+ */
+export function findNextChunks(code: string, nextBase: URL): BundlerRef[] {
+  if (!code.includes('static/')) return [];
+  const refs: BundlerRef[] = [];
+  const seen = new Set<string>();
+  const reason = code.includes('__BUILD_MANIFEST')
+    ? 'Next.js build manifest'
+    : code.includes('TURBOPACK')
+      ? 'Turbopack chunk list'
+      : 'Next.js chunk path';
+  for (const match of code.matchAll(NEXT_CHUNK_PATH)) {
+    const path = match[1] as string;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    refs.push({
+      url: new URL(path, nextBase),
+      kind: path.endsWith('.css') ? 'stylesheet' : 'script',
+      reason,
+    });
+  }
+  if (code.includes('__BUILD_MANIFEST')) {
+    for (const match of code.matchAll(BUILD_MANIFEST_ROUTE)) {
+      const route = match[1] as string;
+      // Dynamic routes (`/products/[handle]`) name no page by themselves.
+      if (NEXT_INTERNAL_ROUTE.test(route) || route.includes('[')) continue;
+      refs.push({ url: new URL(route, nextBase), kind: 'page', reason: 'Next.js build manifest route' });
+    }
+  }
+  return refs;
+}
+
+const VITE_MAP_DEPS = /__vite__mapDeps\s*=\s*\([^)]*?m\.f\s*=\s*\[([^\]]{0,200000})\]/;
+const QUOTED = /["'`]([^"'`\\]{1,500})["'`]/g;
+const VITE_ASSETS_URL = /function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*["'`]([^"'`]*)["'`]\s*\+\s*\1\s*\}/;
+
+/**
+ * Vite/Rolldown/Rollup `__vite__mapDeps`: the chunks and CSS a lazy import preloads, relative to the
+ * build's base. The base is read off the chunk's own URL (its deps share the assets directory), else
+ * from the preload helper's `function(e){return"/"+e}`, else the site root.
+ */
+export function findViteDeps(code: string, scriptUrl: URL): BundlerRef[] {
+  if (!code.includes('__vite__mapDeps')) return [];
+  const list = VITE_MAP_DEPS.exec(code)?.[1];
+  if (list === undefined) return [];
+  const deps = [...list.matchAll(QUOTED)].map((match) => match[1] as string);
+  const base = viteBase(deps, scriptUrl, code);
+  const refs: BundlerRef[] = [];
+  for (const dep of deps) {
+    let url: URL;
+    try {
+      url = new URL(dep, /^\.{1,2}\//.test(dep) ? scriptUrl : base);
+    } catch {
+      continue;
+    }
+    refs.push({ url, kind: dep.endsWith('.css') ? 'stylesheet' : 'script', reason: 'Vite __vite__mapDeps' });
+  }
+  return refs;
+}
+
+function viteBase(deps: string[], scriptUrl: URL, code: string): URL {
+  const directory = scriptUrl.pathname.slice(0, scriptUrl.pathname.lastIndexOf('/') + 1);
+  for (const dep of deps) {
+    const depDirectory = dep.slice(0, dep.lastIndexOf('/') + 1);
+    if (depDirectory !== '' && !depDirectory.startsWith('.') && directory.endsWith(`/${depDirectory}`)) {
+      return new URL(directory.slice(0, directory.length - depDirectory.length), scriptUrl);
+    }
+  }
+  const helper = VITE_ASSETS_URL.exec(code)?.[2];
+  return new URL(helper ?? '/', scriptUrl);
+}
