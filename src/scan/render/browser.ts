@@ -74,8 +74,10 @@ export function isolationFlags(proxyPort: number): string[] {
     // One renderer process per page instead of one per site: far less memory, and one debugger
     // session sees every frame's scripts. Nothing in this browser has data worth isolating.
     '--disable-site-isolation-trials',
-    // A page that grows without end is stopped by the renderer instead of by the machine.
-    '--js-flags=--max-old-space-size=512',
+    // The compositor runs in the browser process: one process (about 50 MB) fewer.
+    '--in-process-gpu',
+    // A page that grows without end is stopped by its renderer instead of by the machine.
+    '--js-flags=--max-old-space-size=256',
   ];
 }
 

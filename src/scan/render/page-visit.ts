@@ -33,12 +33,15 @@ export interface VisitContext {
   signal: AbortSignal;
 }
 
+/** No request in flight for this long after `load` (which waited for the page's subresources). */
+const FIRST_QUIET_MS = 300;
+/** No request in flight for this long at the end: the network is quiet. */
 const QUIET_MS = 500;
+const MAX_SCROLL_STEPS = 30;
 const MAX_REQUESTS_PER_PAGE = 1_000;
 const MAX_LISTED = 100;
 const MAX_DOCUMENTS_KEPT = 10;
 const MAX_FRAMES_READ = 20;
-const SCROLL_STEPS = 8;
 /** Reading the DOM of a page that overran its time still gets this long. */
 const SNAPSHOT_GRACE_MS = 3_000;
 
@@ -113,10 +116,12 @@ export class PageVisit {
       // The page started but never fired `load` in time: what it did so far is still worth reading.
       problem = 'did not finish loading in time';
     }
-    let outcome: Outcome = await this.#waitForQuiet();
-    if (outcome === 'done') outcome = await this.#scroll();
+    // Settling runs on virtual time, which stands still while a request is in flight: it waits for
+    // what scrolling set off, so only its own last requests need a quiet spell after it.
+    let outcome: Outcome = await this.#waitForQuiet(FIRST_QUIET_MS);
+    if (outcome === 'done') outcome = await this.#scroll(cdp);
     if (outcome === 'done') outcome = await this.#settle(cdp);
-    if (outcome === 'done') outcome = await this.#waitForQuiet();
+    if (outcome === 'done') outcome = await this.#waitForQuiet(QUIET_MS);
     if (outcome === 'aborted') return { opened: true, problem: 'stopped' };
     if (outcome === 'timeout') problem ??= 'timed out before the page settled';
     await this.#readPage(cdp);
@@ -370,22 +375,28 @@ export class PageVisit {
     this.#pendingScripts.add(reading);
   }
 
-  async #waitForQuiet(): Promise<Outcome> {
+  async #waitForQuiet(quietMs: number): Promise<Outcome> {
     for (;;) {
       if (this.#ctx.signal.aborted) return 'aborted';
       if (Date.now() >= this.#deadline) return 'timeout';
-      if (this.#inflight === 0 && Date.now() - this.#lastActivity >= QUIET_MS) return 'done';
+      if (this.#inflight === 0 && Date.now() - this.#lastActivity >= quietMs) return 'done';
       await sleep(50);
     }
   }
 
-  /** Scrolls with real wheel input (page code cannot intercept it) to wake lazy loading. */
-  async #scroll(): Promise<Outcome> {
+  /**
+   * Scrolls to the end a screen at a time, with real wheel input (page code cannot intercept it), so
+   * that whatever loads when it comes into view does; the page's height is read from the browser.
+   */
+  async #scroll(cdp: CDPSession): Promise<Outcome> {
     const scrolling = (async () => {
-      for (let step = 0; step < SCROLL_STEPS; step++) await this.#page.mouse.wheel(0, 900);
+      const { cssContentSize, cssLayoutViewport } = await cdp.send('Page.getLayoutMetrics');
+      const screen = Math.max(200, cssLayoutViewport.clientHeight);
+      const steps = Math.min(MAX_SCROLL_STEPS, Math.ceil(cssContentSize.height / screen));
+      for (let step = 0; step < steps; step++) await this.#page.mouse.wheel(0, screen);
+      await this.#page.keyboard.press('End');
     })();
-    const outcome = await this.#race(scrolling);
-    return outcome === 'done' ? this.#waitForQuiet() : outcome;
+    return this.#race(scrolling);
   }
 
   /**

@@ -33,7 +33,7 @@ export const DEFAULT_RENDER_OPTIONS = Object.freeze({
   maxPages: 20,
   pageTimeoutMs: 30_000,
   settleMs: 5_000,
-  concurrency: 2,
+  concurrency: 1,
 });
 
 const RANGES: Partial<Record<keyof RenderOptions, [number, number, string]>> = {
