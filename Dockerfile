@@ -1,4 +1,7 @@
 # syntax=docker/dockerfile:1
+# Kept in step with scripts/image-steps.sh, which does these steps without Docker in CI (no engine
+# runs there): change an instruction here and mirror it there; that script fails until you do.
+
 # Build stage: compile TypeScript and the native better-sqlite3 module.
 FROM node:24-bookworm-slim AS build
 RUN apt-get update \
@@ -12,11 +15,10 @@ RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: only what runs, as the unprivileged `node` user, with the database on a volume.
-FROM node:24-bookworm-slim
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_PATH=/data/klaviyo-checkup.sqlite

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,16 +6,22 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { type RunningBot, startBot } from '../src/main.js';
+import { blockAction, findElement } from '../test/e2e/harness.js';
 import type { SendResult } from './command-sender.js';
 import type { BenchOutcome, BenchTarget } from './scan-bench.js';
 import {
-  type LoopbackServer,
-  type SlackStub,
-  type StubCall,
+  BENCH_CHANNEL,
+  BENCH_TOKEN,
+  type BenchSlack,
+  type FakeCall,
+  type FakeKlaviyo,
+  preciseNow,
+  startBenchKlaviyo,
   startBenchSite,
-  startFakeKlaviyo,
-  startSlackStub,
-} from './slack-stub.js';
+  startBenchSlack,
+  type TestSite,
+  tsOf,
+} from './slack-fakes.js';
 import { type TimedResponse, timedPost } from './timed-post.js';
 
 /** The issue's target: "Target p99 ack under 100 ms". */
@@ -48,7 +54,7 @@ export interface AckRound {
 }
 
 export interface ClickResult {
-  /** ms from sending the click to the stub receiving the checklist's chat.update. */
+  /** ms from sending the click to the fake Slack receiving the checklist's chat.update. */
   latencies: number[];
   /** ms from sending the click to its HTTP response (the ack). */
   acks: number[];
@@ -64,11 +70,13 @@ export interface SlackBenchResult {
   clicks: ClickResult;
   /** Lines the bot logged (at level error). */
   botErrors: string[];
+  /** What the fake Slack refused as invalid Block Kit, as Slack would have. */
+  blockKitProblems: string[];
   totalSeconds: number;
 }
 
 const SIGNING_SECRET = 'bench-signing-secret';
-const CHANNEL = 'C0BENCH';
+const CHANNEL = BENCH_CHANNEL;
 const USER = 'U0BENCH';
 const FORM = 'application/x-www-form-urlencoded';
 const ACTION_START_ROTATION = 'scan:start_rotation';
@@ -82,8 +90,8 @@ const MAX_LOGGED_LINES = 50;
 interface Context {
   /** The thread that sends commands, with its own event loop (as Slack is another machine). */
   sender: Worker;
-  stub: SlackStub;
-  site: LoopbackServer;
+  slack: BenchSlack;
+  site: TestSite;
   bot: RunningBot;
   agent: Agent;
   waitTimeoutMs: number;
@@ -91,7 +99,7 @@ interface Context {
 }
 
 /**
- * Starts the Slack stub, the storefront and the Klaviyo fake, then the bot itself in this process on
+ * Starts the fake Slack, the storefront and the Klaviyo fake, then the bot itself in this process on
  * 127.0.0.1 (its own HTTP receiver, a temporary SQLite file), and measures (1) how fast
  * `/klaviyo-scan` is acknowledged with many commands in flight and (2) how long a checklist click
  * takes to reach Slack as a chat.update. Everything is stopped and removed whatever happens.
@@ -116,25 +124,25 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
   process.once('SIGTERM', onSignal);
 
   const botErrors: string[] = [];
-  let stub: SlackStub | undefined;
-  let site: LoopbackServer | undefined;
-  let klaviyo: LoopbackServer | undefined;
+  let slack: BenchSlack | undefined;
+  let site: TestSite | undefined;
+  let klaviyo: FakeKlaviyo | undefined;
   let bot: RunningBot | undefined;
   // Enough connections for every command of a round to be in flight at once.
   const agent = new Agent({ connections: inFlight + 14, pipelining: 1 });
   const sender = new Worker(new URL('./command-sender.js', import.meta.url));
   try {
-    [stub, site, klaviyo] = await Promise.all([startSlackStub(), startBenchSite(), startFakeKlaviyo()]);
+    [slack, site, klaviyo] = await Promise.all([startBenchSlack(), startBenchSite(), startBenchKlaviyo()]);
     bot = await withTimeout(
       startBot({
         env: {
-          SLACK_BOT_TOKEN: 'xoxb-bench-token',
+          SLACK_BOT_TOKEN: BENCH_TOKEN,
           SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: stub.apiUrl,
+          SLACK_API_URL: slack.fake.apiUrl,
           PORT: '0',
           DATABASE_PATH: join(dir, 'bot.sqlite'),
           SCAN_ALLOW_PRIVATE_NETWORKS: 'true',
-          KLAVIYO_API_URL: klaviyo.origin,
+          KLAVIYO_API_URL: klaviyo.url,
           LOG_LEVEL: 'error',
         },
         host: '127.0.0.1',
@@ -145,8 +153,8 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
       waitTimeoutMs,
       'the bot to start',
     );
-    log(`slack bench: bot listening on 127.0.0.1:${bot.port}, Slack stub at ${stub.origin}`);
-    const ctx: Context = { sender, stub, site, bot, agent, waitTimeoutMs, counter: 0 };
+    log(`slack bench: bot listening on 127.0.0.1:${bot.port}, fake Slack at ${slack.fake.origin}`);
+    const ctx: Context = { sender, slack, site, bot, agent, waitTimeoutMs, counter: 0 };
 
     if (warmup > 0) {
       const warm = await sendCommands(ctx, warmup);
@@ -181,6 +189,7 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
       clicksPlanned,
       clicks,
       botErrors,
+      blockKitProblems: slack.fake.problems(),
       totalSeconds: (performance.now() - benchStart) / 1000,
     };
   } finally {
@@ -191,7 +200,7 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
     }
     await agent.close().catch(() => undefined);
     await sender.terminate();
-    await Promise.all([stub?.close(), site?.close(), klaviyo?.close()]);
+    await Promise.all([slack?.fake.close(), site?.close(), klaviyo?.close()]);
     rmSync(dir, { recursive: true, force: true });
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -206,7 +215,7 @@ async function sendCommands(
   ctx: Context,
   count: number,
 ): Promise<{ samples: number[]; failures: string[]; after: number }> {
-  const after = ctx.stub.calls.length;
+  const after = ctx.slack.fake.calls.length;
   // Bodies and signatures are made before the clock starts.
   const requests = Array.from({ length: count }, () => {
     const body = commandBody(ctx, `${ctx.site.origin}/?c=${++ctx.counter}`);
@@ -246,7 +255,7 @@ function sendFromWorker(
 function commandBody(ctx: Context, text: string): string {
   return new URLSearchParams({
     token: 'legacy',
-    team_id: ctx.stub.teamId,
+    team_id: ctx.slack.fake.teamId,
     team_domain: 'bench',
     channel_id: CHANNEL,
     channel_name: 'bench',
@@ -254,15 +263,11 @@ function commandBody(ctx: Context, text: string): string {
     user_name: 'bench',
     command: '/klaviyo-scan',
     text,
-    api_app_id: ctx.stub.appId,
-    response_url: ctx.stub.responseUrl(),
-    trigger_id: triggerId(ctx),
+    api_app_id: ctx.slack.fake.appId,
+    response_url: ctx.slack.fake.responseUrl(),
+    trigger_id: ctx.slack.fake.issueTriggerId(),
     is_enterprise_install: 'false',
   }).toString();
-}
-
-function triggerId(ctx: Context): string {
-  return `${Math.floor(Date.now() / 1000)}.${++ctx.counter}.${randomBytes(8).toString('hex')}`;
 }
 
 function signedHeaders(body: string): Record<string, string> {
@@ -287,15 +292,15 @@ function send(ctx: Context, body: string, headers: Record<string, string>): Prom
  * Re-scan or Run it again button) and the bot has made no Slack call for a moment.
  */
 async function drain(ctx: Context, after: number, expected: number, timeoutMs: number): Promise<void> {
-  const { stub } = ctx;
+  const { slack } = ctx;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const posted = topLevelPosts(stub, after);
+    const posted = topLevelPosts(slack, after);
     const finished = posted.filter((call) =>
-      JSON.stringify(stub.message(CHANNEL, call.ts as string)?.blocks ?? []).includes(ACTION_RESCAN),
+      JSON.stringify(slack.fake.message(CHANNEL, tsOf(call) ?? '')?.blocks ?? []).includes(ACTION_RESCAN),
     );
-    const last = stub.calls.at(-1);
-    const quiet = last === undefined || performance.now() - last.at >= QUIET_MS;
+    const last = slack.fake.calls.at(-1);
+    const quiet = last === undefined || preciseNow() - last.at >= QUIET_MS;
     if (posted.length >= expected && finished.length === posted.length && quiet) return;
     if (performance.now() > deadline) {
       throw new Error(
@@ -306,8 +311,8 @@ async function drain(ctx: Context, after: number, expected: number, timeoutMs: n
   }
 }
 
-function topLevelPosts(stub: SlackStub, after: number): StubCall[] {
-  return stub.calls
+function topLevelPosts(slack: BenchSlack, after: number): FakeCall[] {
+  return slack.fake.calls
     .slice(after)
     .filter(
       (call) => call.method === 'chat.postMessage' && call.args.channel === CHANNEL && !call.args.thread_ts,
@@ -317,8 +322,8 @@ function topLevelPosts(stub: SlackStub, after: number): StubCall[] {
 async function quiet(ctx: Context): Promise<void> {
   const deadline = performance.now() + ctx.waitTimeoutMs;
   for (;;) {
-    const last = ctx.stub.calls.at(-1);
-    if (last === undefined || performance.now() - last.at >= QUIET_MS) return;
+    const last = ctx.slack.fake.calls.at(-1);
+    if (last === undefined || preciseNow() - last.at >= QUIET_MS) return;
     if (performance.now() > deadline) throw new Error('timed out waiting for the bot to go quiet');
     await sleep(20);
   }
@@ -327,46 +332,46 @@ async function quiet(ctx: Context): Promise<void> {
 /**
  * Scans the site once more, starts a rotation from the result, then clicks step 3's menu `clicks`
  * times, alternately "Assign to me" and "Clear owner", one click at a time: each is timed from
- * sending it to the stub receiving the checklist's chat.update, and the next waits for that update
+ * sending it to the fake Slack receiving the checklist's chat.update, and the next waits for that update
  * and the audit line in the thread.
  */
 async function measureClicks(ctx: Context, clicks: number): Promise<ClickResult> {
-  const { stub } = ctx;
+  const { slack } = ctx;
   const wait = ctx.waitTimeoutMs;
   const latencies: number[] = [];
   const acks: number[] = [];
   try {
-    let after = stub.calls.length;
+    let after = slack.fake.calls.length;
     const body = commandBody(ctx, `${ctx.site.origin}/`);
     const command = await send(ctx, body, signedHeaders(body));
     if (command.status !== 200)
       throw new Error(`the scan command got ${command.error ?? `HTTP ${command.status}`}`);
-    const scanPost = await stub.waitFor(
+    const scanPost = await slack.waitFor(
       'the scan message',
       (call) => call.method === 'chat.postMessage' && call.args.channel === CHANNEL && !call.args.thread_ts,
       after,
       wait,
     );
-    const result = await stub.waitFor(
+    const result = await slack.waitFor(
       'the scan result with "Start rotation"',
       (call) =>
         call.method === 'chat.update' &&
-        call.ts === scanPost.ts &&
+        tsOf(call) === tsOf(scanPost) &&
         JSON.stringify(call.args.blocks ?? []).includes(ACTION_START_ROTATION),
       after,
       wait,
     );
     await quiet(ctx);
-    const scanMessage = { ts: scanPost.ts as string, blocks: blocksOf(result) };
+    const scanMessage = { ts: tsOf(scanPost) ?? '', blocks: blocksOf(result) };
     const start = findElement(scanMessage.blocks, ACTION_START_ROTATION, () => true);
     if (start === undefined) throw new Error('the scan result has no "Start rotation" button');
 
-    after = stub.calls.length;
+    after = slack.fake.calls.length;
     const startBody = blockActionBody(ctx, scanMessage, start);
     const started = await send(ctx, startBody, signedHeaders(startBody));
     if (started.status !== 200)
       throw new Error(`the "Start rotation" click got ${started.error ?? `HTTP ${started.status}`}`);
-    const checklist = await stub.waitFor(
+    const checklist = await slack.waitFor(
       'the rotation checklist',
       (call) =>
         call.method === 'chat.postMessage' &&
@@ -376,12 +381,12 @@ async function measureClicks(ctx: Context, clicks: number): Promise<ClickResult>
       after,
       wait,
     );
-    const checklistTs = checklist.ts as string;
-    await stub.waitFor(
+    const checklistTs = tsOf(checklist) ?? '';
+    await slack.waitFor(
       'the scan message to show "Open rotation"',
       (call) =>
         call.method === 'chat.update' &&
-        call.ts === scanPost.ts &&
+        tsOf(call) === tsOf(scanPost) &&
         JSON.stringify(call.args.blocks ?? []).includes(ACTION_OPEN_ROTATION),
       after,
       wait,
@@ -390,21 +395,22 @@ async function measureClicks(ctx: Context, clicks: number): Promise<ClickResult>
 
     for (let click = 1; click <= clicks; click++) {
       const op = click % 2 === 1 ? 'me' : 'clear';
-      const message = stub.message(CHANNEL, checklistTs);
+      const message = slack.fake.message(CHANNEL, checklistTs);
       const element = findElement(message?.blocks, ACTION_ITEM_MENU, (value) =>
         value.endsWith(`|s:identify|${op}`),
       );
       if (message === undefined || element === undefined) {
         throw new Error(`click ${click}: the checklist's latest blocks have no "${op}" option for step 3`);
       }
-      const payload = blockActionBody(ctx, { ts: checklistTs, blocks: message.blocks }, element);
+      const payload = blockActionBody(ctx, { ts: checklistTs, blocks: message.blocks ?? [] }, element);
       const headers = signedHeaders(payload);
-      const seq = stub.calls.length;
-      const sentAt = performance.now();
+      const seq = slack.fake.calls.length;
+      const sentAt = preciseNow();
       const ack = send(ctx, payload, headers);
-      const update = await stub.waitFor(
+      const update = await slack.waitFor(
         `the checklist's chat.update after click ${click}`,
-        (call) => call.method === 'chat.update' && call.ts === checklistTs && call.args.channel === CHANNEL,
+        (call) =>
+          call.method === 'chat.update' && tsOf(call) === checklistTs && call.args.channel === CHANNEL,
         seq,
         wait,
       );
@@ -418,7 +424,7 @@ async function measureClicks(ctx: Context, clicks: number): Promise<ClickResult>
       if (owned !== (op === 'me')) {
         throw new Error(`click ${click} ("${op}"): the chat.update that followed does not show its change`);
       }
-      await stub.waitFor(
+      await slack.waitFor(
         `the audit line in the thread after click ${click}`,
         (call) => call.method === 'chat.postMessage' && call.args.thread_ts === checklistTs,
         seq,
@@ -431,83 +437,17 @@ async function measureClicks(ctx: Context, clicks: number): Promise<ClickResult>
   }
 }
 
-function blocksOf(call: StubCall): unknown[] {
+function blocksOf(call: FakeCall): unknown[] {
   return Array.isArray(call.args.blocks) ? (call.args.blocks as unknown[]) : [];
 }
 
-interface Element {
-  action_id: string;
-  block_id: string;
-  type: string;
-  value?: string;
-  selected_option?: { value: string };
-}
-
-/** The first button or overflow option with this action id whose value matches, in a message's blocks. */
-function findElement(
-  blocks: unknown[] | undefined,
-  actionId: string,
-  match: (value: string) => boolean,
-): Element | undefined {
-  for (const block of (blocks ?? []) as Record<string, unknown>[]) {
-    const elements = [
-      ...((block.elements as Record<string, unknown>[] | undefined) ?? []),
-      ...(block.accessory ? [block.accessory as Record<string, unknown>] : []),
-    ];
-    const blockId = String(block.block_id ?? 'b');
-    for (const element of elements) {
-      if (element.action_id !== actionId) continue;
-      if (element.type === 'overflow') {
-        const option = ((element.options as { value: string }[] | undefined) ?? []).find((candidate) =>
-          match(candidate.value),
-        );
-        if (option !== undefined) {
-          return {
-            action_id: actionId,
-            block_id: blockId,
-            type: 'overflow',
-            selected_option: { value: option.value },
-          };
-        }
-      } else if (match(String(element.value ?? ''))) {
-        return {
-          action_id: actionId,
-          block_id: blockId,
-          type: String(element.type),
-          value: String(element.value),
-        };
-      }
-    }
-  }
-  return undefined;
-}
-
-/** A block_actions payload for a click on a message in the bench channel, as Slack sends it. */
-function blockActionBody(ctx: Context, message: { ts: string; blocks: unknown[] }, element: Element): string {
-  const { stub } = ctx;
-  const payload = {
-    type: 'block_actions',
-    team: { id: stub.teamId, domain: 'bench' },
-    user: { id: USER, username: 'bench', team_id: stub.teamId },
-    api_app_id: stub.appId,
-    token: 'legacy',
-    container: { type: 'message', message_ts: message.ts, channel_id: CHANNEL, is_ephemeral: false },
-    trigger_id: triggerId(ctx),
-    channel: { id: CHANNEL, name: 'bench' },
-    message: { type: 'message', ts: message.ts, blocks: message.blocks },
-    response_url: stub.responseUrl(),
-    actions: [
-      {
-        action_id: element.action_id,
-        block_id: element.block_id,
-        type: element.type,
-        ...(element.value === undefined ? {} : { value: element.value }),
-        ...(element.selected_option === undefined ? {} : { selected_option: element.selected_option }),
-        // Unique per click: the bot applies a click once per (user, action_ts, action_id).
-        action_ts: `${Math.floor(Date.now() / 1000)}.${String(++ctx.counter).padStart(6, '0')}`,
-      },
-    ],
-  };
+/** A block_actions payload for a click on a message in the bench channel, as the tests build it. */
+function blockActionBody(
+  ctx: Context,
+  message: { ts: string; blocks: unknown[] },
+  element: NonNullable<ReturnType<typeof findElement>>,
+): string {
+  const payload = blockAction(ctx.slack.fake, { channel: CHANNEL, ...message }, element, USER);
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
@@ -549,7 +489,7 @@ export function slackBenchOutcome(result: SlackBenchResult): BenchOutcome {
   const expected = result.rounds.length * result.inFlight;
   const { clicks } = result;
   const lines: string[] = [
-    'Slack latency benchmark (the bot with its Bolt HTTP receiver on 127.0.0.1; the Slack Web API stub, storefront and Klaviyo fake on loopback; commands sent from a worker thread with its own event loop)',
+    'Slack latency benchmark (the bot with its Bolt HTTP receiver on 127.0.0.1; the fake Slack Web API of the tests, a storefront and the fake Klaviyo on loopback; commands sent from a worker thread with its own event loop)',
     `  ack of /klaviyo-scan: ${result.inFlight} signed commands in flight at once per round, ${result.rounds.length} rounds after ${result.warmup} warm-up commands;`,
     '  each command scans its own URL; time from sending a request to its complete HTTP response; the next round starts once the scans are done',
   ];
@@ -563,7 +503,7 @@ export function slackBenchOutcome(result: SlackBenchResult): BenchOutcome {
   for (const failure of failures.slice(0, 5)) lines.push(`    failed: ${failure}`);
   lines.push(
     `  click to chat.update: ${clicks.latencies.length} sequential clicks on step 3's menu, alternately "Assign to me" and "Clear owner",`,
-    "  from sending the click to the stub receiving the checklist's chat.update (each click waits for the previous update and audit line)",
+    "  from sending the click to the fake Slack receiving the checklist's chat.update (each click waits for the previous update and audit line)",
     `    ${spread(clicks.latencies)}`,
     `    the clicks' own acks: ${spread(clicks.acks)}`,
   );
@@ -576,6 +516,11 @@ export function slackBenchOutcome(result: SlackBenchResult): BenchOutcome {
     );
     for (const line of result.botErrors.slice(0, 5)) lines.push(`    ${line.slice(0, 500)}`);
   }
+  lines.push(
+    result.blockKitProblems.length === 0
+      ? '  Block Kit: every message and view was accepted by the fake Slack'
+      : `  Block Kit: ${result.blockKitProblems.length} refused, first: ${result.blockKitProblems[0]}`,
+  );
   lines.push(`  whole benchmark: ${result.totalSeconds.toFixed(1)} s`);
 
   const p99 = percentile(acks, 99);

@@ -64,6 +64,10 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     io.stdout.write(USAGE);
     return EXIT_CLEAN;
   }
+  if (parsed.kind === 'usage') {
+    io.stderr.write(USAGE);
+    return EXIT_CANNOT_SCAN;
+  }
   if (parsed.kind === 'version') {
     io.stdout.write(`${packageVersion()}\n`);
     return EXIT_CLEAN;
@@ -154,6 +158,8 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
 
 type ParsedCommand =
   | { kind: 'help' }
+  /** No command: usage on stderr and exit 2, like any other usage error. */
+  | { kind: 'usage' }
   | { kind: 'version' }
   | {
       kind: 'scan';
@@ -199,7 +205,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
   const [command, url, ...extra] = positionals;
-  if (command === undefined) return { kind: 'help' };
+  if (command === undefined) return { kind: 'usage' };
   if (command !== 'scan') throw new Error(`unknown command "${command}"; the command is "scan <url>"`);
   if (url === undefined)
     throw new Error('scan needs a URL, e.g. klaviyo-checkup scan https://your-store.example');

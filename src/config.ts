@@ -1,21 +1,14 @@
-import { resolve } from 'node:path';
-import {
-  type CronSchedule,
-  DEFAULT_REVIEW_SCHEDULE,
-  isValidTimeZone,
-  parseCron,
-} from './schedule/cron-expression.js';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as util from 'node:util';
+import { CheckupError } from './errors.js';
+import type { LogLevel } from './log.js';
+import { type CronSchedule, DEFAULT_REVIEW_SCHEDULE, parseCron } from './schedule/cron.js';
+import { isValidTimeZone } from './schedule/wall-clock.js';
 
-/** The bot's settings, read and validated once at start-up. The only module that reads process.env. */
+/** The bot's settings, read and validated once at start-up. The only module that reads process.env (and `.env`). */
 export interface Config {
-  slack: {
-    botToken: string;
-    /** Absent only in Socket Mode. */
-    signingSecret?: string;
-    /** Set: Socket Mode. */
-    appToken?: string;
-    apiUrl: string;
-  };
+  slack: SlackSettings;
   port: number;
   databasePath: string;
   scan: {
@@ -57,51 +50,110 @@ export interface Config {
   logLevel: LogLevel;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+interface SlackCommon {
+  botToken: string;
+  apiUrl: string;
+}
+
+/** HTTP mode: Slack sends each request to POST /slack/events, signed with the signing secret. */
+export interface HttpSlackSettings extends SlackCommon {
+  signingSecret: string;
+  appToken?: undefined;
+}
+
+/** Socket Mode: the bot opens the connection with the app-level token; no public URL is needed. */
+export interface SocketSlackSettings extends SlackCommon {
+  appToken: string;
+  signingSecret?: string;
+}
+
+/** How the bot meets Slack: one shape per mode, told apart by `appToken`. */
+export type SlackSettings = HttpSlackSettings | SocketSlackSettings;
 
 /** A missing or invalid setting; the message is one line that names the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends CheckupError<'missing_credentials' | 'invalid_setting'> {
+  override name = 'ConfigError';
+
   constructor(
     readonly variable: string,
     message: string,
     /** Missing Slack credentials are a setup step, not a typo: the CLI exits 2 for both. */
-    readonly missingCredentials = false,
+    missingCredentials = false,
   ) {
-    super(message);
-    this.name = 'ConfigError';
+    super(missingCredentials ? 'missing_credentials' : 'invalid_setting', message);
+  }
+
+  get missingCredentials(): boolean {
+    return this.code === 'missing_credentials';
   }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const botToken = text(env, 'SLACK_BOT_TOKEN');
-  const appToken = text(env, 'SLACK_APP_TOKEN');
-  const signingSecret = text(env, 'SLACK_SIGNING_SECRET');
-  const missing = [
-    ...(botToken === undefined ? ['SLACK_BOT_TOKEN'] : []),
-    ...(appToken === undefined && signingSecret === undefined ? ['SLACK_SIGNING_SECRET'] : []),
-  ];
-  if (missing.length > 0) {
+/** A line of a `.env` file that sets a variable; the capture is the value as written. */
+const ENV_FILE_LINE = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*(.*)$/;
+
+/**
+ * The variables the bot starts with: those of `.env` in `cwd` when it exists, overridden by the process
+ * environment (a variable set in both keeps the environment's value). `file` is the `.env` that was read.
+ */
+export function readEnvironment(
+  cwd: string = process.cwd(),
+  env: Env = process.env,
+): { env: Env; file?: string } {
+  const file = join(cwd, '.env');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { env };
+    throw new ConfigError('.env', `.env could not be read: ${(error as Error).message}`);
+  }
+  checkEnvFile(text);
+  // Node's own parser (the one behind --env-file), so quoting works as Node documents it.
+  const parseEnv = (util as { parseEnv?: (content: string) => Record<string, string | undefined> }).parseEnv;
+  if (parseEnv === undefined) {
     throw new ConfigError(
-      missing[0] as string,
-      `Slack credentials missing: set ${missing.join(' and ')} (and SLACK_APP_TOKEN for Socket Mode); see .env.sample`,
-      true,
+      '.env',
+      `.env needs Node.js 20.12 or later (this is ${process.version}): upgrade, or set the variables in the environment`,
     );
   }
-  if (!botToken?.startsWith('xoxb-'))
-    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
-  if (appToken !== undefined && !appToken.startsWith('xapp-')) {
-    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)');
+  return { env: { ...parseEnv(text), ...env }, file };
+}
+
+/**
+ * Node's parser reads almost anything (a line without `=` becomes part of the next name), so a mistyped
+ * line is refused here, by number only: the line may hold a token.
+ */
+function checkEnvFile(text: string): void {
+  let openQuote: string | undefined;
+  let openedAt = 0;
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    if (openQuote !== undefined) {
+      if (line.includes(openQuote)) openQuote = undefined;
+      continue;
+    }
+    if (/^\s*(?:#.*)?$/.test(line)) continue;
+    const value = ENV_FILE_LINE.exec(line)?.[1];
+    if (value === undefined) {
+      throw new ConfigError('.env', `.env line ${index + 1} is not NAME=value (a # starts a comment)`);
+    }
+    const quote = value[0];
+    if ((quote === '"' || quote === "'" || quote === '`') && !value.slice(1).includes(quote)) {
+      openQuote = quote;
+      openedAt = index + 1;
+    }
   }
+  if (openQuote !== undefined) {
+    throw new ConfigError('.env', `.env line ${openedAt} opens a quoted value that is never closed`);
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const slack = slackSettings(env);
 
   return Object.freeze({
-    slack: Object.freeze({
-      botToken,
-      ...(signingSecret === undefined ? {} : { signingSecret }),
-      ...(appToken === undefined ? {} : { appToken }),
-      apiUrl: withTrailingSlash(url(env, 'SLACK_API_URL', 'https://slack.com/api/')),
-    }),
+    slack: Object.freeze(slack),
     port: integer(env, 'PORT', 3000, 0, 65535),
     databasePath: resolve(cwd, text(env, 'DATABASE_PATH') ?? './data/klaviyo-checkup.sqlite'),
     scan: Object.freeze({
@@ -134,6 +186,39 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }),
     logLevel: choice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   });
+}
+
+/** The Slack credentials; without an app token the bot runs in HTTP mode and needs the signing secret. */
+function slackSettings(env: Env): SlackSettings {
+  const botToken = text(env, 'SLACK_BOT_TOKEN');
+  const appToken = text(env, 'SLACK_APP_TOKEN');
+  const signingSecret = text(env, 'SLACK_SIGNING_SECRET');
+  const mode =
+    appToken !== undefined
+      ? { appToken, ...(signingSecret === undefined ? {} : { signingSecret }) }
+      : signingSecret === undefined
+        ? undefined
+        : { signingSecret };
+  if (botToken === undefined || mode === undefined) {
+    const missing = [
+      ...(botToken === undefined ? ['SLACK_BOT_TOKEN'] : []),
+      ...(mode === undefined ? ['SLACK_SIGNING_SECRET'] : []),
+    ];
+    throw new ConfigError(
+      missing[0] ?? 'SLACK_BOT_TOKEN',
+      `Slack credentials missing: set ${missing.join(' and ')} (and SLACK_APP_TOKEN for Socket Mode); see .env.sample`,
+      true,
+    );
+  }
+  if (!botToken.startsWith('xoxb-'))
+    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN must be a bot token (xoxb-…)');
+  if (appToken !== undefined && !appToken.startsWith('xapp-'))
+    throw new ConfigError('SLACK_APP_TOKEN', 'SLACK_APP_TOKEN must be an app-level token (xapp-…)');
+  return {
+    botToken,
+    ...mode,
+    apiUrl: withTrailingSlash(url(env, 'SLACK_API_URL', 'https://slack.com/api/')),
+  };
 }
 
 function cron(env: Env, name: string, fallback: string): CronSchedule {

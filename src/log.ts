@@ -1,5 +1,6 @@
-import type { LogLevel } from './config.js';
 import { scrubSecrets } from './scan/detector.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type LogFields = Record<string, unknown>;
 
@@ -51,8 +52,11 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Adapts the logger to the interface Bolt and the Slack SDK expect, at the same level. */
-export function boltLogger(logger: Logger, level: LogLevel) {
+/**
+ * Adapts the logger to the interface Bolt and the Slack SDK expect, at the same level (given in the
+ * caller's type: Bolt names its levels with an enum of the same words).
+ */
+export function boltLogger<Level extends string>(logger: Logger, level: Level) {
   const join = (parts: unknown[]) =>
     parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part, replacer))).join(' ');
   let name = 'bolt';
@@ -61,7 +65,7 @@ export function boltLogger(logger: Logger, level: LogLevel) {
     info: (...parts: unknown[]) => logger.info(join(parts), { component: name }),
     warn: (...parts: unknown[]) => logger.warn(join(parts), { component: name }),
     error: (...parts: unknown[]) => logger.error(join(parts), { component: name }),
-    setLevel: () => {},
+    setLevel: (_level: Level) => {},
     getLevel: () => level,
     setName: (next: string) => {
       name = next;

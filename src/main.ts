@@ -1,16 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, readEnvironment } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
+import { createSlackApp, registerListeners } from './listeners/app.js';
 import { createLogger, type Logger } from './log.js';
-import { Scheduler } from './schedule/scheduler.js';
 import { AccessPolicy } from './services/access.js';
+import { HomeService } from './services/home.js';
+import { Scheduler } from './services/reminders.js';
 import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
-import { createSlackApp, registerListeners } from './slack/app.js';
-import { readSlackFile } from './slack/files.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
@@ -30,12 +30,13 @@ export interface RunningBot {
 }
 
 export interface StartOptions {
+  /** The variables to read; unset: the process environment over `.env` in the working directory. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Where log lines go (tests capture them). */
   writeLog?: (line: string) => void;
   /** HTTP mode: the interface to listen on; all interfaces by default. */
   host?: string;
-  /** False: reminders are not ticked by node-cron (tests drive `scheduler.tick` with their own clock). */
+  /** False: reminders are not ticked every minute (tests drive `scheduler.tick` with their own clock). */
   scheduler?: boolean;
   /** The clock of reviews, reminders and checklists (tests move it across quarter boundaries). */
   now?: () => Date;
@@ -43,7 +44,8 @@ export interface StartOptions {
 
 /** Composition root: config → database → Slack app → services → listeners → start. */
 export async function startBot(options: StartOptions = {}): Promise<RunningBot> {
-  const config = loadConfig(options.env ?? process.env);
+  const environment = options.env ? { env: options.env } : readEnvironment();
+  const config = loadConfig(environment.env);
   const log: Logger = createLogger(config.logLevel, options.writeLog);
   const db = openDatabase(config.databasePath);
   const scanStore = new ScanRepository(db);
@@ -61,7 +63,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const now = options.now ?? (() => new Date());
 
   const app = createSlackApp(config, log);
-  const gateway = new SlackGateway(app.client, log);
+  const gateway = new SlackGateway(app.client, { botToken: config.slack.botToken, log });
   let rotations: RotationService | undefined;
   const scans = new ScanService({
     scans: scanStore,
@@ -105,11 +107,6 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     config,
     now,
-    readFile: (fileId) => readSlackFile(app.client, config.slack.botToken, fileId),
-    emailOf: async (userId) => {
-      const result = await app.client.users.info({ user: userId });
-      return result.user?.profile?.email?.toLowerCase();
-    },
   });
   const scheduler = new Scheduler({
     config,
@@ -122,15 +119,16 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     scanStore,
     now,
   });
-  const access = new AccessPolicy(config.access, app.client, log);
+  const access = new AccessPolicy(config.access, gateway, log);
+  const home = new HomeService({ gateway, rotations, reviews, scans: scanStore, access, now });
   registerListeners(app, {
     config,
     log,
     gateway,
     scans,
-    scanStore,
     rotations,
     reviews,
+    home,
     access,
     ledger,
     now,
@@ -144,7 +142,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const interrupted = await scans.recoverInterrupted();
   if (interrupted > 0)
     log.info('marked scans cut off by the last stop as interrupted', { count: interrupted });
-  ledger.prune(new Date(Date.now() - 7 * 86_400_000).toISOString());
+  ledger.prune(new Date(now().getTime() - 7 * 86_400_000).toISOString());
 
   let port: number | undefined;
   let healthServer: Server | undefined;
@@ -152,21 +150,23 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     await app.start();
     // Socket Mode needs no HTTP server, but container health checks still ask GET /healthz.
     healthServer = createServer((req, res) => {
-      res
-        .writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'application/json' })
-        .end('{"ok":true}');
+      const found = req.method === 'GET' && req.url === '/healthz';
+      res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' }).end(`{"ok":${found}}`);
     });
     await new Promise<void>((resolve) => healthServer?.listen(config.port, options.host, resolve));
     port = (healthServer.address() as AddressInfo).port;
-    log.info('klaviyo-checkup is running in Socket Mode', { healthPort: port });
   } else {
     const server = (await app.start({
       port: config.port,
       ...(options.host ? { host: options.host } : {}),
     })) as Server;
     port = (server.address() as AddressInfo).port;
-    log.info('klaviyo-checkup is listening', { port, path: '/slack/events' });
   }
+  log.info(listeningLine(config, port, options.host), {
+    mode: config.slack.appToken === undefined ? 'http' : 'socket',
+    port,
+    ...(environment.file === undefined ? {} : { envFile: environment.file }),
+  });
 
   if (options.scheduler !== false) scheduler.start();
 
@@ -190,6 +190,13 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       log.info('stopped');
     },
   };
+}
+
+/** Where the bot listens, and in which mode: the first thing an operator looks for. */
+function listeningLine(config: Config, port: number, host = 'all interfaces'): string {
+  return config.slack.appToken === undefined
+    ? `listening in HTTP mode on port ${port} (${host}): Slack sends to POST /slack/events; GET /healthz`
+    : `connected to Slack in Socket Mode; GET /healthz on port ${port} (${host})`;
 }
 
 /** `node dist/main.js`: start, and stop cleanly on SIGTERM/SIGINT. */

@@ -262,6 +262,38 @@ describe('klaviyo-checkup scan', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: klaviyo-checkup scan <url>');
   });
+
+  it('treats no arguments as a usage error: usage on stderr, exit 2', async () => {
+    const result = await run([]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('Usage: klaviyo-checkup scan <url>');
+  });
+});
+
+describe('npx klaviyo-checkup from a clone', () => {
+  it('runs the clone’s own command: no global install, nothing fetched', async () => {
+    const root = new URL('..', import.meta.url).pathname;
+    // An empty global prefix, so only the clone can provide the command; --no forbids a download.
+    const result = await new Promise<Run>((resolve) => {
+      execFile(
+        'npx',
+        ['--no', '--', 'klaviyo-checkup', 'scan', shop.url('/'), '--json', '--allow-private-networks'],
+        {
+          cwd: root,
+          env: { PATH: process.env.PATH, HOME: tmp, npm_config_prefix: join(tmp, 'global') },
+          timeout: 60_000,
+        },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).findings).toHaveLength(2);
+  });
 });
 
 async function closedPort(): Promise<number> {

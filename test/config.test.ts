@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig, readEnvironment } from '../src/config.js';
 
 const CWD = resolve('/srv/klaviyo-checkup');
 
@@ -344,5 +346,89 @@ describe('error messages are one line', () => {
     ['PORT', '80\n81'],
   ])('%s with a line break in the value', (variable, value) => {
     expectRejected({ [variable]: value }, variable);
+  });
+});
+
+describe('.env', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  /** A working directory holding `.env` with `text`. */
+  function withEnvFile(text: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-env-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, '.env'), text);
+    return dir;
+  }
+
+  test('no file: the environment as it is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-env-'));
+    dirs.push(dir);
+    expect(readEnvironment(dir, HTTP_ENV)).toEqual({ env: HTTP_ENV });
+  });
+
+  test('its variables are read, and the environment wins over them', () => {
+    const dir = withEnvFile(
+      [
+        '# Slack',
+        'SLACK_BOT_TOKEN=xoxb-from-file',
+        'export SLACK_SIGNING_SECRET="secret from file" # quoted, with a comment',
+        '',
+        "LOG_LEVEL='debug'",
+        'MAX_ADMINS = 5',
+        'KLAVIYO_API_URL=http://127.0.0.1:9/a=b',
+      ].join('\r\n'),
+    );
+    const { env, file } = readEnvironment(dir, { MAX_ADMINS: '7' });
+    expect(file).toBe(join(dir, '.env'));
+    expect(env).toMatchObject({
+      SLACK_BOT_TOKEN: 'xoxb-from-file',
+      SLACK_SIGNING_SECRET: 'secret from file',
+      LOG_LEVEL: 'debug',
+      MAX_ADMINS: '7',
+      KLAVIYO_API_URL: 'http://127.0.0.1:9/a=b',
+    });
+    expect(loadConfig(env, dir)).toMatchObject({ logLevel: 'debug', review: { maxAdmins: 7 } });
+  });
+
+  test('a multi-line quoted value is one value', () => {
+    const dir = withEnvFile('COMPANY_DOMAINS="shop.example,\nbrand.example"\nMAX_ADMINS=2\n');
+    expect(readEnvironment(dir, {}).env).toMatchObject({
+      COMPANY_DOMAINS: 'shop.example,\nbrand.example',
+      MAX_ADMINS: '2',
+    });
+  });
+
+  test('.env.sample as shipped reads as a .env', () => {
+    const dir = withEnvFile(readFileSync(new URL('../.env.sample', import.meta.url), 'utf8'));
+    const { env } = readEnvironment(dir, {});
+    expect(env.SLACK_BOT_TOKEN).toMatch(/^xoxb-/);
+    expect(() => loadConfig(env, dir)).not.toThrow();
+  });
+
+  test.each([
+    [
+      'a line without =',
+      'SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET s3cr3t-value\n',
+      2,
+      'is not NAME=value',
+    ],
+    ['a name that is not one', 'SLACK_BOT_TOKEN=xoxb-1\n\n2SLACK=s3cr3t-value\n', 3, 'is not NAME=value'],
+    ['a quote never closed', 'SLACK_SIGNING_SECRET="s3cr3t-value\nPORT=3000\n', 1, 'never closed'],
+  ])('%s stops start-up with one line naming the line, not its content', (_, text, line, words) => {
+    const error = configError(() => readEnvironment(withEnvFile(text), {}));
+    expect(error.variable).toBe('.env');
+    expect(error.message).toContain(`line ${line}`);
+    expect(error.message).toContain(words);
+    expect(error.message).not.toContain('s3cr3t');
+    expect(error.message).not.toMatch(/[\r\n]/);
+  });
+
+  test('a .env that cannot be read says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-env-'));
+    dirs.push(dir);
+    mkdirSync(join(dir, '.env'));
+    expect(configError(() => readEnvironment(dir, {})).message).toMatch(/^\.env could not be read: /);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { LogLevel } from '../src/config.js';
-import { boltLogger, createLogger, type Logger } from '../src/log.js';
+import { boltLogger, createLogger, type Logger, type LogLevel } from '../src/log.js';
 
 // Made-up keys in Klaviyo's two private-key forms: random hex, never issued by Klaviyo.
 const LEGACY = 'pk_c553824640cf9d938df817d4e33354cdd9';

@@ -6,6 +6,7 @@
  * the period, the reviewer, the completion time and an evidence export.
  */
 
+import { CheckupError } from '../errors.js';
 import { normalizeRole, sameRole } from './roles.js';
 import type { RosterUser } from './roster.js';
 
@@ -126,16 +127,6 @@ export type ReviewErrorCode =
   | 'completed'
   | 'incomplete';
 
-export class ReviewError extends Error {
-  constructor(
-    readonly code: ReviewErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ReviewError';
-  }
-}
-
 const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------------
@@ -147,12 +138,14 @@ export function startReview(
   reviewer: { slackUser: string; email?: string },
   now: Date,
 ): Review {
-  if (users.length === 0) throw new ReviewError('empty_roster', 'The roster has no users to review');
+  if (users.length === 0)
+    throw new CheckupError<ReviewErrorCode>('empty_roster', 'The roster has no users to review');
   const roster: RosterUser[] = [];
   const seen = new Set<string>();
   for (const user of users) {
     const email = user.email.trim().toLowerCase();
-    if (seen.has(email)) throw new ReviewError('duplicate_user', `${email} is in the roster twice`);
+    if (seen.has(email))
+      throw new CheckupError<ReviewErrorCode>('duplicate_user', `${email} is in the roster twice`);
     seen.add(email);
     roster.push({ ...user, email, role: normalizeRole(user.role) });
   }
@@ -226,14 +219,17 @@ function daysSince(day: string, now: Date): number {
 
 function assertOpen(review: Review): void {
   if (review.completedAt) {
-    throw new ReviewError('completed', `This review was completed at ${review.completedAt}; start a new one`);
+    throw new CheckupError<ReviewErrorCode>(
+      'completed',
+      `This review was completed at ${review.completedAt}; start a new one`,
+    );
   }
 }
 
 function userIndex(review: Review, email: string): number {
   const key = email.trim().toLowerCase();
   const index = review.users.findIndex((user) => user.email === key);
-  if (index === -1) throw new ReviewError('unknown_user', `${key} is not in this review`);
+  if (index === -1) throw new CheckupError<ReviewErrorCode>('unknown_user', `${key} is not in this review`);
   return index;
 }
 
@@ -241,7 +237,7 @@ function cleanDecision(decision: Decision): Decision {
   const reason = decision.reason?.trim();
   if (decision.kind === 'change_role') {
     const to = normalizeRole(decision.to);
-    if (!to) throw new ReviewError('bad_role', 'Choose the role to change to');
+    if (!to) throw new CheckupError<ReviewErrorCode>('bad_role', 'Choose the role to change to');
     return reason ? { kind: 'change_role', to, reason } : { kind: 'change_role', to };
   }
   return reason ? { kind: decision.kind, reason } : { kind: decision.kind };
@@ -275,7 +271,8 @@ function followUpId(email: string, decision: Decision): string {
     : `${decision.kind}:${email}`;
 }
 
-function followUpOf(review: Review, email: string): FollowUp | undefined {
+/** The follow-up a decision on this user created, if any. */
+export function followUpOf(review: Review, email: string): FollowUp | undefined {
   return review.followUps.find((followUp) => followUp.email === email);
 }
 
@@ -291,14 +288,14 @@ export function decide(review: Review, email: string, decision: Decision, by: st
   if (sameDecision(user.decision, next)) return { ...review };
 
   if (next.kind === 'change_role' && sameRole(next.to, user.role)) {
-    throw new ReviewError('same_role', `${user.email} already has the ${user.role} role`);
+    throw new CheckupError<ReviewErrorCode>('same_role', `${user.email} already has the ${user.role} role`);
   }
   if (review.reviewerEmail && user.email === review.reviewerEmail && !next.reason) {
-    throw new ReviewError('reason_required', OWN_REASON_MESSAGES[next.kind]);
+    throw new CheckupError<ReviewErrorCode>('reason_required', OWN_REASON_MESSAGES[next.kind]);
   }
   const followUp = followUpOf(review, user.email);
   if (followUp?.doneAt) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
       `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before changing the decision`,
     );
@@ -307,7 +304,7 @@ export function decide(review: Review, email: string, decision: Decision, by: st
   const users = review.users.map((other, i) => (i === index ? decided : other));
   // Klaviyo: the Owner cannot be deleted; ownership has to move to someone else first.
   if (ownersAfter(review.users) > 0 && ownersAfter(users) === 0) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'sole_owner',
       next.kind === 'remove'
         ? `${user.email} is the only Owner, and Klaviyo does not let the Owner be deleted. Transfer ownership first (decide "change role to Owner" for the new Owner)`
@@ -337,7 +334,7 @@ export function undecide(review: Review, email: string): Review {
   if (!user.decision) return { ...review };
   const followUp = followUpOf(review, user.email);
   if (followUp?.doneAt) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
       `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before clearing the decision`,
     );
@@ -356,7 +353,7 @@ export function undecide(review: Review, email: string): Review {
 function followUpIndex(review: Review, id: string): number {
   const index = review.followUps.findIndex((followUp) => followUp.id === id);
   if (index === -1) {
-    throw new ReviewError(
+    throw new CheckupError<ReviewErrorCode>(
       'unknown_follow_up',
       'That follow-up is no longer open (the decision may have changed)',
     );
@@ -397,7 +394,8 @@ export function setAccountItem(
 ): Review {
   assertOpen(review);
   const index = review.accountItems.findIndex((item) => item.id === id);
-  if (index === -1) throw new ReviewError('unknown_account_item', `Unknown checklist item: ${String(id)}`);
+  if (index === -1)
+    throw new CheckupError<ReviewErrorCode>('unknown_account_item', `Unknown checklist item: ${String(id)}`);
   const item = review.accountItems[index] as AccountItem;
   let next: AccountItem;
   if (done) next = item.done ? { ...item } : { ...item, done: true, doneBy: by, doneAt: now.toISOString() };
@@ -478,7 +476,10 @@ export function completeReview(review: Review, by: string, now: Date): Review {
   if (review.completedAt) return { ...review };
   const blockers = completionBlockers(review);
   if (blockers.length > 0) {
-    throw new ReviewError('incomplete', `The review cannot be completed yet: ${blockers.join('; ')}`);
+    throw new CheckupError<ReviewErrorCode>(
+      'incomplete',
+      `The review cannot be completed yet: ${blockers.join('; ')}`,
+    );
   }
   return { ...review, completedAt: now.toISOString(), completedBy: by };
 }
@@ -531,188 +532,4 @@ export function reviewSummary(review: Review): ReviewSummary {
     accountItems: { open: review.accountItems.length - itemsDone, done: itemsDone },
     completed: Boolean(review.completedAt),
   };
-}
-
-export interface EvidenceMeta {
-  account?: string;
-  reviewer: string;
-  /** E.g. "2026 Q1". */
-  period: string;
-}
-
-export const EVIDENCE_COLUMNS = [
-  'name',
-  'email',
-  'role',
-  'last_login',
-  'flags',
-  'decision',
-  'new_role',
-  'reason',
-  'decided_by',
-  'decided_at',
-  'follow_up_done_by',
-  'follow_up_done_at',
-  // The review itself on every row, so that any copy of the file still says what it is evidence of.
-  'period',
-  'account',
-  'reviewer',
-  'review_started_at',
-  'review_completed_at',
-] as const;
-
-// A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function csvCell(value: string): string {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-function lastLoginText(user: RosterUser): string {
-  if (user.lastLogin === null) return 'never';
-  return user.lastLogin ?? '';
-}
-
-/** One row per user, RFC 4180 (CRLF line ends), formulas neutralised. */
-export function evidenceCsv(review: Review, meta: EvidenceMeta): string {
-  const rows: string[][] = [[...EVIDENCE_COLUMNS]];
-  for (const user of review.users) {
-    const followUp = followUpOf(review, user.email);
-    rows.push([
-      user.name,
-      user.email,
-      user.role,
-      lastLoginText(user),
-      user.flags.join('; '),
-      user.decision?.kind ?? '',
-      user.decision?.kind === 'change_role' ? user.decision.to : '',
-      user.decision?.reason ?? '',
-      user.decidedBy ?? '',
-      user.decidedAt ?? '',
-      followUp?.doneBy ?? '',
-      followUp?.doneAt ?? '',
-      meta.period,
-      meta.account ?? '',
-      meta.reviewer,
-      review.startedAt,
-      review.completedAt ?? '',
-    ]);
-  }
-  return `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
-}
-
-function md(text: string): string {
-  return text
-    .replace(/\r?\n|\r/g, ' ')
-    .replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`)
-    .trim();
-}
-
-function decisionText(user: ReviewUser): string {
-  if (!user.decision) return 'undecided';
-  if (user.decision.kind === 'change_role') return `change role to ${user.decision.to}`;
-  return user.decision.kind;
-}
-
-/** A readable report for the evidence folder. */
-export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
-  const summary = reviewSummary(review);
-  const lines: string[] = [];
-  lines.push(`# Klaviyo user access review: ${md(meta.period)}`, '');
-  if (meta.account) lines.push(`- Account: ${md(meta.account)}`);
-  lines.push(`- Period: ${md(meta.period)}`);
-  lines.push(`- Reviewer: ${md(meta.reviewer)}`);
-  lines.push(`- Started: ${review.startedAt}`);
-  lines.push(
-    review.completedAt
-      ? `- Completed: ${review.completedAt}${review.completedBy ? ` by ${md(review.completedBy)}` : ''}`
-      : '- Completed: not yet',
-  );
-  lines.push(
-    `- Policy: idle after ${review.policy.idleDays} days; at most ${review.policy.maxAdmins} Admins; company domains: ${
-      review.policy.companyDomains.length > 0 ? md(review.policy.companyDomains.join(', ')) : 'not checked'
-    }`,
-  );
-  lines.push('', '## Decisions', '');
-  lines.push(`- Users reviewed: ${summary.users}`);
-  lines.push(`- Keep: ${summary.counts.keep}`);
-  lines.push(`- Remove: ${summary.counts.remove}`);
-  lines.push(`- Change role: ${summary.counts.change_role}`);
-  if (summary.undecided > 0) lines.push(`- Undecided: ${summary.undecided}`);
-  lines.push(`- Flagged users: ${summary.flaggedUsers}`);
-  for (const flag of FLAGS) {
-    if (summary.flags[flag] > 0) lines.push(`  - ${FLAG_LABELS[flag]}: ${summary.flags[flag]}`);
-  }
-
-  lines.push('', '## Account checks', '');
-  for (const item of review.accountItems) {
-    const state = item.done
-      ? `done${item.doneBy ? ` by ${md(item.doneBy)}` : ''}${item.doneAt ? ` at ${item.doneAt}` : ''}`
-      : 'not done';
-    lines.push(`- ${ACCOUNT_ITEMS[item.id].title}: ${state}${item.note ? ` (${md(item.note)})` : ''}`);
-  }
-
-  if (review.followUps.length > 0) {
-    lines.push('', '## Follow-ups', '');
-    for (const followUp of review.followUps) {
-      const state = followUp.doneAt ? `done by ${md(followUp.doneBy ?? '?')} at ${followUp.doneAt}` : 'open';
-      lines.push(`- ${md(describeFollowUp(followUp))}: ${state}`);
-    }
-  }
-
-  lines.push('', '## Users', '');
-  lines.push(
-    '| Name | Email | Role | Last login | Flags | Decision | Reason | Decided by | Decided at | Follow-up done |',
-  );
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const user of review.users) {
-    const followUp = followUpOf(review, user.email);
-    const followUpText = followUp
-      ? followUp.doneAt
-        ? `${followUp.doneBy ?? '?'} at ${followUp.doneAt}`
-        : 'open'
-      : '';
-    const cells = [
-      user.name,
-      user.email,
-      user.role,
-      lastLoginText(user),
-      user.flags.map((flag) => FLAG_LABELS[flag]).join('; '),
-      decisionText(user),
-      user.decision?.reason ?? '',
-      user.decidedBy ?? '',
-      user.decidedAt ?? '',
-      followUpText,
-    ];
-    lines.push(`| ${cells.map(md).join(' | ')} |`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-export type UserFilter = 'all' | 'flagged' | 'undecided' | 'decided';
-
-export function filterUsers(review: Review, filter: UserFilter): ReviewUser[] {
-  switch (filter) {
-    case 'flagged':
-      return review.users.filter((user) => user.flags.length > 0);
-    case 'undecided':
-      return review.users.filter((user) => !user.decision);
-    case 'decided':
-      return review.users.filter((user) => user.decision);
-    default:
-      return [...review.users];
-  }
-}
-
-/** A 1-based page of items; out-of-range pages are clamped, and an empty list has one empty page. */
-export function pageOf<T>(
-  items: readonly T[],
-  page: number,
-  pageSize: number,
-): { items: T[]; page: number; pages: number } {
-  const size = Math.max(1, Math.floor(pageSize) || 1);
-  const pages = Math.max(1, Math.ceil(items.length / size));
-  const current = Math.min(pages, Math.max(1, Math.floor(page) || 1));
-  return { items: items.slice((current - 1) * size, current * size), page: current, pages };
 }

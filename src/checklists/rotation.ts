@@ -2,6 +2,7 @@
  * The exposed-key rotation checklist, following Klaviyo's "What to do if your private API key was
  * exposed". Pure state transitions: state and an action in, new state out. No I/O.
  */
+import { CheckupError } from '../errors.js';
 
 export type StepId = 'record' | 'replace' | 'identify' | 'delete' | 'verify';
 export type IntegrationPart = 'keyCreated' | 'updated';
@@ -77,16 +78,6 @@ export type RotationErrorCode =
   | 'unknown_item'
   | 'bad_name'
   | 'duplicate_integration';
-
-export class RotationError extends Error {
-  constructor(
-    readonly code: RotationErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RotationError';
-  }
-}
 
 export interface Transition {
   state: RotationChecklist;
@@ -195,7 +186,10 @@ function afterCompletion(
   } catch {
     // Whatever the reason, a completed rotation is not changed.
   }
-  throw new RotationError('completed', 'This rotation is complete; start a new scan to check again.');
+  throw new CheckupError<RotationErrorCode>(
+    'completed',
+    'This rotation is complete; start a new scan to check again.',
+  );
 }
 
 function reduce(
@@ -221,13 +215,22 @@ function reduce(
     case 'add_integration': {
       const name = action.name.trim();
       if (name === '' || name.length > 80)
-        throw new RotationError('bad_name', 'Give the integration a name of 1–80 characters.');
+        throw new CheckupError<RotationErrorCode>(
+          'bad_name',
+          'Give the integration a name of 1–80 characters.',
+        );
       if (state.integrations.some((integration) => integration.id === action.id)) return state;
       if (state.integrations.some((integration) => integration.name.toLowerCase() === name.toLowerCase())) {
-        throw new RotationError('duplicate_integration', `"${shownName(name)}" is already on the list.`);
+        throw new CheckupError<RotationErrorCode>(
+          'duplicate_integration',
+          `"${shownName(name)}" is already on the list.`,
+        );
       }
       if (state.integrations.length >= MAX_INTEGRATIONS) {
-        throw new RotationError('bad_name', `A rotation tracks at most ${MAX_INTEGRATIONS} integrations.`);
+        throw new CheckupError<RotationErrorCode>(
+          'bad_name',
+          `A rotation tracks at most ${MAX_INTEGRATIONS} integrations.`,
+        );
       }
       events.push(
         `added integration "${shownName(name)}"${action.owner ? ` (owner <@${action.owner}>)` : ''}`,
@@ -292,20 +295,20 @@ function mark(
     if ((current !== undefined) === done) return state;
     if (item.step === 'record') return state;
     if (item.step === 'replace' && done) {
-      throw new RotationError(
+      throw new CheckupError<RotationErrorCode>(
         'needs_rescan',
         'A re-scan that no longer finds the key completes this step: press "Re-scan".',
       );
     }
     if (item.step === 'verify' && done) {
       if (state.keyKept) {
-        throw new RotationError(
+        throw new CheckupError<RotationErrorCode>(
           'needs_verification',
           'The bot completes this step when Klaviyo says the key is revoked and a re-scan is clean: press "Check now".',
         );
       }
       if (state.steps.delete.done === undefined || state.proof.rescan?.clean !== true) {
-        throw new RotationError(
+        throw new CheckupError<RotationErrorCode>(
           'needs_verification',
           'Verify after the key is deleted and a re-scan is clean.',
         );
@@ -314,7 +317,10 @@ function mark(
     if (item.step === 'delete' && done) {
       const blockers = deleteBlockers(state);
       if (blockers.length > 0)
-        throw new RotationError('delete_blocked', `Before deleting: ${blockers.join('; ')}.`);
+        throw new CheckupError<RotationErrorCode>(
+          'delete_blocked',
+          `Before deleting: ${blockers.join('; ')}.`,
+        );
     }
     events.push(done ? `marked "${shownName(label)}" done` : `marked "${shownName(label)}" not done`);
     let next = setStep(state, item.step, done ? { by: actor, at } : undefined);
@@ -327,7 +333,7 @@ function mark(
   const current = integration[item.part];
   if ((current !== undefined) === done) return state;
   if (item.part === 'updated' && done && integration.keyCreated === undefined) {
-    throw new RotationError(
+    throw new CheckupError<RotationErrorCode>(
       'key_not_created',
       `Create the new key for "${shownName(integration.name)}" first.`,
     );
@@ -430,7 +436,7 @@ export function itemDone(state: RotationChecklist, item: ItemRef): Mark | undefi
 function findIntegration(state: RotationChecklist, id: string): Integration {
   const integration = state.integrations.find((candidate) => candidate.id === id);
   if (integration === undefined)
-    throw new RotationError('unknown_item', 'That integration is no longer on the list.');
+    throw new CheckupError<RotationErrorCode>('unknown_item', 'That integration is no longer on the list.');
   return integration;
 }
 

@@ -1,10 +1,10 @@
 /**
- * What the reminder loop should do at time `now`. Pure functions: the ticker (node-cron) calls them with
+ * What the reminder loop should do at time `now`. Pure functions: the ticker calls them with
  * the current time and the stored records, sends what they return, then stores the returned keys, so a
  * restart neither loses nor repeats a message.
  */
-import type { CronSchedule } from './cron-expression.js';
-import { fromWallClock, localDateString, previousOccurrence, toWallClock } from './cron-expression.js';
+import { type CronSchedule, previousOccurrence } from './cron.js';
+import { fromWallClock, localDateString, toWallClock } from './wall-clock.js';
 
 export interface ReminderRecord {
   key: string;

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { WebClient } from '../slack/gateway.js';
+import type { SlackGateway } from '../slack/gateway.js';
 
 const GROUP_CACHE_MS = 5 * 60_000;
 
@@ -13,7 +13,7 @@ export class AccessPolicy {
 
   constructor(
     private readonly settings: { users: string[]; userGroup?: string },
-    private readonly client: WebClient,
+    private readonly gateway: Pick<SlackGateway, 'groupMembers'>,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -66,10 +66,7 @@ export class AccessPolicy {
 
   async #fetchGroup(cached: { members: Set<string> } | undefined): Promise<Set<string>> {
     try {
-      const result = await this.client.usergroups.users.list({
-        usergroup: this.settings.userGroup as string,
-      });
-      const members = new Set(result.users ?? []);
+      const members = new Set(await this.gateway.groupMembers(this.settings.userGroup as string));
       this.#group = { members, fetchedAt: this.now() };
       return members;
     } catch (error) {

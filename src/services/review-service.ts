@@ -4,19 +4,19 @@ import {
   completeReview,
   type Decision,
   decide,
-  evidenceCsv,
-  evidenceMarkdown,
   type Review,
-  ReviewError,
   reopenFollowUp,
   setAccountItem,
   startReview,
 } from '../checklists/review.js';
+import { evidenceCsv, evidenceMarkdown } from '../checklists/review-evidence.js';
 import { diffRosters, parseRosterParts, type RosterUser } from '../checklists/roster.js';
 import type { Config } from '../config.js';
+import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../scan/detector.js';
-import { nextOccurrence, toWallClock } from '../schedule/cron-expression.js';
+import { nextOccurrence } from '../schedule/cron.js';
+import { toWallClock } from '../schedule/wall-clock.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import {
@@ -24,12 +24,11 @@ import {
   reviewDetailMessages,
   reviewMessage,
   rosterMessages,
-} from '../slack/views/review-views.js';
+} from '../slack/views/review-message.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import type { ReviewRecord, ReviewRepository } from '../store/reviews.js';
-import { UserError } from './scan-service.js';
 
 export interface ReviewServiceDeps {
   db: Database;
@@ -39,10 +38,6 @@ export interface ReviewServiceDeps {
   log: Logger;
   config: Pick<Config, 'review'>;
   now?: () => Date;
-  /** Reads an uploaded roster file (files.info, then its private URL with the bot token). */
-  readFile: (fileId: string) => Promise<string>;
-  /** The reviewer's email from their Slack profile, to flag their own Klaviyo account. */
-  emailOf: (userId: string) => Promise<string | undefined>;
 }
 
 export type ReviewChange =
@@ -102,7 +97,8 @@ export class ReviewService {
     const { reviews, gateway, log, config } = this.#deps;
     const existing = reviews.open();
     if (existing !== undefined)
-      throw new UserError(
+      throw new CheckupError<RequestErrorCode>(
+        'conflict',
         'A review is already open; finish it first (its message is in the channel where it started).',
       );
     const now = this.#now();
@@ -110,15 +106,19 @@ export class ReviewService {
     const parts = input.parts.filter((part) => part.trim() !== '');
     if (input.fileId !== undefined) {
       try {
-        parts.push(await this.#deps.readFile(input.fileId));
+        parts.push(await gateway.readFile(input.fileId));
       } catch (error) {
-        throw new UserError(
+        throw new CheckupError<RequestErrorCode>(
+          'unreadable',
           `The attached file could not be read: ${error instanceof Error ? error.message : String(error)}.`,
         );
       }
     }
     if (parts.reduce((total, part) => total + part.length, 0) > MAX_ROSTER_CHARACTERS) {
-      throw new UserError('That roster is too large to be a Klaviyo Users page; check the file.');
+      throw new CheckupError<RequestErrorCode>(
+        'unreadable',
+        'That roster is too large to be a Klaviyo Users page; check the file.',
+      );
     }
     let users: RosterUser[];
     let unreadable: ReviewRecord['unreadable'] = [];
@@ -137,32 +137,29 @@ export class ReviewService {
         ({ flags: _flags, decision: _decision, decidedBy: _by, decidedAt: _at, ...user }) => user,
       );
     } else {
-      throw new UserError(
+      throw new CheckupError<RequestErrorCode>(
+        'usage',
         'Paste the roster from Klaviyo (Settings > Users), attach it as a file, or start from the previous review.',
       );
     }
     if (users.length === 0) {
-      throw new UserError(
+      throw new CheckupError<RequestErrorCode>(
+        'unreadable',
         `No users could be read from the roster (${unreadable.length} unreadable line(s)). Copy the table from Settings > Users and paste it again.`,
       );
     }
-    const reviewerEmail = await this.#deps.emailOf(input.userId).catch(() => undefined);
-    let state: Review;
-    try {
-      state = startReview(
-        users,
-        {
-          companyDomains: config.review.companyDomains,
-          maxAdmins: config.review.maxAdmins,
-          idleDays: config.review.idleDays,
-        },
-        { slackUser: input.userId, ...(reviewerEmail ? { email: reviewerEmail } : {}) },
-        now,
-      );
-    } catch (error) {
-      if (error instanceof ReviewError) throw new UserError(error.message);
-      throw error;
-    }
+    // The reviewer's own Klaviyo account is flagged: a decision on it needs a reason.
+    const reviewerEmail = await gateway.userEmail(input.userId).catch(() => undefined);
+    const state = startReview(
+      users,
+      {
+        companyDomains: config.review.companyDomains,
+        maxAdmins: config.review.maxAdmins,
+        idleDays: config.review.idleDays,
+      },
+      { slackUser: input.userId, ...(reviewerEmail ? { email: reviewerEmail } : {}) },
+      now,
+    );
     const id = newId();
     const changes = previous === undefined ? undefined : diffRosters(previous.state.users, users);
     const record = {
@@ -221,7 +218,8 @@ export class ReviewService {
     return db
       .transaction(() => {
         const before = reviews.get(reviewId);
-        if (before === undefined) throw new UserError('That review no longer exists.');
+        if (before === undefined)
+          throw new CheckupError<RequestErrorCode>('not_found', 'That review no longer exists.');
         const state = transition(before.state, change, actor, now);
         const changed = JSON.stringify(state) !== JSON.stringify(before.state);
         if (!changed) return { before, after: before, changed };
@@ -273,23 +271,16 @@ export class ReviewService {
     reviews.storeEvidence(record.id, csv, markdown);
     const next = this.nextDue(new Date(record.completedAt as string));
     try {
-      await gateway.client.filesUploadV2({
-        channel_id: record.channelId,
-        ...(record.messageTs ? { thread_ts: record.messageTs } : {}),
-        initial_comment: `Evidence of the Klaviyo access review ${record.period}.`,
-        file_uploads: [
-          {
-            file: Buffer.from(csv),
-            filename: `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}.csv`,
-            title: `Access review ${record.period} (CSV)`,
-          },
-          {
-            file: Buffer.from(markdown),
-            filename: `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}.md`,
-            title: `Access review ${record.period} (Markdown)`,
-          },
+      const name = `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}`;
+      await gateway.uploadFiles(
+        record.channelId,
+        `Evidence of the Klaviyo access review ${record.period}.`,
+        [
+          { filename: `${name}.csv`, title: `Access review ${record.period} (CSV)`, content: csv },
+          { filename: `${name}.md`, title: `Access review ${record.period} (Markdown)`, content: markdown },
         ],
-      } as never);
+        record.messageTs,
+      );
     } catch (error) {
       log.warn('could not upload the review evidence; it is kept in the database', {
         reviewId: record.id,
@@ -308,25 +299,19 @@ export class ReviewService {
 }
 
 function transition(state: Review, change: ReviewChange, actor: string, now: Date): Review {
-  try {
-    switch (change.type) {
-      case 'decide': {
-        const user = state.users[change.index];
-        if (user === undefined) throw new UserError('That user is not in this review.');
-        return decide(state, user.email, change.decision, actor, now);
-      }
-      case 'follow_up':
-        return change.done
-          ? completeFollowUp(state, change.id, actor, now)
-          : reopenFollowUp(state, change.id);
-      case 'account_item':
-        return setAccountItem(state, change.id, change.done, actor, now, change.note);
-      case 'complete':
-        return completeReview(state, actor, now);
+  switch (change.type) {
+    case 'decide': {
+      const user = state.users[change.index];
+      if (user === undefined)
+        throw new CheckupError<RequestErrorCode>('not_found', 'That user is not in this review.');
+      return decide(state, user.email, change.decision, actor, now);
     }
-  } catch (error) {
-    if (error instanceof ReviewError) throw new UserError(error.message);
-    throw error;
+    case 'follow_up':
+      return change.done ? completeFollowUp(state, change.id, actor, now) : reopenFollowUp(state, change.id);
+    case 'account_item':
+      return setAccountItem(state, change.id, change.done, actor, now, change.note);
+    case 'complete':
+      return completeReview(state, actor, now);
   }
 }
 

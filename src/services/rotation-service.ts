@@ -5,20 +5,20 @@ import {
   startRotation,
   type Transition,
 } from '../checklists/rotation.js';
+import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import { rotationMessage, rotationSummary } from '../slack/views/rotation-message.js';
-import type { KeyStatus, MaskedReport } from '../slack/views/scan-message.js';
+import type { KeyStatus } from '../slack/views/scan-message.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import { newId } from '../store/ids.js';
 import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRecord, RotationRepository } from '../store/rotations.js';
-import type { ScanRecord, ScanRepository } from '../store/scans.js';
-import { UserError } from './scan-service.js';
+import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
 
 export interface AppliedAction {
   record: RotationRecord;
@@ -63,11 +63,13 @@ export class RotationService {
     const existing = rotations.openForKey(input.fingerprint);
     if (existing !== undefined) return existing;
     const scan = scans.get(input.scanId);
-    const report = scan?.report === undefined ? undefined : (JSON.parse(scan.report) as MaskedReport);
-    const finding = report?.findings.find((candidate) => candidate.fingerprint === input.fingerprint);
+    const finding = scan?.report?.findings.find((candidate) => candidate.fingerprint === input.fingerprint);
     const key = keys.get(input.fingerprint);
     if (scan === undefined || finding === undefined || key === undefined) {
-      throw new UserError('That scan result is no longer available; run the scan again.');
+      throw new CheckupError<RequestErrorCode>(
+        'not_found',
+        'That scan result is no longer available; run the scan again.',
+      );
     }
     const locations: KeyLocation[] = finding.occurrences.map((occurrence) => ({
       url: occurrence.url,
@@ -163,14 +165,15 @@ export class RotationService {
     return applied.transition;
   }
 
-  /** The synchronous half of `act`: throws RotationError or UserError before anything is saved. */
+  /** The synchronous half of `act`: throws CheckupError before anything is saved. */
   apply(rotationId: string, action: RotationAction, actor: string): AppliedAction {
     const { db, rotations, audit } = this.#deps;
     const now = this.#now();
     return db
       .transaction(() => {
         const record = rotations.get(rotationId);
-        if (record === undefined) throw new UserError('That rotation no longer exists.');
+        if (record === undefined)
+          throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
         const transition = applyRotationAction(record.state, action, actor, now);
         if (!transition.changed) return { record, transition };
         if (!rotations.save(rotationId, transition.state, record.revision)) {
@@ -217,7 +220,7 @@ export class RotationService {
   /** A finished scan of a rotation's site tells it whether the key is still in the site's code. */
   async onScanFinished(
     scan: ScanRecord,
-    report: MaskedReport,
+    report: ScanReport,
     _keys: Record<string, KeyStatus>,
   ): Promise<void> {
     for (const rotation of this.#deps.rotations.listOpenForTarget(scan.target)) {
@@ -235,7 +238,8 @@ export class RotationService {
 
   async rescan(rotationId: string, userId: string): Promise<void> {
     const rotation = this.#deps.rotations.get(rotationId);
-    if (rotation === undefined) throw new UserError('That rotation no longer exists.');
+    if (rotation === undefined)
+      throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
     await this.#deps.rescan(rotation, userId);
   }
 
@@ -243,7 +247,8 @@ export class RotationService {
   async checkNow(rotationId: string, userId: string): Promise<void> {
     const { rotations, keys, keeper, liveness } = this.#deps;
     const rotation = rotations.get(rotationId);
-    if (rotation === undefined) throw new UserError('That rotation no longer exists.');
+    if (rotation === undefined)
+      throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
     const key = keeper.get(rotation.fingerprint);
     if (key === undefined) {
       // Kept in memory only, and the bot has restarted since: the team confirms revocation by hand.

@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
+import type { HomeView, ModalView } from '@slack/types';
 import { request } from 'undici';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../scan/detector.js';
-import type { Block } from './views/blocks.js';
-import type { SlackMessage } from './views/scan-message.js';
+import type { SlackMessage } from './views/blocks.js';
 
 export type WebClient = webApi.WebClient;
 
@@ -11,6 +11,19 @@ export interface Posted {
   channel: string;
   ts: string;
 }
+
+/** A text file the bot shares in a conversation (the review's evidence). */
+export interface UploadedFile {
+  filename: string;
+  title: string;
+  content: string;
+}
+
+/** A message posted to a response URL: ephemeral to the person, or in the channel. */
+export type ResponseMessage = SlackMessage & {
+  response_type?: 'ephemeral' | 'in_channel';
+  replace_original?: boolean;
+};
 
 /**
  * Every string of an outgoing payload with private keys masked: the last line of defence, so no code
@@ -36,30 +49,38 @@ export function isNotAMember(error: unknown): boolean {
   return NOT_A_MEMBER.has(slackErrorCode(error) ?? '');
 }
 
+const MAX_FILE_BYTES = 5 * 1024 * 1024;
+const FILE_TOO_LARGE = 'the file is larger than a Klaviyo roster can be (5 MB)';
+
 /**
- * Every message the bot sends goes through here: posting, updating in place (coalesced per message,
- * so the last state always wins and bursts of clicks cost one update), ephemeral replies and
- * response URLs. The Web API client retries 429 answers after Retry-After.
+ * The only door to Slack. Every call the bot makes goes through here, and every payload is masked on
+ * the way out: messages (posted, updated in place, ephemeral, to a response URL), views, file uploads.
+ * Updates of one message are coalesced, so the last state always wins and a burst of clicks costs one
+ * update. The Web API client is private to it; the client retries 429 answers after Retry-After.
  */
 export class SlackGateway {
+  readonly #client: WebClient;
+  readonly #botToken: string;
+  readonly #log: Logger;
   readonly #updates = new Map<string, { running: Promise<void>; next?: () => SlackMessage }>();
 
-  constructor(
-    readonly client: WebClient,
-    private readonly log: Logger,
-  ) {}
+  constructor(client: WebClient, options: { botToken: string; log: Logger }) {
+    this.#client = client;
+    this.#botToken = options.botToken;
+    this.#log = options.log;
+  }
 
   async post(channel: string, unsafe: SlackMessage, threadTs?: string): Promise<Posted> {
     const message = redactPayload(unsafe);
-    const result = await this.client.chat.postMessage({
+    const result = await this.#client.chat.postMessage({
       channel,
       text: message.text,
-      blocks: message.blocks as never,
+      blocks: message.blocks,
       unfurl_links: false,
       unfurl_media: false,
       ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
     });
-    return { channel: result.channel as string, ts: result.ts as string };
+    return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
 
   /**
@@ -80,14 +101,14 @@ export class SlackGateway {
     try {
       return await this.post(channel, message, threadTs);
     } catch (error) {
-      this.log.warn('could not post to Slack', { channel, error: slackErrorCode(error) ?? String(error) });
+      this.#log.warn('could not post to Slack', { channel, error: slackErrorCode(error) ?? String(error) });
       return undefined;
     }
   }
 
   async update(channel: string, ts: string, unsafe: SlackMessage): Promise<void> {
     const message = redactPayload(unsafe);
-    await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+    await this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
   }
 
   /**
@@ -106,7 +127,7 @@ export class SlackGateway {
       try {
         await this.update(channel, ts, draw());
       } catch (error) {
-        this.log.warn('could not update a Slack message', {
+        this.#log.warn('could not update a Slack message', {
           channel,
           ts,
           error: slackErrorCode(error) ?? String(error),
@@ -135,19 +156,11 @@ export class SlackGateway {
 
   async ephemeral(channel: string, user: string, unsafe: SlackMessage): Promise<void> {
     const message = redactPayload(unsafe);
-    await this.client.chat.postEphemeral({
-      channel,
-      user,
-      text: message.text,
-      blocks: message.blocks as never,
-    });
+    await this.#client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
   }
 
   /** Posts to a command's or action's response_url (works where the bot is not a member). */
-  async respond(
-    responseUrl: string,
-    message: SlackMessage & { response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean },
-  ): Promise<void> {
+  async respond(responseUrl: string, message: ResponseMessage): Promise<void> {
     const response = await request(responseUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -161,25 +174,90 @@ export class SlackGateway {
 
   async permalink(channel: string, ts: string): Promise<string | undefined> {
     try {
-      return (await this.client.chat.getPermalink({ channel, message_ts: ts })).permalink;
+      return (await this.#client.chat.getPermalink({ channel, message_ts: ts })).permalink;
     } catch {
       return undefined;
     }
   }
 
-  async openView(triggerId: string, view: Block): Promise<void> {
-    await this.client.views.open({ trigger_id: triggerId, view: redactPayload(view) as never });
+  async openView(triggerId: string, view: ModalView): Promise<void> {
+    await this.#client.views.open({ trigger_id: triggerId, view: redactPayload(view) });
   }
 
-  async pushView(triggerId: string, view: Block): Promise<void> {
-    await this.client.views.push({ trigger_id: triggerId, view: redactPayload(view) as never });
+  async pushView(triggerId: string, view: ModalView): Promise<void> {
+    await this.#client.views.push({ trigger_id: triggerId, view: redactPayload(view) });
   }
 
-  async updateView(viewId: string, view: Block): Promise<void> {
-    await this.client.views.update({ view_id: viewId, view: redactPayload(view) as never });
+  async updateView(viewId: string, view: ModalView): Promise<void> {
+    await this.#client.views.update({ view_id: viewId, view: redactPayload(view) });
   }
 
-  async publishHome(userId: string, view: Block): Promise<void> {
-    await this.client.views.publish({ user_id: userId, view: redactPayload(view) as never });
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.#client.views.publish({ user_id: userId, view: redactPayload(view) });
+  }
+
+  /** Shares text files in a conversation (in a thread when given), masked like every message. */
+  async uploadFiles(
+    channel: string,
+    comment: string,
+    files: UploadedFile[],
+    threadTs?: string,
+  ): Promise<void> {
+    const safe = redactPayload({ comment, files });
+    await this.#client.filesUploadV2({
+      channel_id: channel,
+      ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+      initial_comment: safe.comment,
+      file_uploads: safe.files.map((file) => ({
+        file: Buffer.from(file.content),
+        filename: file.filename,
+        title: file.title,
+      })),
+    });
+  }
+
+  /** The email address on a person's Slack profile, lower-cased. */
+  async userEmail(userId: string): Promise<string | undefined> {
+    const result = await this.#client.users.info({ user: userId });
+    return result.user?.profile?.email?.toLowerCase();
+  }
+
+  /** The members of a user group. */
+  async groupMembers(userGroup: string): Promise<string[]> {
+    const result = await this.#client.usergroups.users.list({ usergroup: userGroup });
+    return result.users ?? [];
+  }
+
+  /**
+   * The text of a file someone attached in Slack: `files.info` gives its private download URL, which
+   * is read with the bot token. Capped, since a roster is small and a file can be anything.
+   */
+  async readFile(fileId: string): Promise<string> {
+    const info = await this.#client.files.info({ file: fileId });
+    const file = info.file;
+    const url = file?.url_private_download ?? file?.url_private;
+    if (!url) throw new Error('the file has no download URL');
+    if ((file?.size ?? 0) > MAX_FILE_BYTES) throw new Error(FILE_TOO_LARGE);
+    const response = await request(url, {
+      headers: { authorization: `Bearer ${this.#botToken}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new Error(`Slack answered HTTP ${response.statusCode} for the file`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_FILE_BYTES) {
+        response.body.destroy();
+        throw new Error(FILE_TOO_LARGE);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
   }
 }

@@ -50,6 +50,11 @@ export class RequestLedger {
     );
   }
 
+  /** Lets a key through again (a form answered with errors may be submitted again unchanged). */
+  forget(key: string): void {
+    this.db.prepare('DELETE FROM processed_requests WHERE key = ?').run(key);
+  }
+
   prune(before: string): void {
     this.db.prepare('DELETE FROM processed_requests WHERE at < ?').run(before);
   }

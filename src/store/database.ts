@@ -1,15 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { CheckupError } from '../errors.js';
 import { MIGRATIONS } from './migrations/index.js';
+import type { Migration } from './migrations/migration.js';
 
 export type Database = BetterSqlite3.Database;
-
-export interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
 
 /**
  * Opens the SQLite file (creating its folder), with WAL, foreign keys, a busy timeout and
@@ -27,10 +23,12 @@ export function openDatabase(path: string): Database {
   return db;
 }
 
-export class MigrationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MigrationError';
+/** The database cannot be brought to this build's schema; the bot does not start. */
+export class MigrationError extends CheckupError<'migration'> {
+  override name = 'MigrationError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('migration', message, options);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Review } from '../checklists/review.js';
 import type { RosterDiff } from '../checklists/roster.js';
+import { ChecklistRows } from './checklist-rows.js';
 import type { Database } from './database.js';
 
 export interface UnreadableRosterLine {
@@ -63,7 +64,11 @@ function fromRow(row: Row): ReviewRecord {
 }
 
 export class ReviewRepository {
-  constructor(private readonly db: Database) {}
+  readonly #rows: ChecklistRows;
+
+  constructor(private readonly db: Database) {
+    this.#rows = new ChecklistRows(db, 'reviews', 'review');
+  }
 
   create(
     record: Omit<ReviewRecord, 'revision' | 'status' | 'completedAt' | 'evidenceCsv' | 'evidenceMarkdown'>,
@@ -105,29 +110,16 @@ export class ReviewRepository {
 
   /** Removes a review that never got its message (its first post failed). */
   discard(id: string): void {
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM audit_events WHERE subject_type = 'review' AND subject_id = ?`).run(id);
-      this.db.prepare('DELETE FROM reviews WHERE id = ? AND message_ts IS NULL').run(id);
-    })();
+    this.#rows.discard(id);
   }
 
   setMessage(id: string, channelId: string, messageTs: string): void {
-    this.db
-      .prepare('UPDATE reviews SET channel_id = ?, message_ts = ? WHERE id = ?')
-      .run(channelId, messageTs, id);
+    this.#rows.setMessage(id, channelId, messageTs);
   }
 
-  /** Saves a new state if nobody saved since `revision` was read. */
+  /** Saves a new state if nobody saved since `revision` was read; false means read again and retry. */
   save(id: string, state: Review, revision: number): boolean {
-    const completed = state.completedAt !== undefined;
-    return (
-      this.db
-        .prepare(
-          `UPDATE reviews SET state = ?, revision = revision + 1, status = ?, completed_at = ? WHERE id = ? AND revision = ?`,
-        )
-        .run(JSON.stringify(state), completed ? 'completed' : 'open', state.completedAt ?? null, id, revision)
-        .changes === 1
-    );
+    return this.#rows.save(id, state, revision);
   }
 
   storeEvidence(id: string, csv: string, markdown: string): void {

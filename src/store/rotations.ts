@@ -1,4 +1,5 @@
 import type { RotationChecklist } from '../checklists/rotation.js';
+import { ChecklistRows } from './checklist-rows.js';
 import type { Database } from './database.js';
 
 export interface RotationRecord {
@@ -46,7 +47,11 @@ function fromRow(row: Row): RotationRecord {
 }
 
 export class RotationRepository {
-  constructor(private readonly db: Database) {}
+  readonly #rows: ChecklistRows;
+
+  constructor(private readonly db: Database) {
+    this.#rows = new ChecklistRows(db, 'rotations', 'rotation');
+  }
 
   create(record: Omit<RotationRecord, 'revision' | 'status' | 'completedAt'>): void {
     this.db
@@ -94,29 +99,15 @@ export class RotationRepository {
 
   /** Removes a rotation that never got its message (its first post failed). */
   discard(id: string): void {
-    this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM audit_events WHERE subject_type = 'rotation' AND subject_id = ?`).run(id);
-      this.db.prepare('DELETE FROM rotations WHERE id = ? AND message_ts IS NULL').run(id);
-    })();
+    this.#rows.discard(id);
   }
 
   setMessage(id: string, channelId: string, messageTs: string): void {
-    this.db
-      .prepare('UPDATE rotations SET channel_id = ?, message_ts = ? WHERE id = ?')
-      .run(channelId, messageTs, id);
+    this.#rows.setMessage(id, channelId, messageTs);
   }
 
   /** Saves a new state if nobody saved since `revision` was read; false means read again and retry. */
   save(id: string, state: RotationChecklist, revision: number): boolean {
-    const completed = state.completedAt !== undefined;
-    return (
-      this.db
-        .prepare(
-          `UPDATE rotations SET state = ?, revision = revision + 1, status = ?, completed_at = ?
-           WHERE id = ? AND revision = ?`,
-        )
-        .run(JSON.stringify(state), completed ? 'completed' : 'open', state.completedAt ?? null, id, revision)
-        .changes === 1
-    );
+    return this.#rows.save(id, state, revision);
   }
 }

@@ -1,4 +1,8 @@
+import type { ScanResult } from '../scan/crawler.js';
 import type { Database } from './database.js';
+
+/** A scan's report as kept and shown: the result without its keyring, so never a full key. */
+export type ScanReport = Omit<ScanResult, 'keyring'>;
 
 export type ScanStatus = 'queued' | 'running' | 'done' | 'failed' | 'interrupted';
 
@@ -17,8 +21,8 @@ export interface ScanRecord {
   pagesScanned: number;
   scriptsScanned: number;
   error?: string;
-  /** The masked report as JSON text: never a full key. */
-  report?: string;
+  /** The masked report: never a full key. */
+  report?: ScanReport;
 }
 
 export interface ScanWatcher {
@@ -62,8 +66,20 @@ function fromRow(row: ScanRow): ScanRecord {
     ...(row.started_at === null ? {} : { startedAt: row.started_at }),
     ...(row.finished_at === null ? {} : { finishedAt: row.finished_at }),
     ...(row.error === null ? {} : { error: row.error }),
-    ...(row.report === null ? {} : { report: row.report }),
+    ...reportOf(row.report),
   };
+}
+
+/** The stored report, when it reads as one (a damaged row is shown as a scan without a report). */
+function reportOf(text: string | null): { report?: ScanReport } {
+  if (text === null) return {};
+  try {
+    const report = JSON.parse(text) as Partial<ScanReport> | null;
+    const lists = [report?.findings, report?.publicKeys, report?.warnings, report?.errors];
+    return lists.every(Array.isArray) ? { report: report as ScanReport } : {};
+  } catch {
+    return {};
+  }
 }
 
 export class ScanRepository {
@@ -144,7 +160,7 @@ export class ScanRepository {
       at: string;
       pages: number;
       scripts: number;
-      report?: string;
+      report?: ScanReport;
       error?: string;
     },
   ): void {
@@ -153,7 +169,12 @@ export class ScanRepository {
         `UPDATE scans SET status = @status, finished_at = @at, pages_scanned = @pages, scripts_scanned = @scripts,
          report = @report, error = @error WHERE id = @id`,
       )
-      .run({ id, report: null, error: null, ...outcome });
+      .run({
+        id,
+        error: null,
+        ...outcome,
+        report: outcome.report === undefined ? null : JSON.stringify(outcome.report),
+      });
   }
 
   /** Scans a shutdown or crash cut off; they can be re-run from their message. */

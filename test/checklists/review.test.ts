@@ -2,18 +2,11 @@ import { describe, expect, test } from 'vitest';
 import {
   completeFollowUp,
   completeReview,
-  csvCell,
   type Decision,
   decide,
-  EVIDENCE_COLUMNS,
-  evidenceCsv,
-  evidenceMarkdown,
   type Flag,
-  filterUsers,
   flagsFor,
-  pageOf,
   type Review,
-  ReviewError,
   type ReviewErrorCode,
   type ReviewPolicy,
   reopenFollowUp,
@@ -23,7 +16,15 @@ import {
   startReview,
   undecide,
 } from '../../src/checklists/review.js';
+import {
+  csvCell,
+  EVIDENCE_COLUMNS,
+  evidenceCsv,
+  evidenceMarkdown,
+} from '../../src/checklists/review-evidence.js';
+import { filterUsers, pageOf } from '../../src/checklists/review-pages.js';
 import { parseRoster, type RosterUser } from '../../src/checklists/roster.js';
+import { CheckupError } from '../../src/errors.js';
 
 const NOW = new Date('2026-06-30T15:00:00Z');
 const LATER = new Date('2026-07-01T09:30:00Z');
@@ -50,9 +51,9 @@ function expectReviewError(run: () => unknown, code: ReviewErrorCode, message?: 
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(ReviewError);
-  expect((caught as ReviewError).code).toBe(code);
-  if (message !== undefined) expect((caught as ReviewError).message).toMatch(message);
+  expect(caught).toBeInstanceOf(CheckupError);
+  expect((caught as CheckupError).code).toBe(code);
+  if (message !== undefined) expect((caught as CheckupError).message).toMatch(message);
 }
 
 // Frozen all the way down: any mutation of the input throws (ESM modules are strict mode).

@@ -16,7 +16,6 @@ import {
   MAX_INTEGRATIONS,
   type RotationAction,
   type RotationChecklist,
-  RotationError,
   type RotationErrorCode,
   rotationProgress,
   STEP_ORDER,
@@ -26,6 +25,7 @@ import {
   suggestedKeyLabel,
   type Transition,
 } from '../../src/checklists/rotation.js';
+import { CheckupError } from '../../src/errors.js';
 
 const T0 = new Date('2026-07-01T09:00:00.000Z');
 const T1 = new Date('2026-07-01T10:00:00.000Z');
@@ -118,9 +118,9 @@ function expectRotationError(run: () => unknown, code: RotationErrorCode, messag
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(RotationError);
-  expect((caught as RotationError).code).toBe(code);
-  if (message !== undefined) expect((caught as RotationError).message).toMatch(message);
+  expect(caught).toBeInstanceOf(CheckupError);
+  expect((caught as CheckupError).code).toBe(code);
+  if (message !== undefined) expect((caught as CheckupError).message).toMatch(message);
 }
 
 // Frozen all the way down: any mutation of the input throws (ESM modules are strict mode).
@@ -267,7 +267,7 @@ describe('integrations', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(RotationError);
+    expect(caught).toBeInstanceOf(CheckupError);
     expect((caught as Error).message).toContain(String(MAX_INTEGRATIONS));
     // A retry of one already on the list is still a no-op, not an error.
     expect(apply(full, add('int3', 'Integration 3')).changed).toBe(false);
@@ -654,7 +654,7 @@ describe('immutability: the input state is never changed', () => {
   test('a refused action leaves the state unchanged', () => {
     const state = deepFreeze(fresh());
     const before = structuredClone(state);
-    expect(() => apply(state, markDone(step('delete')))).toThrow(RotationError);
+    expect(() => apply(state, markDone(step('delete')))).toThrow(CheckupError);
     expect(state).toEqual(before);
   });
 });

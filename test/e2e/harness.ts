@@ -11,12 +11,15 @@ import {
   type FakeSlackOptions,
   startFakeSlack,
 } from '../fakes/slack-api.js';
+import { type EnvelopeType, type FakeSocketMode, startFakeSocketMode } from '../fakes/socket-mode.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface Harness {
   slack: FakeSlack;
+  /** Set in Socket Mode: commands, actions and events then arrive as envelopes on its connection. */
+  socket?: FakeSocketMode;
   klaviyo: FakeKlaviyo;
   bot: RunningBot;
   dir: string;
@@ -29,6 +32,7 @@ export interface Harness {
     text: string,
     options?: { user?: string; channel?: string; command?: string },
   ): Promise<{ status: number; ms: number; body: string }>;
+  /** A block_actions or view_submission payload; the body is the ack's response (`''` for none). */
   action(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
   post(
     body: string,
@@ -48,6 +52,8 @@ export async function startHarness(
     slack?: FakeSlackOptions;
     now?: () => Date;
     scheduler?: boolean;
+    /** Run the bot in Socket Mode against a fake Socket Mode server instead of over HTTP. */
+    socketMode?: boolean;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({
@@ -63,12 +69,13 @@ export async function startHarness(
     ...options.slack,
   });
   const klaviyo = await startFakeKlaviyo();
+  const socket = options.socketMode ? await startFakeSocketMode(slack) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-e2e-'));
   const databasePath = join(dir, 'bot.sqlite');
   const logs: string[] = [];
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: slack.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(socket ? { SLACK_APP_TOKEN: socket.appToken } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: slack.apiUrl,
     PORT: '0',
     DATABASE_PATH: databasePath,
@@ -86,8 +93,20 @@ export async function startHarness(
       ...(options.now ? { now: options.now } : {}),
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
     });
+  /** Over HTTP: a signed POST to /slack/events. In Socket Mode: an envelope, answered by its ack. */
+  const deliver = async (
+    type: EnvelopeType,
+    payload: Record<string, unknown>,
+    body: string,
+    contentType: string,
+  ): Promise<{ status: number; body: string }> => {
+    if (socket === undefined) return harness.post(body, contentType);
+    const { ack = {} } = await socket.send(type, payload);
+    return { status: 200, body: Object.keys(ack).length === 0 ? '' : JSON.stringify(ack) };
+  };
   const harness: Harness = {
     slack,
+    ...(socket ? { socket } : {}),
     klaviyo,
     bot: await boot(),
     dir,
@@ -98,32 +117,19 @@ export async function startHarness(
       await harness.bot.stop();
       harness.bot = await boot();
     },
-    async command(text, { user = 'U0ALICE', channel = 'C0SHOP', command = '/klaviyo-scan' } = {}) {
-      const body = new URLSearchParams({
-        token: 'legacy',
-        team_id: slack.teamId,
-        team_domain: 'shop',
-        channel_id: channel,
-        channel_name: 'security',
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command,
-        text,
-        api_app_id: slack.appId,
-        response_url: slack.responseUrl(),
-        trigger_id: slack.issueTriggerId(),
-        is_enterprise_install: 'false',
-      }).toString();
+    async command(text, options) {
+      const fields = slashCommand(slack, text, options);
+      const body = new URLSearchParams(fields).toString();
       const started = performance.now();
-      const result = await harness.post(body, 'application/x-www-form-urlencoded');
+      const result = await deliver('slash_commands', fields, body, 'application/x-www-form-urlencoded');
       return { ...result, ms: performance.now() - started };
     },
     async action(payload) {
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      return harness.post(body, 'application/x-www-form-urlencoded');
+      return deliver('interactive', payload, body, 'application/x-www-form-urlencoded');
     },
     async event(event) {
-      const body = JSON.stringify({
+      const callback = {
         token: 'legacy',
         team_id: slack.teamId,
         api_app_id: slack.appId,
@@ -131,23 +137,11 @@ export async function startHarness(
         event_id: `Ev${Math.random().toString(36).slice(2, 10)}`,
         event_time: Math.floor(Date.now() / 1000),
         event,
-      });
-      return harness.post(body, 'application/json');
+      };
+      return deliver('events_api', callback, JSON.stringify(callback), 'application/json');
     },
     async post(body, contentType, headers) {
-      const timestamp = Math.floor(Date.now() / 1000).toString();
-      const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-      const response = await request(`http://127.0.0.1:${harness.bot.port}/slack/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': contentType,
-          'x-slack-request-timestamp': timestamp,
-          'x-slack-signature': signature,
-          ...headers,
-        },
-        body,
-      });
-      return { status: response.statusCode, body: await response.body.text() };
+      return signedPost(harness.bot.port as number, body, contentType, headers);
     },
     everything() {
       let database = '';
@@ -167,11 +161,56 @@ export async function startHarness(
     },
     async close() {
       await harness.bot.stop();
-      await Promise.all([slack.close(), klaviyo.close()]);
+      await Promise.all([slack.close(), klaviyo.close(), socket?.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return harness;
+}
+
+/** The fields Slack sends for a slash command, by default `/klaviyo-scan` from U0ALICE in C0SHOP. */
+export function slashCommand(
+  slack: FakeSlack,
+  text: string,
+  { user = 'U0ALICE', channel = 'C0SHOP', command = '/klaviyo-scan' } = {},
+): Record<string, string> {
+  return {
+    token: 'legacy',
+    team_id: slack.teamId,
+    team_domain: 'shop',
+    channel_id: channel,
+    channel_name: 'security',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command,
+    text,
+    api_app_id: slack.appId,
+    response_url: slack.responseUrl(),
+    trigger_id: slack.issueTriggerId(),
+    is_enterprise_install: 'false',
+  };
+}
+
+/** A POST to the bot's /slack/events, signed with SIGNING_SECRET as Slack signs it. */
+export async function signedPost(
+  port: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const timestamp = Math.floor(Date.now() / 1000).toString();
+  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const response = await request(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': contentType,
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': signature,
+      ...headers,
+    },
+    body,
+  });
+  return { status: response.statusCode, body: await response.body.text() };
 }
 
 /** A block_actions payload for a button or overflow click on a message the fake holds. */
@@ -208,6 +247,22 @@ export function blockAction(
         action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}`,
       },
     ],
+  };
+}
+
+/** A view_submission payload for a modal the fake opened, with the form's `values`. */
+export function viewSubmission(
+  slack: FakeSlack,
+  view: Record<string, unknown>,
+  values: Record<string, Record<string, unknown>>,
+  user = 'U0ALICE',
+): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    team: { id: slack.teamId },
+    user: { id: user, team_id: slack.teamId },
+    api_app_id: slack.appId,
+    view: { ...view, state: { values } },
   };
 }
 

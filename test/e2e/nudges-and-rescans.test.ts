@@ -8,13 +8,16 @@ const key = fakeLegacyKey(97);
 // a made-up pattern such as `abab…` would be reported as a placeholder, not a key).
 const newKey = 'pk_06acf2d20e0a501e34a6e2b3541f520589';
 let leakNewKey = false;
+/** While set, the site holds its answer until the promise resolves (a slow storefront). */
+let slowSite: Promise<void> | undefined;
 let clock = new Date('2027-02-01T09:00:00Z');
 let site: TestSite;
 let harness: Harness;
 
 beforeAll(async () => {
   site = await startSite({
-    '/': (_req, res) => {
+    '/': async (_req, res) => {
+      await slowSite;
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(
         `<script>var api_key = "${key}";</script>${leakNewKey ? `<script>var token = "${newKey}";</script>` : ''}`,
@@ -78,9 +81,12 @@ describe('scheduled re-scans', () => {
   it('re-scans on schedule and announces only keys it had not seen before', async () => {
     const alerts = () =>
       harness.slack.messagesIn('C0SHOP').filter((message) => message.text.includes('scheduled scan'));
+    // The ticks above started the daily re-scan too; it runs in the background until it is done.
+    await harness.bot.scheduler.idle();
     clock = new Date('2027-02-06T06:01:00Z');
     const first = await harness.bot.scheduler.tick(clock);
     expect(first.rescans).toEqual([site.url('/')]);
+    await harness.bot.scheduler.idle();
     // The key was already found by the scan from Slack above, so nothing is new.
     expect(alerts()).toHaveLength(0);
     clock = new Date('2027-02-06T07:00:00Z');
@@ -90,10 +96,29 @@ describe('scheduled re-scans', () => {
     leakNewKey = true;
     clock = new Date('2027-02-07T06:00:30Z');
     expect((await harness.bot.scheduler.tick(clock)).rescans).toEqual([site.url('/')]);
+    await harness.bot.scheduler.idle();
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]?.text).toContain(`pk_…${newKey.slice(-4)}`);
     expect(alerts()[0]?.text).not.toContain(`pk_…${key.slice(-4)}`);
     expect(harness.slack.problems()).toEqual([]);
     expect(harness.everything()).not.toContain(newKey);
+  });
+});
+
+describe('a slow scheduled re-scan', () => {
+  it('delays no reminder: the tick returns while the scan runs, and the next tick does not start it again', async () => {
+    let release = () => {};
+    slowSite = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    clock = new Date('2027-02-08T06:00:30Z');
+    expect((await harness.bot.scheduler.tick(clock)).rescans).toEqual([site.url('/')]);
+    clock = new Date('2027-02-08T06:01:30Z');
+    expect((await harness.bot.scheduler.tick(clock)).rescans).toEqual([]);
+    release();
+    slowSite = undefined;
+    await harness.bot.scheduler.idle();
+    clock = new Date('2027-02-08T06:02:30Z');
+    expect((await harness.bot.scheduler.tick(clock)).rescans).toEqual([]);
   });
 });

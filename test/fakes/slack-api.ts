@@ -257,6 +257,8 @@ export class FakeSlack {
   private tsCounter = 0;
   private idCounter = 0;
   private readonly handlers: Record<string, Handler>;
+  /** Methods that take another token than the bot's (apps.connections.open takes the app-level token). */
+  private readonly methodTokens = new Map<string, string>();
 
   constructor(options: FakeSlackOptions = {}) {
     this.token = options.token ?? 'xoxb-fake-token';
@@ -335,6 +337,12 @@ export class FakeSlack {
 
   addUser(user: FakeUser): void {
     this.users.set(user.id, user);
+  }
+
+  /** Serves one more Web API method, authorized by `token` instead of the bot token. */
+  addMethod(method: string, token: string, handler: Handler): void {
+    this.handlers[method] = handler;
+    this.methodTokens.set(method, token);
   }
 
   /** A file the app can read with files.info and download from `url_private_download` with the bot token. */
@@ -422,7 +430,15 @@ export class FakeSlack {
     predicate: (call: FakeCall) => boolean = () => true,
     timeoutMs = 5_000,
   ): Promise<FakeCall> {
-    const match = (call: FakeCall) => call.method === method && predicate(call);
+    return this.waitForCall(
+      (call) => call.method === method && predicate(call),
+      timeoutMs,
+      `matching ${method}`,
+    );
+  }
+
+  /** The first call of any method matching `predicate`, already recorded or still to come. */
+  waitForCall(match: (call: FakeCall) => boolean, timeoutMs = 5_000, what = 'matching'): Promise<FakeCall> {
     return this.waitForEvent(
       'call',
       () => this.calls.find(match),
@@ -430,7 +446,7 @@ export class FakeSlack {
       timeoutMs,
       () => {
         const seen = this.calls.map((c) => (c.error ? `${c.method} (${c.error})` : c.method)).join(', ');
-        return `no matching ${method} call within ${timeoutMs} ms; calls so far: ${seen || 'none'}`;
+        return `no ${what} call within ${timeoutMs} ms; calls so far: ${seen || 'none'}`;
       },
     );
   }
@@ -493,8 +509,8 @@ export class FakeSlack {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   }
 
-  private authorized(req: IncomingMessage, args: Args = {}): boolean {
-    return req.headers.authorization === `Bearer ${this.token}` || args.token === this.token;
+  private authorized(req: IncomingMessage, args: Args = {}, token = this.token): boolean {
+    return req.headers.authorization === `Bearer ${token}` || args.token === token;
   }
 
   private async apiCall(method: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -515,7 +531,9 @@ export class FakeSlack {
       result = err('unknown_method');
     } else if (!req.headers.authorization && args.token === undefined) {
       result = err('not_authed');
-    } else if (!this.authorized(req, args)) {
+    } else if (this.methodTokens.has(method) && this.authorized(req, args)) {
+      result = err('not_allowed_token_type');
+    } else if (!this.authorized(req, args, this.methodTokens.get(method))) {
       result = err('invalid_auth');
     } else if (limit && limit.times > 0) {
       limit.times -= 1;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_REVIEW_SCHEDULE, parseCron } from '../../src/schedule/cron-expression.js';
+import { DEFAULT_REVIEW_SCHEDULE, parseCron } from '../../src/schedule/cron.js';
 import type { NudgeRecord, OpenItem, ReminderRecord } from '../../src/schedule/due.js';
 import { dueNudges, dueRescans, dueReviewReminder, snoozeUntil } from '../../src/schedule/due.js';
 

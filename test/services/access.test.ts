@@ -2,25 +2,29 @@ import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { AccessPolicy } from '../../src/services/access.js';
+import { SlackGateway } from '../../src/slack/gateway.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
 
+const log = createLogger('error', () => {});
 let slack: FakeSlack;
-let client: webApi.WebClient;
+let gateway: SlackGateway;
 
 beforeAll(async () => {
   slack = await startFakeSlack({ usergroups: { S0SEC: ['U0ALICE'] } });
-  client = new webApi.WebClient(slack.token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+  const client = new webApi.WebClient(slack.token, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+  });
+  gateway = new SlackGateway(client, { botToken: slack.token, log });
 });
 
 afterAll(async () => {
   await slack.close();
 });
 
-const log = createLogger('error', () => {});
-
 describe('AccessPolicy', () => {
   it('lets anyone act when nothing is configured, without asking Slack', async () => {
-    const policy = new AccessPolicy({ users: [] }, client, log);
+    const policy = new AccessPolicy({ users: [] }, gateway, log);
     expect(policy.knownDecision('U0ANYONE')).toBe(true);
     expect(await policy.canAct('U0ANYONE')).toBe(true);
     expect(slack.callsTo('usergroups.users.list')).toHaveLength(0);
@@ -28,7 +32,7 @@ describe('AccessPolicy', () => {
 
   it('lets listed users and group members act, asking Slack once for clicks that arrive together', async () => {
     slack.reset();
-    const policy = new AccessPolicy({ users: ['U0BOB'], userGroup: 'S0SEC' }, client, log);
+    const policy = new AccessPolicy({ users: ['U0BOB'], userGroup: 'S0SEC' }, gateway, log);
     expect(policy.knownDecision('U0BOB')).toBe(true);
     expect(policy.knownDecision('U0ALICE')).toBeUndefined();
     const answers = await Promise.all([

@@ -1,5 +1,5 @@
+import type { AnyBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import type { Block } from '../../src/slack/views/blocks.js';
 import {
   ACTION_HOME_LINK_PATTERN,
   ACTION_HOME_REVIEW,
@@ -130,9 +130,9 @@ function texts(value: unknown): string[] {
   );
 }
 
-const allText = (blocks: Block[]) => texts(blocks).join('\n');
+const allText = (blocks: AnyBlock[]) => texts(blocks).join('\n');
 
-function actionIds(blocks: Block[]): string[] {
+function actionIds(blocks: AnyBlock[]): string[] {
   const ids: string[] = [];
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(visit);
@@ -147,7 +147,7 @@ function actionIds(blocks: Block[]): string[] {
 }
 
 /** The text of the blocks between the header `title` and the next header. */
-function sectionText(blocks: Block[], title: RegExp): string {
+function sectionText(blocks: AnyBlock[], title: RegExp): string {
   const start = blocks.findIndex((b) => b.type === 'header' && title.test(texts(b)[0] ?? ''));
   expect(start).toBeGreaterThanOrEqual(0);
   const rest = blocks.slice(start + 1);
@@ -155,7 +155,7 @@ function sectionText(blocks: Block[], title: RegExp): string {
   return allText(end === -1 ? rest : rest.slice(0, end));
 }
 
-const buttons = (blocks: Block[]) => JSON.stringify(blocks).match(/"type":"button"/g)?.length ?? 0;
+const buttons = (blocks: AnyBlock[]) => JSON.stringify(blocks).match(/"type":"button"/g)?.length ?? 0;
 
 describe('homeView', () => {
   it('renders a valid view for empty data', () => {
@@ -208,7 +208,9 @@ describe('homeView', () => {
     expect(json).toContain('"url":"https://team.slack.com/archives/C1/p1715522400000100"');
     expect(json).toContain('"url":"https://team.slack.com/archives/C2/p1715600000000200"');
     expect(json).toContain('"url":"https://team.slack.com/archives/C1/p1715522280000000"');
-    const labels = texts(view.blocks.map((b) => b.accessory).filter((a) => a !== undefined));
+    const labels = texts(
+      view.blocks.map((b) => ('accessory' in b ? b.accessory : undefined)).filter((a) => a !== undefined),
+    );
     expect(labels).toEqual(expect.arrayContaining(['Open checklist', 'Open review', 'Open report']));
     const links = actionIds(view.blocks).filter((id) => ACTION_HOME_LINK_PATTERN.test(id));
     // rotation 1 (assigned + open rotations), review (assigned + review), one scan.

@@ -9,15 +9,11 @@ import {
 } from '../../src/checklists/rotation.js';
 import type { Finding, Occurrence } from '../../src/scan/findings.js';
 import { fingerprintKey, maskKey } from '../../src/scan/redact.js';
-import { addIntegrationModal, assignModal } from '../../src/slack/views/modals.js';
+import type { SlackMessage } from '../../src/slack/views/blocks.js';
 import { rotationMessage } from '../../src/slack/views/rotation-message.js';
-import {
-  type KeyStatus,
-  type MaskedReport,
-  type SlackMessage,
-  scanDetailMessages,
-  scanMessage,
-} from '../../src/slack/views/scan-message.js';
+import { addIntegrationModal, assignModal } from '../../src/slack/views/rotation-modals.js';
+import { type KeyStatus, scanDetailMessages, scanMessage } from '../../src/slack/views/scan-message.js';
+import type { ScanReport } from '../../src/store/scans.js';
 import { LIMITS, validateMessage, validateView } from '../fakes/block-kit.js';
 
 // Full keys exist here only to derive each finding's mask and fingerprint, as the detector does;
@@ -76,7 +72,7 @@ function ordinary(item: Finding): Finding {
   };
 }
 
-function report(findings: Finding[], extra: Partial<MaskedReport> = {}): MaskedReport {
+function report(findings: Finding[], extra: Partial<ScanReport> = {}): ScanReport {
   return {
     target: 'https://shop.example/',
     finalUrl: 'https://shop.example/',
@@ -239,7 +235,7 @@ describe('scanDetailMessages', () => {
   });
 
   // Slack answers msg_blocks_too_long past ~12,000 characters of block text in one message.
-  test.each<[string, () => MaskedReport]>([
+  test.each<[string, () => ScanReport]>([
     ['a key seen 1000 times and 300 fetch errors', bigReport],
     ['a key seen 60 times on ordinary URLs', () => report([ordinary(finding(0, 60, 120))])],
   ])('%s: every message within the total text limit', (_name, build) => {

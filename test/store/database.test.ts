@@ -6,18 +6,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type RotationChecklist, startRotation } from '../../src/checklists/rotation.js';
 import { AuditLog, RequestLedger } from '../../src/store/audit.js';
-import {
-  type Database,
-  type Migration,
-  MigrationError,
-  migrate,
-  openDatabase,
-} from '../../src/store/database.js';
+import { type Database, MigrationError, migrate, openDatabase } from '../../src/store/database.js';
 import { ExposedKeyRepository } from '../../src/store/exposed-keys.js';
 import { KeyVault } from '../../src/store/key-vault.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
+import type { Migration } from '../../src/store/migrations/migration.js';
 import { RotationRepository } from '../../src/store/rotations.js';
-import { ScanRepository } from '../../src/store/scans.js';
+import { type ScanReport, ScanRepository } from '../../src/store/scans.js';
 
 // A made-up key: random hex, never issued by Klaviyo.
 const KEY = 'pk_c553824640cf9d938df817d4e33354cdd9';
@@ -188,6 +183,24 @@ describe('migrate', () => {
   });
 });
 
+/** A scan's report with nothing found, as the store keeps it. */
+const CLEAN_REPORT: ScanReport = {
+  target: 'https://shop.example/',
+  finalUrl: 'https://shop.example/',
+  startedAt: '2026-07-01T10:01:00.000Z',
+  durationMs: 60_000,
+  pagesScanned: 5,
+  scriptsScanned: 10,
+  complete: true,
+  findings: [],
+  publicKeys: [],
+  warnings: [],
+  errors: [],
+  skipped: [],
+  truncated: [],
+  stats: { requests: 15, bytesFetched: 4096, sitemapsRead: 0 },
+};
+
 function scan(id: string, extra: Partial<Parameters<ScanRepository['create']>[0]> = {}) {
   return {
     id,
@@ -254,18 +267,29 @@ describe('ScanRepository', () => {
       at: '2026-07-01T10:02:00.000Z',
       pages: 5,
       scripts: 10,
-      report: '{"findings":[]}',
+      report: CLEAN_REPORT,
     });
     expect(scans.get('s1')).toMatchObject({
       status: 'done',
       finishedAt: '2026-07-01T10:02:00.000Z',
       pagesScanned: 5,
       scriptsScanned: 10,
-      report: '{"findings":[]}',
+      report: CLEAN_REPORT,
     });
     expect(scans.get('s1')).not.toHaveProperty('error');
     expect(scans.findActive('https://shop.example/')).toBeUndefined();
     expect(scans.latestFinished('https://shop.example/')?.id).toBe('s1');
+  });
+
+  test('a report that does not read as one is left out rather than handed on', () => {
+    const db = open();
+    const scans = new ScanRepository(db);
+    scans.create(scan('s1'));
+    scans.create(scan('s2'));
+    db.prepare(`UPDATE scans SET status = 'done', report = 'not json' WHERE id = 's1'`).run();
+    db.prepare(`UPDATE scans SET status = 'done', report = '{"findings":[]}' WHERE id = 's2'`).run();
+    expect(scans.get('s1')).not.toHaveProperty('report');
+    expect(scans.get('s2')).not.toHaveProperty('report');
   });
 
   test('a failed scan keeps its error and no report', () => {

@@ -1,6 +1,23 @@
-/** Small Block Kit builders that keep every text inside Slack's limits. */
+/** Small Block Kit builders, typed by @slack/types, that keep every text inside Slack's limits. */
+import type {
+  ActionsBlock,
+  ActionsBlockElement,
+  Button,
+  ConfirmationDialog,
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  KnownBlock,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
 
-export type Block = Record<string, unknown>;
+/** A message as the bot sends it: the notification text and its blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
 
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -11,27 +28,27 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function plain(text: string, max = 3000): { type: 'plain_text'; text: string; emoji: true } {
+export function plain(text: string, max = 3000): PlainTextElement {
   return { type: 'plain_text', text: truncate(text || ' ', max), emoji: true };
 }
 
-export function mrkdwn(text: string, max = 3000): { type: 'mrkdwn'; text: string } {
+export function mrkdwn(text: string, max = 3000): MrkdwnElement {
   return { type: 'mrkdwn', text: truncate(text || ' ', max) };
 }
 
-export function header(text: string): Block {
+export function header(text: string): HeaderBlock {
   return { type: 'header', text: plain(text, 150) };
 }
 
-export function section(text: string, extra: Block = {}): Block {
+export function section(text: string, extra: Omit<SectionBlock, 'type' | 'text'> = {}): SectionBlock {
   return { type: 'section', text: mrkdwn(text), ...extra };
 }
 
-export function context(...texts: string[]): Block {
+export function context(...texts: string[]): ContextBlock {
   return { type: 'context', elements: texts.slice(0, 10).map((text) => mrkdwn(text, 2000)) };
 }
 
-export function divider(): Block {
+export function divider(): DividerBlock {
   return { type: 'divider' };
 }
 
@@ -39,8 +56,8 @@ export function button(
   text: string,
   actionId: string,
   value: string,
-  extra: { style?: 'primary' | 'danger'; confirm?: Block } = {},
-): Block {
+  extra: { style?: 'primary' | 'danger'; confirm?: ConfirmationDialog } = {},
+): Button {
   return {
     type: 'button',
     text: plain(text, 75),
@@ -50,11 +67,16 @@ export function button(
   };
 }
 
-export function actions(blockId: string | undefined, elements: Block[]): Block {
+export function actions(blockId: string | undefined, elements: ActionsBlockElement[]): ActionsBlock {
   return { type: 'actions', ...(blockId ? { block_id: blockId } : {}), elements: elements.slice(0, 25) };
 }
 
-export function confirmDialog(title: string, text: string, confirm: string, deny = 'Cancel'): Block {
+export function confirmDialog(
+  title: string,
+  text: string,
+  confirm: string,
+  deny = 'Cancel',
+): ConfirmationDialog {
   return {
     title: plain(title, 100),
     text: mrkdwn(text, 300),

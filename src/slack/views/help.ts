@@ -1,5 +1,4 @@
-import { context, section } from './blocks.js';
-import type { SlackMessage } from './scan-message.js';
+import { context, type SlackMessage, section } from './blocks.js';
 
 /** The ephemeral usage reply for `/klaviyo-scan` with no text, `help`, or a bad URL. */
 export function scanUsage(problem?: string): SlackMessage {

@@ -1,7 +1,7 @@
+import type { Button, HomeView, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import type { ScanStatus } from '../../store/scans.js';
 import {
   actions,
-  type Block,
   button,
   context,
   divider,
@@ -17,6 +17,9 @@ import { hostOf } from './scan-message.js';
 
 export const ACTION_HOME_SCAN = 'home:start_scan';
 export const ACTION_HOME_REVIEW = 'home:start_review';
+export const VIEW_HOME_SCAN = 'home:scan';
+export const BLOCK_HOME_URL = 'url';
+export const INPUT_HOME_URL = 'value';
 /**
  * Link buttons carry a `url` (Slack opens it) but Slack still sends a block_actions payload for them,
  * which the app must ack. Their action_ids are `home:link:<n>`, unique in the view; match them with
@@ -74,11 +77,6 @@ export interface HomeData {
   canAct: boolean;
 }
 
-export interface HomeView {
-  type: 'home';
-  blocks: Block[];
-}
-
 // Caps keep the worst case at 52 blocks and under 20 kB, far inside Slack's 100 blocks / 250 kB.
 export const MAX_ASSIGNED_ITEMS = 15;
 export const MAX_ROTATIONS = 10;
@@ -92,7 +90,7 @@ const MAX_PERIOD = 80;
 /** The App Home tab: what is open for the viewer, the open rotations, the review and the latest scans. */
 export function homeView(data: HomeData): HomeView {
   const links = new LinkButtons();
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     header('Klaviyo Checkup'),
     section(
       'Scans sites for exposed Klaviyo private API keys, walks the team through rotating each one, and runs the quarterly review of Klaviyo users and roles.',
@@ -129,7 +127,27 @@ export function homeView(data: HomeData): HomeView {
   return { type: 'home', blocks };
 }
 
-function assignedBlocks(data: HomeData, links: LinkButtons): Block[] {
+/** The form behind "Scan a site": the URL; the result comes to the person's direct messages. */
+export function homeScanModal(): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW_HOME_SCAN,
+    title: plain('Scan a site', 24),
+    submit: plain('Scan', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      {
+        type: 'input',
+        block_id: BLOCK_HOME_URL,
+        label: plain('Site URL', 2000),
+        hint: plain('The result comes to your direct messages with the bot.', 2000),
+        element: { type: 'url_text_input', action_id: INPUT_HOME_URL },
+      },
+    ],
+  };
+}
+
+function assignedBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {
   // One section per rotation or review, listing the viewer's items, so each gets its own link button.
   const groups: { title: string; items: string[]; label: string; permalink?: string }[] = [];
   for (const rotation of data.rotations) {
@@ -154,7 +172,7 @@ function assignedBlocks(data: HomeData, links: LinkButtons): Block[] {
   const total = groups.reduce((sum, group) => sum + group.items.length, 0);
   if (total === 0) return [section('Nothing assigned to you. :tada:', { block_id: 'home_assigned_none' })];
 
-  const blocks: Block[] = [];
+  const blocks: KnownBlock[] = [];
   let budget = MAX_ASSIGNED_ITEMS;
   for (const group of groups) {
     if (budget === 0) break;
@@ -177,9 +195,9 @@ function assignedBlocks(data: HomeData, links: LinkButtons): Block[] {
   return blocks;
 }
 
-function rotationBlocks(rotations: HomeRotation[], links: LinkButtons): Block[] {
+function rotationBlocks(rotations: HomeRotation[], links: LinkButtons): KnownBlock[] {
   if (rotations.length === 0) return [section('No open rotations.', { block_id: 'home_rotations_none' })];
-  const blocks = rotations.slice(0, MAX_ROTATIONS).map((rotation, i) => {
+  const blocks: KnownBlock[] = rotations.slice(0, MAX_ROTATIONS).map((rotation, i) => {
     const text = [
       `${code(rotation.masked)} · ${siteName(rotation.target)}`,
       `*${rotation.done} of ${rotation.total}* done · started ${when(rotation.startedAt)}`,
@@ -196,7 +214,7 @@ function rotationBlocks(rotations: HomeRotation[], links: LinkButtons): Block[] 
   return blocks;
 }
 
-function reviewBlocks(data: HomeData, links: LinkButtons): Block[] {
+function reviewBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {
   const review = data.review;
   if (review) {
     const text = [
@@ -222,9 +240,9 @@ function reviewBlocks(data: HomeData, links: LinkButtons): Block[] {
   return [section(lines.join(' '), { block_id: 'home_review' })];
 }
 
-function scanBlocks(scans: HomeScan[], links: LinkButtons): Block[] {
+function scanBlocks(scans: HomeScan[], links: LinkButtons): KnownBlock[] {
   if (scans.length === 0) return [section('No scans yet.', { block_id: 'home_sites_none' })];
-  const blocks = scans.slice(0, MAX_SITES).map((scan, i) => {
+  const blocks: KnownBlock[] = scans.slice(0, MAX_SITES).map((scan, i) => {
     const at = scan.finishedAt ? ` · ${when(scan.finishedAt)}` : '';
     const pages = scan.status === 'done' ? ` · ${scan.pagesScanned} pages` : '';
     const text = `*${siteName(scan.target)}*\n${scanResult(scan)}${at}${pages}`;
@@ -257,7 +275,7 @@ function scanResult(scan: HomeScan): string {
 class LinkButtons {
   private next = 0;
 
-  make(label: string, permalink: string | undefined): Block | undefined {
+  make(label: string, permalink: string | undefined): Button | undefined {
     // Slack rejects a url past 3000 characters; anything not http(s) is not a link Slack can open.
     if (!permalink || permalink.length > 3000 || !/^https?:\/\//.test(permalink)) return undefined;
     return {
@@ -269,7 +287,12 @@ class LinkButtons {
   }
 }
 
-function withLink(block: Block, links: LinkButtons, label: string, permalink: string | undefined): Block {
+function withLink(
+  block: SectionBlock,
+  links: LinkButtons,
+  label: string,
+  permalink: string | undefined,
+): SectionBlock {
   const accessory = links.make(label, permalink);
   return accessory ? { ...block, accessory } : block;
 }

@@ -1,3 +1,4 @@
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import {
   deleteBlockers,
   encodeItem,
@@ -14,7 +15,6 @@ import {
 } from '../../checklists/rotation.js';
 import {
   actions,
-  type Block,
   blocksTextLength,
   button,
   confirmDialog,
@@ -23,12 +23,13 @@ import {
   header,
   MESSAGE_TEXT_BUDGET,
   plain,
+  type SlackMessage,
   section,
   slackDate,
   truncate,
   userMention,
 } from './blocks.js';
-import { hostOf, type SlackMessage } from './scan-message.js';
+import { hostOf } from './scan-message.js';
 
 export const ACTION_ITEM_MENU = 'rotation:item_menu';
 export const ACTION_RESCAN = 'rotation:rescan';
@@ -63,7 +64,7 @@ function drawRotation(
 ): SlackMessage {
   const { done, total } = rotationProgress(state);
   const masked = state.key.masked;
-  const blocks: Block[] = [];
+  const blocks: KnownBlock[] = [];
   const complete = state.completedAt !== undefined;
   blocks.push(header(complete ? `Rotation complete: ${masked}` : `Rotate the exposed key ${masked}`));
   blocks.push(
@@ -169,8 +170,8 @@ function itemSection(
   text: string,
   ops: ItemOp[],
   complete: boolean,
-): Block {
-  const block: Block = section(text, { block_id: `item_${encodeItem(item).replace(/:/g, '_')}` });
+): SectionBlock {
+  const block: SectionBlock = section(text, { block_id: `item_${encodeItem(item).replace(/:/g, '_')}` });
   if (complete) return block;
   const done = itemDone(state, item) !== undefined;
   const owner = itemOwner(state, item);
@@ -207,7 +208,7 @@ function integrationSection(
   now: Date,
   complete: boolean,
   compact: number,
-): Block {
+): SectionBlock {
   const created = integration.keyCreated;
   const name = truncate(integration.name, compact >= 2 ? 24 : compact === 1 ? 48 : 80);
   const updated = integration.updated;
@@ -225,7 +226,7 @@ function integrationSection(
       compact > 0 ? 'Updated with the new key' : `${escapeMrkdwn(name)} updated with the new key`,
     ),
   ].join('\n');
-  const block: Block = section(text, { block_id: `integration_${integration.id}` });
+  const block: SectionBlock = section(text, { block_id: `integration_${integration.id}` });
   if (complete) return block;
   const created_ = { integration: integration.id, part: 'keyCreated' } as const;
   const updated_ = { integration: integration.id, part: 'updated' } as const;
@@ -244,7 +245,7 @@ function integrationSection(
   return block;
 }
 
-function deleteSection(rotationId: string, state: RotationChecklist, complete: boolean): Block {
+function deleteSection(rotationId: string, state: RotationChecklist, complete: boolean): SectionBlock {
   const step = state.steps.delete;
   const blockers = deleteBlockers(state);
   const last4 = state.key.masked.slice(-4);
@@ -253,7 +254,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
   else if (blockers.length > 0) text += `Available once you ${blockers.join(' and ')}.`;
   else
     text += `In Klaviyo, Settings > API Keys: hover over the key ending in *\`${last4}\`* and click Delete. Klaviyo does not ask for confirmation, so check the last four characters first.`;
-  const block: Block = section(text, { block_id: 'item_s_delete' });
+  const block: SectionBlock = section(text, { block_id: 'item_s_delete' });
   if (complete) return block;
   if (!step.done && blockers.length === 0) {
     block.accessory = button(`I deleted …${last4}`, ACTION_CONFIRM_DELETE, rotationId, {
@@ -275,7 +276,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
   return block;
 }
 
-function verifySection(rotationId: string, state: RotationChecklist, complete: boolean): Block {
+function verifySection(rotationId: string, state: RotationChecklist, complete: boolean): SectionBlock {
   const step = state.steps.verify;
   const liveness = state.proof.liveness;
   const rescan = state.proof.rescan;
@@ -292,7 +293,7 @@ function verifySection(rotationId: string, state: RotationChecklist, complete: b
       ? `Site ${slackDate(rescan.at)}: ${rescan.clean ? 'clean' : 'the key is still there'}`
       : 'Site: not re-scanned yet',
   );
-  const block: Block = section(lines.join('\n'), { block_id: 'item_s_verify' });
+  const block: SectionBlock = section(lines.join('\n'), { block_id: 'item_s_verify' });
   if (complete || step.done) return block;
   if (state.steps.delete.done) {
     block.accessory = state.keyKept

@@ -1,25 +1,22 @@
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Liveness } from '../../checklists/rotation.js';
 import { LIVENESS_WORDS } from '../../checklists/rotation.js';
-import type { ScanResult } from '../../scan/crawler.js';
 import type { Finding } from '../../scan/findings.js';
 import { describeOccurrence } from '../../scan/report.js';
-import type { ScanStatus } from '../../store/scans.js';
+import type { ScanReport, ScanStatus } from '../../store/scans.js';
 import {
   actions,
-  type Block,
   blocksTextLength,
   button,
   context,
   escapeMrkdwn,
   header,
   MESSAGE_TEXT_BUDGET,
+  type SlackMessage,
   section,
   truncate,
   userMention,
 } from './blocks.js';
-
-/** A scan report as kept and shown: never a full key. */
-export type MaskedReport = Omit<ScanResult, 'keyring'>;
 
 export interface KeyStatus {
   liveness: Liveness;
@@ -34,14 +31,9 @@ export interface ScanMessageInput {
   requestedBy: string;
   progress?: { pagesScanned: number; scriptsScanned: number; findings: number };
   queuePosition?: number;
-  report?: MaskedReport;
+  report?: ScanReport;
   keys?: Record<string, KeyStatus>;
   error?: string;
-}
-
-export interface SlackMessage {
-  text: string;
-  blocks: Block[];
 }
 
 export const ACTION_START_ROTATION = 'scan:start_rotation';
@@ -93,7 +85,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     count === 0
       ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
       : `:rotating_light: *${count} exposed Klaviyo private key${count === 1 ? '' : 's'}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
-  const blocks: Block[] = [title, section(summary)];
+  const blocks: KnownBlock[] = [title, section(summary)];
 
   const siteIds = report.publicKeys.slice(0, 10).map((use) => `\`${use.key}\` (${use.count}×)`);
   const notes: string[] = [
@@ -140,8 +132,8 @@ function findingSection(
   scanId: string,
   finding: Finding,
   status: KeyStatus | undefined,
-  report: MaskedReport,
-): Block {
+  report: ScanReport,
+): SectionBlock {
   const places = placesSummary(finding);
   const live = status ? livenessLine(status, report) : 'Live check: pending';
   const text = [
@@ -157,7 +149,7 @@ function findingSection(
   return section(text, { block_id: `finding_${finding.fingerprint.slice(0, 16)}`, accessory });
 }
 
-function livenessLine(status: KeyStatus, report: MaskedReport): string {
+function livenessLine(status: KeyStatus, report: ScanReport): string {
   const words = LIVENESS_WORDS[status.liveness];
   if (status.account === undefined) return `Live check: ${words}`;
   const siteKeys = report.publicKeys.map((use) => use.key);
@@ -180,7 +172,7 @@ const THREAD_BLOCKS_PER_MESSAGE = 40;
 const THREAD_MESSAGES_MAX = 5;
 
 /** Every place each key was seen and every fetch error, split into thread messages within Block Kit limits. */
-export function scanDetailMessages(report: MaskedReport): SlackMessage[] {
+export function scanDetailMessages(report: ScanReport): SlackMessage[] {
   const sections: string[] = [];
   for (const finding of report.findings) {
     let chunk = `*\`${finding.masked}\`* (sha256 \`${finding.fingerprint}\`), seen ${finding.occurrenceCount}×:`;
@@ -226,7 +218,7 @@ export function packSections(
   maxMessages = THREAD_MESSAGES_MAX,
 ): SlackMessage[] {
   const messages: SlackMessage[] = [];
-  let current: Block[] = [];
+  let current: KnownBlock[] = [];
   let used = 0;
   let index = 0;
   for (; index < sections.length; index++) {

@@ -1,4 +1,4 @@
-import type { Migration } from '../database.js';
+import type { Migration } from './migration.js';
 
 /** Scans, exposed keys, rotation checklists, the audit trail and the idempotency ledger. */
 export const migration001: Migration = {

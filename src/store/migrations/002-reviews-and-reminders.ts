@@ -1,4 +1,4 @@
-import type { Migration } from '../database.js';
+import type { Migration } from './migration.js';
 
 /** Access reviews, their evidence, and the record of reminders so restarts neither lose nor repeat one. */
 export const migration002: Migration = {

@@ -1,6 +1,6 @@
-import type { Migration } from '../database.js';
 import { migration001 } from './001-scans-and-rotations.js';
 import { migration002 } from './002-reviews-and-reminders.js';
+import type { Migration } from './migration.js';
 
 /** Every migration, in order. A new one is a new numbered file added here. */
 export const MIGRATIONS: readonly Migration[] = [migration001, migration002];

@@ -1,0 +1,10 @@
+import type { BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { homeScanModal } from '../../slack/views/home.js';
+import type { Services } from '../context.js';
+
+/** "Scan a site" on App Home: the form that asks for the URL. */
+export function homeScan(services: Services) {
+  return async ({ body }: SlackActionMiddlewareArgs<BlockButtonAction>): Promise<void> => {
+    await services.gateway.openView(body.trigger_id, homeScanModal());
+  };
+}

@@ -1,0 +1,90 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { AccessPolicy } from '../services/access.js';
+import type { HomeService } from '../services/home.js';
+import type { ReviewService } from '../services/review-service.js';
+import type { RotationService } from '../services/rotation-service.js';
+import type { ScanService } from '../services/scan-service.js';
+import type { SlackGateway } from '../slack/gateway.js';
+import { notice } from '../slack/views/help.js';
+import type { RequestLedger } from '../store/audit.js';
+
+/** What every listener may use; built once in main.ts. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  gateway: SlackGateway;
+  scans: ScanService;
+  rotations: RotationService;
+  reviews: ReviewService;
+  home: HomeService;
+  /** Records a snooze of the review reminder; returns when it comes back. */
+  snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
+  access: AccessPolicy;
+  ledger: RequestLedger;
+  now: () => Date;
+}
+
+/** Where to tell one person something only they should see, and the message they acted on. */
+export interface Audience {
+  userId: string;
+  channelId?: string;
+  responseUrl?: string;
+  /** The message whose button was pressed (for checks that an action belongs to it). */
+  messageTs?: string;
+}
+
+/** Who clicked, and where a reply to them only can go. */
+export function audienceOf(body: {
+  user: { id: string };
+  channel?: { id: string } | undefined;
+  response_url?: string | undefined;
+  message?: { ts: string } | undefined;
+}): Audience {
+  return {
+    userId: body.user.id,
+    ...(body.channel?.id ? { channelId: body.channel.id } : {}),
+    ...(body.response_url ? { responseUrl: body.response_url } : {}),
+    ...(body.message?.ts ? { messageTs: body.message.ts } : {}),
+  };
+}
+
+/** Replies to one person only: through the response URL when there is one, else an ephemeral message. */
+export async function tellUser(services: Services, audience: Audience, text: string): Promise<void> {
+  const message = notice(text);
+  try {
+    if (audience.responseUrl) {
+      await services.gateway.respond(audience.responseUrl, {
+        ...message,
+        response_type: 'ephemeral',
+        replace_original: false,
+      });
+      return;
+    }
+    if (audience.channelId) {
+      await services.gateway.ephemeral(audience.channelId, audience.userId, message);
+      return;
+    }
+    await services.gateway.post(audience.userId, message);
+  } catch (error) {
+    services.log.warn('could not reply to a user', { userId: audience.userId, error: String(error) });
+  }
+}
+
+/** Tells where something is: a link to its message when Slack gives one, else its channel. */
+export async function tellLink(
+  services: Services,
+  audience: Audience,
+  where: { channelId: string; messageTs?: string | undefined },
+  what: string,
+): Promise<void> {
+  const link =
+    where.messageTs === undefined
+      ? undefined
+      : await services.gateway.permalink(where.channelId, where.messageTs);
+  await tellUser(
+    services,
+    audience,
+    link ? `${what}: <${link}|open it>.` : `${what} in <#${where.channelId}>.`,
+  );
+}

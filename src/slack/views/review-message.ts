@@ -1,0 +1,320 @@
+import type { KnownBlock, SectionBlock } from '@slack/types';
+import {
+  ACCOUNT_ITEM_ORDER,
+  ACCOUNT_ITEMS,
+  type AccountItem,
+  completionBlockers,
+  describeFollowUp,
+  FLAG_LABELS,
+  type Review,
+  reviewProgress,
+  reviewSummary,
+} from '../../checklists/review.js';
+import type { RosterDiff } from '../../checklists/roster.js';
+import type { UnreadableRosterLine } from '../../store/reviews.js';
+import {
+  actions,
+  button,
+  confirmDialog,
+  context,
+  escapeMrkdwn,
+  header,
+  plain,
+  type SlackMessage,
+  section,
+  slackDate,
+  truncate,
+  userMention,
+} from './blocks.js';
+import { packSections } from './scan-message.js';
+
+export const ACTION_REVIEW_USERS = 'review:users';
+export const ACTION_REVIEW_FOLLOW_UP = 'review:follow_up';
+export const ACTION_REVIEW_ACCOUNT_ITEM = 'review:account_item';
+export const ACTION_REVIEW_TWO_STEP = 'review:two_step';
+export const ACTION_REVIEW_COMPLETE = 'review:complete';
+export const ACTION_REMINDER_START = 'reminder:start_review';
+export const ACTION_REMINDER_SNOOZE = 'reminder:snooze';
+
+const MAX_FOLLOW_UPS_SHOWN = 10;
+
+export interface ReviewView {
+  id: string;
+  period: string;
+  state: Review;
+  unreadable: UnreadableRosterLine[];
+  changes?: RosterDiff;
+  nextDue?: string;
+}
+
+/** The review's one message in the channel: progress, account items, follow-ups, and the way in. */
+export function reviewMessage(review: ReviewView): SlackMessage {
+  const state = review.state;
+  const progress = reviewProgress(state);
+  const summary = reviewSummary(state);
+  const complete = state.completedAt !== undefined;
+  const blocks: KnownBlock[] = [header(`Klaviyo access review: ${review.period}`)];
+  blocks.push(
+    context(
+      `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${progress.users}* users decided · ${progress.flagged} flagged · ${progress.followUpsOpen} follow-up(s) open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
+    ),
+  );
+  const flagLines = Object.entries(summary.flags)
+    .filter(([, count]) => count > 0)
+    .map(([flag, count]) => `• ${FLAG_LABELS[flag as keyof typeof FLAG_LABELS]}: ${count}`);
+  blocks.push(
+    section(
+      `*Decisions:* keep ${summary.counts.keep} · remove ${summary.counts.remove} · change role ${summary.counts.change_role} · undecided ${summary.undecided}\n${flagLines.length > 0 ? `*Flags:*\n${flagLines.join('\n')}` : 'No user is flagged.'}`,
+    ),
+  );
+  const notes: string[] = [];
+  if (review.changes) {
+    const { added, removed, roleChanged } = review.changes;
+    notes.push(
+      `Since the last review: ${added.length} new, ${removed.length} gone, ${roleChanged.length} role change(s) (details in the thread)`,
+    );
+  }
+  if (review.unreadable.length > 0)
+    notes.push(
+      `:warning: ${review.unreadable.length} roster line(s) could not be read and were left out (listed in the thread)`,
+    );
+  if (notes.length > 0) blocks.push(context(...notes));
+
+  if (!complete) {
+    blocks.push(
+      actions('review_users', [
+        button(
+          `Review users (${progress.undecided} undecided)`,
+          ACTION_REVIEW_USERS,
+          `${review.id}|undecided`,
+          { style: 'primary' },
+        ),
+        button(`Flagged (${progress.flagged})`, `${ACTION_REVIEW_USERS}:flagged`, `${review.id}|flagged`),
+        button('All users', `${ACTION_REVIEW_USERS}:all`, `${review.id}|all`),
+      ]),
+    );
+  }
+
+  for (const id of ACCOUNT_ITEM_ORDER) {
+    const item = state.accountItems.find((candidate) => candidate.id === id) as AccountItem;
+    blocks.push(accountItemSection(review.id, item, complete));
+  }
+
+  const open = state.followUps.filter((followUp) => !followUp.doneAt);
+  const done = state.followUps.filter((followUp) => followUp.doneAt);
+  if (state.followUps.length > 0)
+    blocks.push(
+      section(`*Follow-ups in Klaviyo* (Settings > Users): ${open.length} open, ${done.length} done`),
+    );
+  for (const followUp of open.slice(0, MAX_FOLLOW_UPS_SHOWN)) {
+    blocks.push(
+      section(`:white_square: ${escapeMrkdwn(capitalize(describeFollowUp(followUp)))}`, {
+        block_id: `follow_up_${blocks.length}`,
+        ...(complete
+          ? {}
+          : {
+              accessory: button(
+                'Done in Klaviyo',
+                ACTION_REVIEW_FOLLOW_UP,
+                `${review.id}|${followUp.id}|done`,
+              ),
+            }),
+      }),
+    );
+  }
+  if (open.length > MAX_FOLLOW_UPS_SHOWN)
+    blocks.push(
+      context(
+        `…and ${open.length - MAX_FOLLOW_UPS_SHOWN} more open follow-ups; they appear here as these are done.`,
+      ),
+    );
+  if (done.length > 0) {
+    blocks.push(
+      context(
+        truncate(
+          `Done: ${done
+            .slice(0, 15)
+            .map(
+              (followUp) =>
+                `${escapeMrkdwn(describeFollowUp(followUp))} (${userMention(followUp.doneBy ?? '')})`,
+            )
+            .join('; ')}${done.length > 15 ? `; and ${done.length - 15} more` : ''}`,
+          1900,
+        ),
+      ),
+    );
+  }
+
+  if (complete) {
+    blocks.push(
+      section(
+        `:white_check_mark: Completed by ${userMention(state.completedBy ?? '')} ${slackDate(state.completedAt as string)}. The evidence (CSV and Markdown) is attached in this channel.${review.nextDue ? ` Next review due ${slackDate(review.nextDue, '{date_long}')}.` : ''}`,
+      ),
+    );
+  } else {
+    const blockers = completionBlockers(state);
+    blocks.push(
+      actions('review_complete', [
+        button('Complete the review', ACTION_REVIEW_COMPLETE, review.id, {
+          style: 'primary',
+          confirm: confirmDialog(
+            'Complete the review?',
+            blockers.length === 0
+              ? 'Every user is decided, every follow-up and account item is done. The evidence will be exported to this channel.'
+              : `Not yet possible: ${truncate(blockers.join('; '), 250)}`,
+            blockers.length === 0 ? 'Complete' : 'OK',
+          ),
+        }),
+      ]),
+    );
+  }
+  blocks.push(context('Decisions are recorded with who and when; the evidence export lists them all.'));
+  return {
+    text: `Klaviyo access review ${review.period}: ${progress.decided} of ${progress.users} decided${complete ? ' (complete)' : ''}`,
+    blocks,
+  };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const TWO_STEP_METHODS = [
+  { value: 'app', label: 'Required: authenticator app' },
+  { value: 'sms', label: 'Required: SMS' },
+  { value: 'sso', label: 'Required: single sign-on (SSO)' },
+  { value: 'none', label: 'Not required yet' },
+] as const;
+
+function accountItemSection(reviewId: string, item: AccountItem, complete: boolean): SectionBlock {
+  const info = ACCOUNT_ITEMS[item.id];
+  const status = item.done ? ':white_check_mark:' : ':white_square:';
+  const by =
+    item.done && item.doneBy
+      ? ` — ${userMention(item.doneBy)}${item.doneAt ? ` ${slackDate(item.doneAt)}` : ''}`
+      : '';
+  const note = item.note ? ` (${escapeMrkdwn(item.note)})` : '';
+  const block: SectionBlock = section(`${status} *${info.title}*${note}${by}\n${info.hint}`, {
+    block_id: `account_${item.id}`,
+  });
+  if (complete) return block;
+  if (item.id === 'two_step_required') {
+    const options = TWO_STEP_METHODS.map((method) => ({
+      text: plain(method.label, 75),
+      value: `${reviewId}|${method.value}`,
+    }));
+    const selected = item.done
+      ? options.find((option) => option.value === `${reviewId}|${item.note}`)
+      : undefined;
+    block.accessory = {
+      type: 'static_select',
+      action_id: ACTION_REVIEW_TWO_STEP,
+      placeholder: plain('How is it enforced?', 150),
+      options,
+      ...(selected ? { initial_option: selected } : {}),
+    };
+  } else {
+    block.accessory = item.done
+      ? button('Mark not done', ACTION_REVIEW_ACCOUNT_ITEM, `${reviewId}|${item.id}|undo`)
+      : button('Mark done', ACTION_REVIEW_ACCOUNT_ITEM, `${reviewId}|${item.id}|done`);
+  }
+  return block;
+}
+
+export function twoStepNote(value: string): string | undefined {
+  return value === 'none' ? undefined : value;
+}
+
+/** Thread messages listing unreadable roster lines and the changes since the last review. */
+export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
+  const sections: string[] = [];
+  if (review.unreadable.length > 0) {
+    let chunk = '*Roster lines that could not be read* (left out; fix and add them if they are users):';
+    for (const line of review.unreadable) {
+      const where = line.part ? `box ${line.part}, line ${line.line}` : `line ${line.line}`;
+      const text = `\n• ${where}: ${escapeMrkdwn(line.reason)}: \`${escapeMrkdwn(truncate(line.text.replace(/`/g, "'"), 120))}\``;
+      if (chunk.length + text.length > 2900) {
+        sections.push(chunk);
+        chunk = '*Unreadable lines (continued):*';
+      }
+      chunk += text;
+    }
+    sections.push(chunk);
+  }
+  if (review.changes) {
+    const { added, removed, roleChanged } = review.changes;
+    const lines = [
+      ...added.map((user) => `• new: ${escapeMrkdwn(user.email)} (${escapeMrkdwn(user.role)})`),
+      ...removed.map((user) => `• gone: ${escapeMrkdwn(user.email)} (was ${escapeMrkdwn(user.role)})`),
+      ...roleChanged.map(
+        (change) =>
+          `• role: ${escapeMrkdwn(change.user.email)} ${escapeMrkdwn(change.from)} → ${escapeMrkdwn(change.to)}`,
+      ),
+    ];
+    let chunk = `*Since the previous review:* ${lines.length === 0 ? 'no changes.' : ''}`;
+    for (const line of lines) {
+      if (chunk.length + line.length + 1 > 2900) {
+        sections.push(chunk);
+        chunk = '*Changes (continued):*';
+      }
+      chunk += `\n${line}`;
+    }
+    sections.push(chunk);
+  }
+  return packSections(
+    sections,
+    'Review details',
+    '…more than fits here; the evidence export lists every user.',
+  );
+}
+
+/**
+ * The roster as the review read it, one line per user, in the review's thread: everyone on the
+ * account is listed where the team (and an auditor) can see it, not only inside the decision form.
+ */
+export function rosterMessages(review: ReviewView): SlackMessage[] {
+  const lines = review.state.users.map((user, index) => {
+    const login =
+      user.lastLogin === null
+        ? 'never logged in'
+        : user.lastLogin
+          ? `last login ${user.lastLogin}`
+          : 'last login unknown';
+    const flags =
+      user.flags.length > 0 ? ` · :warning: ${user.flags.map((flag) => FLAG_LABELS[flag]).join(', ')}` : '';
+    return `${index + 1}. ${escapeMrkdwn(truncate(user.name || user.email, 60))} · ${escapeMrkdwn(truncate(user.email, 120))} · ${escapeMrkdwn(truncate(user.role, 40))} · ${login}${flags}`;
+  });
+  const sections: string[] = [];
+  let chunk = `*The roster: ${lines.length} users*`;
+  for (const line of lines) {
+    if (chunk.length + line.length + 1 > 2900) {
+      sections.push(chunk);
+      chunk = '';
+    }
+    chunk += `${chunk === '' ? '' : '\n'}${line}`;
+  }
+  if (chunk !== '') sections.push(chunk);
+  return packSections(
+    sections,
+    `Roster of the review ${review.period}`,
+    '…the rest of the roster is in the evidence export.',
+    12,
+  );
+}
+
+/** The reminder that the quarterly review is due, with start and snooze buttons. */
+export function reviewDueMessage(occurrence: Date, lastCompletedAt: string | undefined): SlackMessage {
+  return {
+    text: 'The quarterly Klaviyo security review is due',
+    blocks: [
+      section(
+        `:calendar: *The quarterly Klaviyo security review is due* (${slackDate(occurrence.toISOString(), '{date_long}')}). Review users, roles and two-step authentication, and check the API keys.${lastCompletedAt ? ` The last review was completed ${slackDate(lastCompletedAt, '{date_long}')}.` : ''}`,
+      ),
+      actions('review_due', [
+        button('Start the review', ACTION_REMINDER_START, 'start', { style: 'primary' }),
+        button('Snooze a day', `${ACTION_REMINDER_SNOOZE}:day`, 'day'),
+        button('Snooze a week', `${ACTION_REMINDER_SNOOZE}:week`, 'week'),
+      ]),
+    ],
+  };
+}
