@@ -210,13 +210,27 @@ export async function scanSiteWithRender(
   return finish(merged, started, summary);
 }
 
+/**
+ * The static scan alone, for a caller that asked for rendering where no browser is installed: the
+ * result says so (a `render` summary marked unavailable, and a warning).
+ */
+export async function scanSiteWithoutBrowser(
+  target: string,
+  options: Partial<ScanOptions>,
+  hooks: ScanHooks,
+  reason: string,
+): Promise<ScanResult> {
+  const started = Date.now();
+  return finish(await scanSite(target, options, hooks), started, emptySummary('unavailable', reason));
+}
+
 /** The result with the render summary, the whole scan's duration, and a warning unless it all went well. */
 export function finish(result: ScanResult, started: number, summary: RenderSummary): ScanResult {
   const warnings = [...result.warnings];
   if (summary.status !== 'done') {
     warnings.push({
       code: 'render',
-      message: `The browser pass is ${summary.status === 'incomplete' ? 'incomplete' : 'missing'}: ${summary.reason}.`,
+      message: `${summary.status === 'incomplete' ? 'Not every page was opened in a browser' : 'Pages were not opened in a browser'}: ${summary.reason}.`,
     });
   }
   return { ...result, durationMs: Date.now() - started, warnings, render: summary };

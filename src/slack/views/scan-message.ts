@@ -80,7 +80,11 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
   const report = input.report;
   const count = report.findings.length;
   const duration = `${(report.durationMs / 1000).toFixed(1)} s`;
-  const scope = `${report.pagesScanned} pages and ${report.scriptsScanned} scripts in ${duration}`;
+  const rendered =
+    report.render !== undefined && report.render.pagesRendered > 0
+      ? `, ${report.render.pagesRendered} of them rendered in a browser`
+      : '';
+  const scope = `${report.pagesScanned} pages${rendered} and ${report.scriptsScanned} scripts in ${duration}`;
   const summary =
     count === 0
       ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
@@ -95,7 +99,10 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
           `Public key (site ID): ${siteIds.join(', ')}${report.publicKeys.length > 10 ? ` and ${report.publicKeys.length - 10} more` : ''}`,
           500,
         ),
+    // Whether pages were rendered comes first: without it, keys that exist only at runtime were not looked for.
     ...report.warnings
+      .filter((warning) => warning.code === 'render')
+      .concat(report.warnings.filter((warning) => warning.code !== 'render'))
       .slice(0, 4)
       .map((warning) => truncate(`:warning: ${escapeMrkdwn(warning.message)}`, 500)),
     ...(report.errors.length > 0
