@@ -71,6 +71,8 @@ export function resolveRenderOptions(
 }
 
 const MAX_TEMPLATES_KEPT = 5_000;
+/** Time kept at the end of the budget for closing pages and the browser. */
+const CLOSE_RESERVE_MS = 1_500;
 
 /**
  * The static scan, then the render pass over the start page and one page per template it found; one
@@ -86,7 +88,8 @@ export async function scanSiteWithRender(
   const options = resolveScanOptions(partialOptions);
   const renderOptions = resolveRenderOptions(partialRender, options);
   const started = Date.now();
-  const deadline = started + options.timeBudgetMs;
+  // The last pages stop early enough for the browser to be closed within the budget.
+  const deadline = started + options.timeBudgetMs - CLOSE_RESERVE_MS;
   const startUrl = parseTarget(target);
 
   const templates: PageTemplate[] = [];
@@ -114,7 +117,7 @@ export async function scanSiteWithRender(
   }
   const opened = await opening;
   if ('error' in opened) {
-    const reason = `the browser could not be started: ${firstLine(opened.error)}`;
+    const reason = whyNotStarted(opened.error);
     return finish(result, started, emptySummary('failed', reason));
   }
 
@@ -234,6 +237,14 @@ export function finish(result: ScanResult, started: number, summary: RenderSumma
     });
   }
   return { ...result, durationMs: Date.now() - started, warnings, render: summary };
+}
+
+function whyNotStarted(error: unknown): string {
+  const message = firstLine(error);
+  // Chromium refuses to run without its sandbox, which needs user namespaces (see the README on Docker).
+  if (/sandbox/i.test(message))
+    return "the browser's sandbox could not start: this machine or container does not allow user namespaces";
+  return `the browser could not be started: ${message}`;
 }
 
 function firstLine(error: unknown): string {
