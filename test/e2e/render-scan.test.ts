@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
 import { runtimeKey } from '../fixtures/runtime-site.js';
 import { startSite, type TestSite } from '../fixtures/site-server.js';
+import { withoutBrowser } from '../fixtures/without-browser.js';
 import { spawnBot } from './bot-process.js';
 import {
   findElement,
@@ -81,31 +82,20 @@ describe('/klaviyo-scan with SCAN_RENDER=true where no browser is installed', ()
   });
 
   it('scans statically and says that rendering was unavailable', async () => {
-    // The bot in a mount namespace in which every place a browser is looked for is empty.
-    const hide = [
-      'mount -t tmpfs none /usr/lib/chromium',
-      ...['/usr/bin/chromium-headless-shell', '/usr/bin/chromium']
-        .filter((path) => existsSync(path))
-        .map((path) => `mount --bind /dev/null ${path}`),
-    ].join(' && ');
-    const bot = spawnBot(
-      'unshare',
-      ['-rm', 'sh', '-c', `${hide} && exec "$0" "$@"`, process.execPath, join(ROOT, 'dist/main.js')],
-      {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH,
-          HOME: dir,
-          SLACK_BOT_TOKEN: slack.token,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: slack.apiUrl,
-          PORT: '0',
-          DATABASE_PATH: join(dir, 'bot.sqlite'),
-          SCAN_ALLOW_PRIVATE_NETWORKS: 'true',
-          SCAN_RENDER: 'true',
-        },
+    const bot = spawnBot('unshare', withoutBrowser(process.execPath, [join(ROOT, 'dist/main.js')]), {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        SLACK_BOT_TOKEN: slack.token,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: '0',
+        DATABASE_PATH: join(dir, 'bot.sqlite'),
+        SCAN_ALLOW_PRIVATE_NETWORKS: 'true',
+        SCAN_RENDER: 'true',
       },
-    );
+    });
     try {
       const { port } = await bot.started();
       const body = new URLSearchParams(slashCommand(slack, site.url('/'))).toString();

@@ -6,6 +6,7 @@ import type { FindingsCollector, Hop, ResourceKind } from '../findings.js';
 import type { HtmlLocation } from '../html-location.js';
 import { judgeRequest, type RenderScope, type RequestVerdict } from './request-policy.js';
 import type { RenderNote } from './summary.js';
+import { settledWithin } from './waiting.js';
 
 /** Counters of one render pass, shared by its pages. */
 export interface RenderCounters {
@@ -38,6 +39,17 @@ const FIRST_QUIET_MS = 300;
 /** No request in flight for this long at the end: the network is quiet. */
 const QUIET_MS = 500;
 const MAX_SCROLL_STEPS = 30;
+// Evaluated in the page, in an isolated world (as text: this package is not compiled against the DOM).
+const SCROLL_TO_END = `(async () => {
+  const end = () => document.scrollingElement ? document.scrollingElement.scrollHeight : 0;
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  for (let step = 1; step <= ${MAX_SCROLL_STEPS} && innerHeight * step < end(); step++) {
+    scrollTo(0, innerHeight * step);
+    await frame();
+  }
+  scrollTo(0, end());
+  await frame();
+})()`;
 const MAX_REQUESTS_PER_PAGE = 1_000;
 const MAX_LISTED = 100;
 const MAX_DOCUMENTS_KEPT = 10;
@@ -125,7 +137,7 @@ export class PageVisit {
     if (outcome === 'aborted') return { opened: true, problem: 'stopped' };
     if (outcome === 'timeout') problem ??= 'timed out before the page settled';
     await this.#readPage(cdp);
-    await this.#within(Promise.allSettled([...this.#pendingScripts]), SNAPSHOT_GRACE_MS);
+    await settledWithin(Promise.allSettled([...this.#pendingScripts]), SNAPSHOT_GRACE_MS, this.#ctx.signal);
     return { opened: true, ...(problem === undefined ? {} : { problem }) };
   }
 
@@ -385,16 +397,21 @@ export class PageVisit {
   }
 
   /**
-   * Scrolls to the end a screen at a time, with real wheel input (page code cannot intercept it), so
-   * that whatever loads when it comes into view does; the page's height is read from the browser.
+   * Scrolls to the end a screen at a time, one animation frame per screen, so that whatever loads when
+   * it comes into view does. It runs in a world of its own in the page: the page's scripts cannot
+   * replace the functions it calls, and its source is not taken for one of the page's.
    */
   async #scroll(cdp: CDPSession): Promise<Outcome> {
     const scrolling = (async () => {
-      const { cssContentSize, cssLayoutViewport } = await cdp.send('Page.getLayoutMetrics');
-      const screen = Math.max(200, cssLayoutViewport.clientHeight);
-      const steps = Math.min(MAX_SCROLL_STEPS, Math.ceil(cssContentSize.height / screen));
-      for (let step = 0; step < steps; step++) await this.#page.mouse.wheel(0, screen);
-      await this.#page.keyboard.press('End');
+      const { executionContextId } = await cdp.send('Page.createIsolatedWorld', {
+        frameId: this.#mainFrameId,
+        worldName: 'klaviyo-checkup-scroll',
+      });
+      await cdp.send('Runtime.evaluate', {
+        expression: SCROLL_TO_END,
+        contextId: executionContextId,
+        awaitPromise: true,
+      });
     })();
     return this.#race(scrolling);
   }
@@ -428,7 +445,7 @@ export class PageVisit {
       if (storage !== undefined)
         this.#scan(storage, this.#url, 'rendered-page', 'storage', { location: 'storage' });
     })();
-    await this.#within(reading, Math.max(SNAPSHOT_GRACE_MS, this.#deadline - Date.now()));
+    await settledWithin(reading, Math.max(SNAPSHOT_GRACE_MS, this.#deadline - Date.now()), this.#ctx.signal);
   }
 
   /**
@@ -470,26 +487,9 @@ export class PageVisit {
   async #race(work: Promise<unknown>): Promise<Outcome> {
     const remaining = this.#deadline - Date.now();
     if (remaining <= 0) return 'timeout';
-    const result = await this.#within(work, remaining);
+    const result = await settledWithin(work, remaining, this.#ctx.signal);
     if (this.#ctx.signal.aborted) return 'aborted';
     return result ? 'done' : 'timeout';
-  }
-
-  /** True when the work ended (either way) within the time, false when the time ran out or the pass stopped. */
-  async #within(work: Promise<unknown>, ms: number): Promise<boolean> {
-    const timer = new AbortController();
-    const stop = AbortSignal.any([timer.signal, this.#ctx.signal]);
-    try {
-      return await Promise.race([
-        work.then(
-          () => true,
-          () => true,
-        ),
-        sleep(ms, false, { signal: stop }).catch(() => false),
-      ]);
-    } finally {
-      timer.abort();
-    }
   }
 }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { killBrowserByMarker, launchBrowser } from './browser.js';
 import { installPageGuards, PageVisit, scriptId, type VisitContext } from './page-visit.js';
 import { type RefusingProxy, startRefusingProxy } from './refusing-proxy.js';
 import type { RenderNote } from './summary.js';
+import { firstLine, settledWithin } from './waiting.js';
 
 export interface RenderJob {
   pages: string[];
@@ -24,6 +24,9 @@ export interface RenderRun {
 
 /** How long a page or the browser may take to close before it is ended by force. */
 const CLOSE_WAIT_MS = 3_000;
+const OPEN_WAIT_MS = 10_000;
+/** Past a page's deadline, how long its visit may still take to read the page before it is given up. */
+const GIVE_UP_AFTER_MS = 5_000;
 
 /** One headless browser for one scan, with its refusing proxy; `close` always leaves no process behind. */
 export class Renderer {
@@ -67,7 +70,12 @@ export class Renderer {
         // The browser's own identity, and the scan's: the site's logs show who rendered the page.
         userAgent: `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/${browser.version()} Safari/537.36 ${userAgent}`,
       });
-      return new Renderer(browser, context, proxy, marker, await scriptsOfBlankPage(context));
+      const ownScripts = await within(
+        scriptsOfBlankPage(context),
+        OPEN_WAIT_MS,
+        'the browser did not open a page',
+      );
+      return new Renderer(browser, context, proxy, marker, ownScripts);
     } catch (error) {
       await closeBrowser(browser, marker);
       await proxy.close();
@@ -99,9 +107,15 @@ export class Renderer {
         let visit: PageVisit | undefined;
         let trouble = true;
         try {
-          page = await this.#context.newPage();
+          page = await within(this.#context.newPage(), OPEN_WAIT_MS, 'the browser did not open a page');
           visit = new PageVisit(page, url, deadline, job.visit);
-          const result = await visit.run();
+          // A renderer stuck in a page's code can leave any call to it unanswered; the visit has its
+          // deadline, and past it (and the time to read what the page became) it is given up.
+          const result = await within(
+            visit.run(),
+            deadline - Date.now() + GIVE_UP_AFTER_MS,
+            'the page stopped answering',
+          );
           trouble = result.problem !== undefined;
           if (result.opened) run.pagesRendered++;
           if (result.problem !== undefined && result.problem !== 'stopped')
@@ -111,8 +125,8 @@ export class Renderer {
             run.errors.push({ url, reason: `could not be rendered: ${firstLine(error)}` });
         } finally {
           // The answer to a crash request may never come: the renderer it would come from is gone.
-          if (trouble && visit !== undefined) await settled(visit.abandon(), 1_000);
-          if (page !== undefined) await settled(page.close({ runBeforeUnload: false }), CLOSE_WAIT_MS);
+          if (trouble && visit !== undefined) await settledWithin(visit.abandon(), 1_000);
+          if (page !== undefined) await settledWithin(page.close({ runBeforeUnload: false }), CLOSE_WAIT_MS);
         }
       }
     };
@@ -148,28 +162,26 @@ async function scriptsOfBlankPage(context: BrowserContext): Promise<Set<string>>
   }
 }
 
+/** The work's result, or an error with `message` when it has not ended within `ms`. */
+async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let result: { value: T } | undefined;
+  let failure: { error: unknown } | undefined;
+  const ended = work.then(
+    (value) => {
+      result = { value };
+    },
+    (error: unknown) => {
+      failure = { error };
+    },
+  );
+  await settledWithin(ended, Math.max(0, ms));
+  if (result !== undefined) return result.value;
+  if (failure !== undefined) throw failure.error;
+  throw new Error(message);
+}
+
 async function closeBrowser(browser: Browser | undefined, marker: string): Promise<void> {
-  const closed = browser === undefined ? true : await settled(browser.close(), CLOSE_WAIT_MS);
+  const closed = browser === undefined ? true : await settledWithin(browser.close(), CLOSE_WAIT_MS);
   // A browser that did not answer, or one whose launch failed half-way, is killed outright.
   if (!closed || browser === undefined) killBrowserByMarker(marker);
-}
-
-/** Waits for the promise for at most `ms`; true when it settled in time. */
-async function settled(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      sleep(ms, false, { signal: timer.signal }),
-    ]);
-  } finally {
-    timer.abort();
-  }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

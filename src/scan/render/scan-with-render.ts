@@ -9,6 +9,7 @@ import { Renderer } from './renderer.js';
 import type { RenderScope } from './request-policy.js';
 import { emptySummary, type RenderSummary } from './summary.js';
 import { choosePages, type PageTemplate, templateOf } from './templates.js';
+import { firstLine } from './waiting.js';
 
 /** The limits of the render pass; every one explicit and validated, like the crawl's. */
 export interface RenderOptions {
@@ -245,8 +246,4 @@ function whyNotStarted(error: unknown): string {
   if (/sandbox/i.test(message))
     return "the browser's sandbox could not start: this machine or container does not allow user namespaces";
   return `the browser could not be started: ${message}`;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_ENV } from '../../../src/scan/render/browser.js';
 import { runtimeKey } from '../../fixtures/runtime-site.js';
 import { startSite, type TestSite } from '../../fixtures/site-server.js';
+import { withoutBrowser } from '../../fixtures/without-browser.js';
 import { BIN } from './netns.js';
 
 interface Run {
@@ -48,25 +48,10 @@ afterAll(async () => {
 
 describe('klaviyo-checkup scan --render', () => {
   it('says in one line how to install Chromium when there is none, and scans nothing', async () => {
-    // A mount namespace in which every place a browser is looked for is empty.
-    const hide = [
-      'mount -t tmpfs none /usr/lib/chromium',
-      ...['/usr/bin/chromium-headless-shell', '/usr/bin/chromium']
-        .filter((path) => existsSync(path))
-        .map((path) => `mount --bind /dev/null ${path}`),
-    ].join(' && ');
-    const result = await run('unshare', [
-      '-rm',
-      'sh',
-      '-c',
-      `${hide} && exec "$0" "$@"`,
-      process.execPath,
-      BIN,
-      'scan',
-      site.url('/'),
-      '--render',
-      '--allow-private-networks',
-    ]);
+    const result = await run(
+      'unshare',
+      withoutBrowser(process.execPath, [BIN, 'scan', site.url('/'), '--render', '--allow-private-networks']),
+    );
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { destinations, scanInNamespace } from './netns.js';
+import { destinations, type NamespaceSetup, scanInNamespace } from './netns.js';
 
 // Addresses a hostile page aims at. Each is on the namespace's loopback with listeners on it, so a
 // connection that got through would be accepted and recorded, not just lost.
@@ -109,23 +109,33 @@ const routes = {
   '/sw.js': { type: 'application/javascript', body: `self.addEventListener('fetch', () => {});` },
 };
 
+/**
+ * Scans the hostile site in its own network namespace with the baits in place, and checks what must
+ * hold whatever the flags: the site's address and port are the only destination any packet had, no
+ * bait listener saw a connection, and the page was rendered. Returns the report.
+ */
+async function scanHostileSite(site: NamespaceSetup['routes'], scanArgs: string[], fixtureAddress?: string) {
+  const run = await scanInNamespace({
+    routes: site,
+    scanArgs: ['--render', '--json', '--no-sitemaps', ...scanArgs],
+    baits: BAITS,
+    hosts: HOSTS,
+    tcpPorts: TCP_PORTS,
+    udpPorts: UDP_PORTS,
+    ...(fixtureAddress === undefined ? {} : { fixtureAddress }),
+  });
+  expect(run.scan.stderr).toBe('');
+  expect(run.scan.code).toBe(0);
+  expect(destinations(run.packets)).toEqual([`tcp ${run.fixture}`]);
+  expect(run.baitConnections).toEqual([]);
+  const report = JSON.parse(run.scan.stdout);
+  expect(report.render).toMatchObject({ status: 'done', pagesRendered: 1, browserConnectionAttempts: 0 });
+  return report;
+}
+
 describe('the browser of --render makes no connection of its own', () => {
   it('with --allow-private-networks: the only address contacted is the site, and the page sees every refusal', async () => {
-    const run = await scanInNamespace({
-      routes,
-      scanArgs: ['--render', '--json', '--allow-private-networks', '--no-sitemaps'],
-      baits: BAITS,
-      hosts: HOSTS,
-      tcpPorts: TCP_PORTS,
-      udpPorts: UDP_PORTS,
-    });
-    expect(run.scan.stderr).toBe('');
-    expect(run.scan.code).toBe(0);
-    expect(destinations(run.packets)).toEqual([`tcp ${run.fixture}`]);
-    expect(run.baitConnections).toEqual([]);
-
-    const report = JSON.parse(run.scan.stdout);
-    expect(report.render).toMatchObject({ status: 'done', pagesRendered: 1, browserConnectionAttempts: 0 });
+    const report = await scanHostileSite(routes, ['--allow-private-networks']);
     const refused = report.render.refused.map((note: { url: string }) => note.url);
     // Metadata stays refused even with the flag, whichever way the page spells it.
     expect(refused).toEqual(
@@ -150,23 +160,9 @@ describe('the browser of --render makes no connection of its own', () => {
       '</head>',
       `<script src="http://${PRIVATE}/static.js"></script><script src="http://bait-ula.test/static.js"></script></head>`,
     );
-    const run = await scanInNamespace({
-      routes: { ...routes, '/': { body: page } },
-      fixtureAddress: '11.0.0.1',
-      scanArgs: ['--render', '--json', '--no-sitemaps'],
-      baits: BAITS,
-      hosts: HOSTS,
-      tcpPorts: TCP_PORTS,
-      udpPorts: UDP_PORTS,
-    });
-    expect(run.scan.stderr).toBe('');
-    expect(run.scan.code).toBe(0);
-    expect(destinations(run.packets)).toEqual([`tcp ${run.fixture}`]);
-    expect(run.baitConnections).toEqual([]);
-    const report = JSON.parse(run.scan.stdout);
+    const report = await scanHostileSite({ ...routes, '/': { body: page } }, [], '11.0.0.1');
     expect(report.errors.map((error: { url: string }) => error.url)).toEqual(
       expect.arrayContaining([`http://${PRIVATE}/static.js`, 'http://bait-ula.test/static.js']),
     );
-    expect(report.render).toMatchObject({ status: 'done', pagesRendered: 1, browserConnectionAttempts: 0 });
   });
 });
