@@ -47,10 +47,12 @@ export interface Config {
     nudgeAfterHours: number;
   };
   rescan: {
-    /** Sites scanned on a schedule; only new findings are announced. */
+    /** Sites scanned on a schedule; only new findings are announced. Seeded into the watched sites. */
     sites: string[];
     schedule: CronSchedule;
     channel?: string;
+    /** How many sites can be watched at once. */
+    maxSites: number;
   };
   logLevel: LogLevel;
 }
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sites: urls(env, 'RESCAN_SITES'),
       schedule: cron(env, 'RESCAN_SCHEDULE', '0 6 * * MON'),
       ...channel(env, 'RESCAN_CHANNEL'),
+      maxSites: integer(env, 'WATCH_MAX_SITES', 25, 1, 500),
     }),
     logLevel: choice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   });

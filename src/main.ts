@@ -5,21 +5,25 @@ import { type Config, ConfigError, loadConfig, readEnvironment } from './config.
 import { createLivenessChecker } from './klaviyo/liveness.js';
 import { createSlackApp, registerListeners } from './listeners/app.js';
 import { createLogger, type Logger } from './log.js';
+import { nextOccurrence } from './schedule/cron.js';
 import { AccessPolicy } from './services/access.js';
 import { HomeService } from './services/home.js';
 import { Scheduler } from './services/reminders.js';
 import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
+import { WatchService } from './services/watch-service.js';
 import { SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { ExposedKeyRepository } from './store/exposed-keys.js';
+import { FormSeal } from './store/form-seal.js';
 import { type KeyKeeper, MemoryKeyKeeper, SealedKeyKeeper } from './store/key-keeper.js';
 import { KeyVault } from './store/key-vault.js';
 import { ReminderRepository, ReviewRepository } from './store/reviews.js';
 import { RotationRepository } from './store/rotations.js';
 import { ScanRepository } from './store/scans.js';
+import { WatchedSiteRepository } from './store/watched-sites.js';
 
 export interface RunningBot {
   config: Config;
@@ -89,16 +93,10 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     keeper,
     log,
     now,
-    rescan: async (rotation, userId) => {
-      await scans.request({
-        text: rotation.target,
-        userId,
-        channelId: rotation.channelId,
-        ...(rotation.messageTs ? { threadTs: rotation.messageTs } : {}),
-      });
-    },
+    rescan: (rotation, userId) => scans.scanQuietly(rotation.target, rotation.channelId, userId),
     refreshScan: (scanId) => scans.refreshMessage(scanId),
   });
+  let scheduler: Scheduler | undefined;
   const reviews = new ReviewService({
     db,
     reviews: new ReviewRepository(db),
@@ -107,8 +105,19 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     config,
     now,
+    onStartedOrCompleted: () => scheduler?.refreshReminders() ?? Promise.resolve(),
   });
-  const scheduler = new Scheduler({
+  const watched = new WatchService({
+    db,
+    sites: new WatchedSiteRepository(db),
+    audit,
+    log,
+    config,
+    now,
+  });
+  const seeded = watched.seed();
+  if (seeded > 0) log.info('configured sites added to the watched sites', { count: seeded });
+  scheduler = new Scheduler({
     config,
     log,
     gateway,
@@ -117,10 +126,25 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     rotations,
     scans,
     scanStore,
+    watched,
     now,
   });
   const access = new AccessPolicy(config.access, gateway, log);
-  const home = new HomeService({ gateway, rotations, reviews, scans: scanStore, access, now });
+  const home = new HomeService({
+    gateway,
+    rotations,
+    reviews,
+    scans: scanStore,
+    access,
+    settings: {
+      keysKept: config.keyEncryptionKey ? 'sealed' : 'memory',
+      restricted: access.restricted,
+      reviewSchedule: config.review.schedule.expression,
+    },
+    watched,
+    nextRescan: (after) => nextOccurrence(config.rescan.schedule, after, config.review.timeZone),
+    now,
+  });
   registerListeners(app, {
     config,
     log,
@@ -129,13 +153,16 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     rotations,
     reviews,
     home,
+    watched,
     access,
     ledger,
+    forms: new FormSeal(db),
     now,
-    snoozeReview: (choice, userId) => {
-      const until = scheduler.snooze(choice);
-      log.info('review reminder snoozed', { until: until.toISOString(), userId });
-      return until;
+    snoozeReview: (choice, userId, message) => {
+      const outcome = scheduler.snooze(choice, message);
+      if ('until' in outcome)
+        log.info('review reminder snoozed', { until: outcome.until.toISOString(), userId });
+      return outcome;
     },
   });
 

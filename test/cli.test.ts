@@ -204,24 +204,30 @@ describe('klaviyo-checkup scan', () => {
 
   it('lists placeholders apart, with low confidence, and exits 0 when they are all it saw', async () => {
     const docs = await startSite({
-      '/': { body: '<p>Example: <code>pk_abc123def456ghi789jkl0mno123pqrst4</code></p>' },
+      '/': {
+        body: `<p>Example: <code>pk_abc123def456ghi789jkl0mno123pqrst4</code></p>
+          <pre>KLAVIYO_PRIVATE_KEY=pk_${'x'.repeat(34)}
+          KLAVIYO_KEY=pk_YOUR_PRIVATE_KEY_HERE_${'X'.repeat(12)}</pre>`,
+      },
     });
     try {
       const json = await run(['scan', docs.url('/'), '--json', '--allow-private-networks', '--no-sitemaps']);
       expect(json.code).toBe(0);
       const report = JSON.parse(json.stdout);
       expect(report.findings).toEqual([]);
-      expect(report.placeholders).toEqual([
-        expect.objectContaining({
-          masked: 'pk_…rst4',
-          confidence: 'low',
-          reason: expect.stringContaining('looks like a placeholder'),
-        }),
-      ]);
+      expect(report.placeholders).toEqual(
+        ['pk_…rst4', 'pk_…xxxx', 'pk_…XXXX'].map((masked) =>
+          expect.objectContaining({
+            masked,
+            confidence: 'low',
+            reason: expect.stringContaining('looks like a placeholder'),
+          }),
+        ),
+      );
       const text = await run(['scan', docs.url('/'), '--allow-private-networks', '--no-sitemaps']);
       expect(text.code).toBe(0);
       expect(text.stdout).toContain('No Klaviyo private key found.');
-      expect(text.stdout).toContain('Looks like a placeholder (low confidence, not counted): 1');
+      expect(text.stdout).toContain('Looks like a placeholder (low confidence, not counted): 3');
     } finally {
       await docs.close();
     }

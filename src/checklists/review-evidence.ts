@@ -12,14 +12,47 @@ import {
   type Review,
   type ReviewUser,
   reviewSummary,
+  TWO_STEP_WORDS,
 } from './review.js';
-import type { RosterUser } from './roster.js';
+import { type RosterUser, stripInvisible } from './roster.js';
+
+/** A Slack user as the evidence names them: from their Slack profile when it could be read. */
+export interface Person {
+  id: string;
+  name?: string;
+  email?: string;
+}
 
 export interface EvidenceMeta {
+  /** The Klaviyo account reviewed, as the reviewer named it. */
   account?: string;
+  /** The Slack user who completed (or started) the review. */
   reviewer: string;
   /** E.g. "2026 Q1". */
   period: string;
+  /** Slack users by ID (reviewers, deciders, whoever confirmed a follow-up), with name and email. */
+  people?: ReadonlyMap<string, Person>;
+}
+
+/** "Alice Example <alice@shop.example> (Slack U0ALICE)", or the ID alone when no profile was read. */
+export function personText(id: string, people: ReadonlyMap<string, Person> | undefined): string {
+  if (id === '') return '';
+  const person = people?.get(id);
+  const name = person?.name?.trim();
+  const email = person?.email?.trim();
+  if (!name && !email) return `Slack user ${id}`;
+  return `${[name, email ? `<${email}>` : undefined].filter(Boolean).join(' ')} (Slack ${id})`;
+}
+
+/** Every Slack user the review names, for looking up their profiles before the evidence is written. */
+export function peopleOf(review: Review): string[] {
+  const ids = new Set<string>([review.reviewerSlackUser]);
+  if (review.completedBy) ids.add(review.completedBy);
+  for (const user of review.users) if (user.decidedBy) ids.add(user.decidedBy);
+  for (const followUp of review.followUps) if (followUp.doneBy) ids.add(followUp.doneBy);
+  for (const item of review.accountItems) if (item.doneBy) ids.add(item.doneBy);
+  ids.delete('');
+  return [...ids];
 }
 
 export const EVIDENCE_COLUMNS = [
@@ -43,10 +76,12 @@ export const EVIDENCE_COLUMNS = [
   'review_completed_at',
 ] as const;
 
-// A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-const FORMULA_START = /^[=+\-@\t\r]/;
+// A spreadsheet runs a cell starting with one of these as a formula (CSV injection), the full-width
+// and small forms (＝＋－＠, ﹦﹢﹣﹫) included, since spreadsheets read them as their ASCII forms.
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B]/;
 
-export function csvCell(value: string): string {
+export function csvCell(raw: string): string {
+  const value = stripInvisible(raw);
   const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]|^\s|\s$/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
@@ -56,9 +91,16 @@ function lastLoginText(user: RosterUser): string {
   return user.lastLogin ?? '';
 }
 
-/** One row per user, RFC 4180 (CRLF line ends), formulas neutralised. */
+const DECISION_WORDS = { keep: 'keep', remove: 'remove', change_role: 'change role' } as const;
+
+/**
+ * One row per user, RFC 4180 (CRLF line ends), formulas neutralised, invisible characters removed.
+ * People are named as "name <email> (Slack ID)"; times are ISO 8601 in UTC.
+ */
 export function evidenceCsv(review: Review, meta: EvidenceMeta): string {
   const rows: string[][] = [[...EVIDENCE_COLUMNS]];
+  const who = (id: string | undefined) => personText(id ?? '', meta.people);
+  const reviewer = who(meta.reviewer);
   for (const user of review.users) {
     const followUp = followUpOf(review, user.email);
     rows.push([
@@ -66,17 +108,17 @@ export function evidenceCsv(review: Review, meta: EvidenceMeta): string {
       user.email,
       user.role,
       lastLoginText(user),
-      user.flags.join('; '),
-      user.decision?.kind ?? '',
+      user.flags.map((flag) => FLAG_LABELS[flag]).join('; '),
+      user.decision ? DECISION_WORDS[user.decision.kind] : '',
       user.decision?.kind === 'change_role' ? user.decision.to : '',
       user.decision?.reason ?? '',
-      user.decidedBy ?? '',
+      who(user.decidedBy),
       user.decidedAt ?? '',
-      followUp?.doneBy ?? '',
+      who(followUp?.doneBy),
       followUp?.doneAt ?? '',
       meta.period,
       meta.account ?? '',
-      meta.reviewer,
+      reviewer,
       review.startedAt,
       review.completedAt ?? '',
     ]);
@@ -85,7 +127,7 @@ export function evidenceCsv(review: Review, meta: EvidenceMeta): string {
 }
 
 function md(text: string): string {
-  return text
+  return stripInvisible(text)
     .replace(/\r?\n|\r/g, ' ')
     .replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`)
     .trim();
@@ -97,18 +139,25 @@ function decisionText(user: ReviewUser): string {
   return user.decision.kind;
 }
 
+/** "2026-11-20 14:03 UTC": one reading in every time zone, for a document read anywhere. */
+function utc(iso: string | undefined): string {
+  if (iso === undefined || Number.isNaN(Date.parse(iso))) return '';
+  return `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** A readable report for the evidence folder. */
 export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
   const summary = reviewSummary(review);
+  const who = (id: string | undefined) => md(personText(id ?? '', meta.people));
   const lines: string[] = [];
   lines.push(`# Klaviyo user access review: ${md(meta.period)}`, '');
-  if (meta.account) lines.push(`- Account: ${md(meta.account)}`);
+  lines.push(`- Klaviyo account: ${meta.account ? md(meta.account) : 'not named'}`);
   lines.push(`- Period: ${md(meta.period)}`);
-  lines.push(`- Reviewer: ${md(meta.reviewer)}`);
-  lines.push(`- Started: ${review.startedAt}`);
+  lines.push(`- Reviewer: ${who(meta.reviewer)}`);
+  lines.push(`- Started: ${utc(review.startedAt)} by ${who(review.reviewerSlackUser)}`);
   lines.push(
     review.completedAt
-      ? `- Completed: ${review.completedAt}${review.completedBy ? ` by ${md(review.completedBy)}` : ''}`
+      ? `- Completed: ${utc(review.completedAt)}${review.completedBy ? ` by ${who(review.completedBy)}` : ''}`
       : '- Completed: not yet',
   );
   lines.push(
@@ -130,15 +179,16 @@ export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
   lines.push('', '## Account checks', '');
   for (const item of review.accountItems) {
     const state = item.done
-      ? `done${item.doneBy ? ` by ${md(item.doneBy)}` : ''}${item.doneAt ? ` at ${item.doneAt}` : ''}`
+      ? `done${item.doneBy ? ` by ${who(item.doneBy)}` : ''}${item.doneAt ? ` at ${utc(item.doneAt)}` : ''}`
       : 'not done';
-    lines.push(`- ${ACCOUNT_ITEMS[item.id].title}: ${state}${item.note ? ` (${md(item.note)})` : ''}`);
+    const note = item.note ? (TWO_STEP_WORDS[item.note] ?? item.note) : undefined;
+    lines.push(`- ${ACCOUNT_ITEMS[item.id].title}: ${state}${note ? ` (${md(note)})` : ''}`);
   }
 
   if (review.followUps.length > 0) {
     lines.push('', '## Follow-ups', '');
     for (const followUp of review.followUps) {
-      const state = followUp.doneAt ? `done by ${md(followUp.doneBy ?? '?')} at ${followUp.doneAt}` : 'open';
+      const state = followUp.doneAt ? `done by ${who(followUp.doneBy)} at ${utc(followUp.doneAt)}` : 'open';
       lines.push(`- ${md(describeFollowUp(followUp))}: ${state}`);
     }
   }
@@ -152,7 +202,7 @@ export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
     const followUp = followUpOf(review, user.email);
     const followUpText = followUp
       ? followUp.doneAt
-        ? `${followUp.doneBy ?? '?'} at ${followUp.doneAt}`
+        ? `${personText(followUp.doneBy ?? '', meta.people)} at ${utc(followUp.doneAt)}`
         : 'open'
       : '';
     const cells = [
@@ -163,8 +213,8 @@ export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
       user.flags.map((flag) => FLAG_LABELS[flag]).join('; '),
       decisionText(user),
       user.decision?.reason ?? '',
-      user.decidedBy ?? '',
-      user.decidedAt ?? '',
+      personText(user.decidedBy ?? '', meta.people),
+      utc(user.decidedAt),
       followUpText,
     ];
     lines.push(`| ${cells.map(md).join(' | ')} |`);

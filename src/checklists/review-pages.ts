@@ -1,7 +1,16 @@
 /** The review's users as the decision form lists them: filtered, a page at a time. Pure. */
-import type { Review, ReviewUser } from './review.js';
+import { FLAGS, type Flag, type Review, type ReviewUser } from './review.js';
 
-export type UserFilter = 'all' | 'flagged' | 'undecided' | 'decided';
+/** A list of the form: by decision, or the undecided users with one flag (`flag:never_logged_in`). */
+export type UserFilter = 'all' | 'flagged' | 'undecided' | 'decided' | `flag:${Flag}`;
+
+export const FLAG_FILTERS: readonly UserFilter[] = FLAGS.map((flag) => `flag:${flag}` as const);
+
+export function isUserFilter(value: string): value is UserFilter {
+  return (
+    ['all', 'flagged', 'undecided', 'decided'].includes(value) || FLAG_FILTERS.includes(value as UserFilter)
+  );
+}
 
 export function filterUsers(review: Review, filter: UserFilter): ReviewUser[] {
   switch (filter) {
@@ -11,8 +20,12 @@ export function filterUsers(review: Review, filter: UserFilter): ReviewUser[] {
       return review.users.filter((user) => !user.decision);
     case 'decided':
       return review.users.filter((user) => user.decision);
-    default:
+    case 'all':
       return [...review.users];
+    default: {
+      const flag = filter.slice('flag:'.length) as Flag;
+      return review.users.filter((user) => !user.decision && user.flags.includes(flag));
+    }
   }
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { CheckupError } from '../errors.js';
-import { normalizeRole, sameRole } from './roles.js';
+import { findRole, normalizeRole, sameRole } from './roles.js';
 import type { RosterUser } from './roster.js';
 
 export type Decision =
@@ -21,6 +21,7 @@ export type Flag =
   | 'never_logged_in'
   | 'multiple_owners'
   | 'too_many_admins'
+  | 'not_a_klaviyo_role'
   | 'outside_company_domain'
   | 'reviewer_own_account';
 
@@ -29,6 +30,7 @@ export const FLAGS: readonly Flag[] = [
   'never_logged_in',
   'multiple_owners',
   'too_many_admins',
+  'not_a_klaviyo_role',
   'outside_company_domain',
   'reviewer_own_account',
 ];
@@ -38,6 +40,7 @@ export const FLAG_LABELS: Record<Flag, string> = {
   never_logged_in: 'Never logged in',
   multiple_owners: 'More than one Owner',
   too_many_admins: 'More Admins than the policy allows',
+  not_a_klaviyo_role: 'Not one of Klaviyo’s roles (a custom role, or a typo?)',
   outside_company_domain: 'Email outside the company domains',
   reviewer_own_account: "Reviewer's own account",
 };
@@ -93,6 +96,13 @@ export const ACCOUNT_ITEMS: Record<AccountItemId, { title: string; hint: string 
   },
 };
 
+/** How two-step authentication is enforced, as the account item's note records it. */
+export const TWO_STEP_WORDS: Record<string, string> = {
+  app: 'authenticator app',
+  sms: 'SMS',
+  sso: 'single sign-on (SSO)',
+};
+
 export const ACCOUNT_ITEM_ORDER: readonly AccountItemId[] = [
   'two_step_required',
   'private_keys_reviewed',
@@ -108,6 +118,8 @@ export interface Review {
   reviewerSlackUser: string;
   /** Lowercase. */
   reviewerEmail?: string;
+  /** The Klaviyo account reviewed, as the reviewer named it. */
+  account?: string;
   startedAt: string;
   completedAt?: string;
   completedBy?: string;
@@ -194,6 +206,7 @@ export function flagsFor(
   const count = (name: string) => allUsers.filter((other) => normalizeRole(other.role) === name).length;
   if (role === 'Owner' && count('Owner') > 1) flags.push('multiple_owners');
   if (role === 'Admin' && count('Admin') > policy.maxAdmins) flags.push('too_many_admins');
+  if (findRole(role) === undefined) flags.push('not_a_klaviyo_role');
   const domains = policy.companyDomains.map(normalizeDomain).filter((domain) => domain);
   if (domains.length > 0) {
     const domain = user.email.slice(user.email.lastIndexOf('@') + 1).toLowerCase();
@@ -219,10 +232,7 @@ function daysSince(day: string, now: Date): number {
 
 function assertOpen(review: Review): void {
   if (review.completedAt) {
-    throw new CheckupError<ReviewErrorCode>(
-      'completed',
-      `This review was completed at ${review.completedAt}; start a new one`,
-    );
+    throw new CheckupError<ReviewErrorCode>('completed', 'This review is already complete; start a new one');
   }
 }
 
@@ -257,6 +267,23 @@ function roleAfter(user: ReviewUser, decision: Decision | undefined): string | u
 
 function ownersAfter(users: readonly ReviewUser[]): number {
   return users.filter((user) => roleAfter(user, user.decision) === 'Owner').length;
+}
+
+/** The decision that moves ownership to a user, as the decision menu names it. */
+export const TRANSFER_LABEL = 'Transfer ownership to them';
+
+/** Whether a decision makes its user the account's Owner (a transfer of ownership). */
+export function isTransfer(decision: Decision | undefined): boolean {
+  return decision?.kind === 'change_role' && decision.to === 'Owner';
+}
+
+/** Whether this user is the account's only Owner, and no transfer of ownership is decided yet. */
+export function isSoleOwner(review: Review, user: ReviewUser): boolean {
+  return (
+    user.role === 'Owner' &&
+    review.users.filter((other) => other.role === 'Owner').length === 1 &&
+    !review.users.some((other) => isTransfer(other.decision))
+  );
 }
 
 const OWN_REASON_MESSAGES: Record<DecisionKind, string> = {
@@ -307,8 +334,8 @@ export function decide(review: Review, email: string, decision: Decision, by: st
     throw new CheckupError<ReviewErrorCode>(
       'sole_owner',
       next.kind === 'remove'
-        ? `${user.email} is the only Owner, and Klaviyo does not let the Owner be deleted. Transfer ownership first (decide "change role to Owner" for the new Owner)`
-        : `${user.email} is the only Owner: decide "change role to Owner" for the new Owner before changing this role`,
+        ? `${user.email} is the only Owner, and Klaviyo does not let the Owner be removed. First choose “${TRANSFER_LABEL}” for the person who takes over the account`
+        : `${user.email} is the only Owner. First choose “${TRANSFER_LABEL}” for the person who takes over the account; then this role can change`,
     );
   }
 
@@ -455,20 +482,35 @@ export function completionBlockers(review: Review): string[] {
   const items = review.accountItems.filter((item) => !item.done).map((item) => ACCOUNT_ITEMS[item.id].title);
   if (items.length > 0)
     blockers.push(`${plural(items.length, 'account item')} not done: ${items.join('; ')}`);
-  if (ownersAfter(review.users) === 0 && review.users.some((user) => user.role === 'Owner')) {
+  const owners = ownersAfter(review.users);
+  if (owners === 0 && review.users.some((user) => user.role === 'Owner')) {
     blockers.push('the decisions leave the account without an Owner');
+  }
+  if (owners > 1 && review.users.some((user) => isTransfer(user.decision))) {
+    blockers.push(
+      `the decisions leave ${owners} Owners, and a Klaviyo account has exactly one: decide a new role, or a removal, for the current Owner`,
+    );
   }
   return blockers;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** "1 user", "1,887 users". */
+export function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/** What a follow-up asks for in Klaviyo: "remove jo@x.com from Klaviyo", "change jo@x.com to Analyst". */
 export function describeFollowUp(followUp: FollowUp): string {
-  return followUp.action === 'remove'
-    ? `remove ${followUp.email}`
-    : `change ${followUp.email} to ${followUp.toRole ?? '?'}`;
+  if (followUp.action === 'remove') return `remove ${followUp.email} from Klaviyo`;
+  if (followUp.toRole === 'Owner') return `transfer ownership to ${followUp.email}`;
+  return `change ${followUp.email} to ${followUp.toRole ?? 'another role'}`;
+}
+
+/** The same, once done: "jo@x.com was removed from Klaviyo". */
+function followUpDone(followUp: FollowUp): string {
+  if (followUp.action === 'remove') return `${followUp.email} was removed from Klaviyo`;
+  if (followUp.toRole === 'Owner') return `ownership moved to ${followUp.email}`;
+  return `${followUp.email} now has the ${followUp.toRole ?? 'new'} role`;
 }
 
 /** Completes the review. Completing a completed review changes nothing (a retry). */
@@ -532,4 +574,141 @@ export function reviewSummary(review: Review): ReviewSummary {
     accountItems: { open: review.accountItems.length - itemsDone, done: itemsDone },
     completed: Boolean(review.completedAt),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Changes as the team makes them, with the words the audit trail records
+
+export type ReviewChange =
+  | { type: 'decide'; index: number; decision: Decision }
+  /** Every undecided user without a flag is kept, in one step. */
+  | { type: 'keep_unflagged' }
+  /** The same decision for several users at once (a page of the user list). */
+  | { type: 'decide_many'; indexes: number[]; decision: Decision }
+  | { type: 'follow_up'; id: string; done: boolean }
+  | { type: 'account_item'; id: AccountItemId; done: boolean; note?: string }
+  | { type: 'complete' };
+
+/** A user a bulk decision left out, and why, in words for the person deciding. */
+export interface SkippedUser {
+  index: number;
+  reason: string;
+}
+
+export interface AppliedReviewChange {
+  state: Review;
+  /** Users a bulk decision could not decide (their own account, the only Owner, a done follow-up). */
+  skipped: SkippedUser[];
+  /** What happened, for the audit trail and the thread. */
+  event: string;
+}
+
+/**
+ * Applies one change. A bulk decision records each user as if decided one by one (who, when), and
+ * leaves out, with the reason, any user the same decision could not be made for alone.
+ */
+export function applyReviewChange(
+  state: Review,
+  change: ReviewChange,
+  actor: string,
+  now: Date,
+): AppliedReviewChange {
+  switch (change.type) {
+    case 'decide': {
+      const user = state.users[change.index];
+      if (user === undefined)
+        throw new CheckupError<ReviewErrorCode>('unknown_user', 'That user is not in this review');
+      const next = decide(state, user.email, change.decision, actor, now);
+      return { state: next, skipped: [], event: decisionWords(change.decision, user.email) };
+    }
+    case 'keep_unflagged': {
+      assertOpen(state);
+      const indexes = state.users.flatMap((user, index) =>
+        !user.decision && user.flags.length === 0 ? [index] : [],
+      );
+      const { next, decided, skipped } = decideEach(state, indexes, { kind: 'keep' }, actor, now);
+      return {
+        state: next,
+        skipped,
+        event: `kept the ${plural(decided, 'undecided user')} without a flag, in one step`,
+      };
+    }
+    case 'decide_many': {
+      assertOpen(state);
+      const { next, decided, skipped } = decideEach(state, change.indexes, change.decision, actor, now);
+      const left =
+        skipped.length > 0 ? `; ${plural(skipped.length, 'user')} left to decide on their own` : '';
+      return {
+        state: next,
+        skipped,
+        event: `${decisionWords(change.decision, plural(decided, 'user'))} at once${left}`,
+      };
+    }
+    case 'follow_up': {
+      const followUp = state.followUps.find((candidate) => candidate.id === change.id);
+      const next = change.done
+        ? completeFollowUp(state, change.id, actor, now)
+        : reopenFollowUp(state, change.id);
+      const what = followUp ? followUpDone(followUp) : 'the follow-up is done';
+      return {
+        state: next,
+        skipped: [],
+        event: change.done
+          ? `confirmed in Klaviyo: ${what}`
+          : `reopened the follow-up “${followUp ? describeFollowUp(followUp) : change.id}”`,
+      };
+    }
+    case 'account_item': {
+      const next = setAccountItem(state, change.id, change.done, actor, now, change.note);
+      const title = ACCOUNT_ITEMS[change.id]?.title ?? 'the account item';
+      const method = change.note ? TWO_STEP_WORDS[change.note] : undefined;
+      return {
+        state: next,
+        skipped: [],
+        event:
+          change.done && change.id === 'two_step_required'
+            ? `confirmed that two-step authentication is required for all users${method ? ` (${method})` : ''}`
+            : `marked “${title}” ${change.done ? 'done' : 'not done'}`,
+      };
+    }
+    case 'complete':
+      return { state: completeReview(state, actor, now), skipped: [], event: 'completed the review' };
+  }
+}
+
+/** "decided to keep jo@x.com", "decided to change 15 users to Analyst". */
+function decisionWords(decision: Decision, who: string): string {
+  if (decision.kind === 'keep') return `decided to keep ${who}`;
+  if (decision.kind === 'remove') return `decided to remove ${who} from Klaviyo`;
+  if (isTransfer(decision)) return `decided to transfer ownership to ${who}`;
+  return `decided to change ${who} to ${normalizeRole(decision.to)}`;
+}
+
+function decideEach(
+  state: Review,
+  indexes: readonly number[],
+  decision: Decision,
+  actor: string,
+  now: Date,
+): { next: Review; decided: number; skipped: SkippedUser[] } {
+  let next = state;
+  let decided = 0;
+  const skipped: SkippedUser[] = [];
+  for (const index of new Set(indexes)) {
+    const user = next.users[index];
+    if (user === undefined) continue;
+    if (next.reviewerEmail !== undefined && user.email === next.reviewerEmail) {
+      skipped.push({ index, reason: 'Your own account is decided on its own, with a reason.' });
+      continue;
+    }
+    try {
+      const after = decide(next, user.email, decision, actor, now);
+      if (after.users[index] !== user) decided++;
+      next = after;
+    } catch (error) {
+      if (!(error instanceof CheckupError)) throw error;
+      skipped.push({ index, reason: `${error.message}.` });
+    }
+  }
+  return { next, decided, skipped };
 }

@@ -337,6 +337,22 @@ function monthsBefore(today: Date, months: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Invisible characters
+
+/**
+ * Characters that change how text looks or reads without being seen: C0 and C1 controls (but tab and
+ * line ends, which separate cells and rows), NUL, bidirectional overrides and isolates (U+202E turns
+ * "moc.evil@" into what looks like another address), zero-width characters and the byte-order mark.
+ */
+const INVISIBLE =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g;
+
+/** Text without invisible characters; line and paragraph separators become line ends. */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '').replace(/[\u2028\u2029]/g, '\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Emails
 
 // Loose on purpose: something@something.tld, without spaces or the characters that delimit addresses.
@@ -665,10 +681,7 @@ function chooseDelimiter(lines: string[]): Delimiter {
 }
 
 function readPart(text: string, today: Date, state: ParseState, part: number | undefined): void {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .split('\n');
+  const lines = stripInvisible(text).replace(/\r\n?/g, '\n').split('\n');
   const delimiter = chooseDelimiter(lines);
   let pending: PendingName | undefined;
   const flushPending = () => {

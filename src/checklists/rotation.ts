@@ -44,6 +44,8 @@ export interface RotationChecklist {
   locations: KeyLocation[];
   /** Occurrences seen in all (locations lists at most a few). */
   locationCount: number;
+  /** Distinct pages the key was seen on when the rotation started. Absent in rotations started before it existed. */
+  pagesSeen?: number;
   /** Whether the bot holds the key, so it can itself check with Klaviyo that the key is revoked. */
   keyKept: boolean;
   /** True when it is kept encrypted in the database (survives restarts), false when only in memory. */
@@ -66,7 +68,8 @@ export type RotationAction =
   | { type: 'assign'; item: ItemRef; owner: string | null }
   | { type: 'add_integration'; id: string; name: string; owner?: string }
   | { type: 'remove_integration'; id: string }
-  | { type: 'rescan_result'; clean: boolean; scanId: string }
+  /** `stillOn`: the pages where the re-scan still found the key. */
+  | { type: 'rescan_result'; clean: boolean; scanId: string; stillOn?: string[] }
   | { type: 'liveness_result'; status: Liveness }
   /** The key was kept in memory only and the bot restarted: revocation is confirmed by hand. */
   | { type: 'key_unavailable' };
@@ -116,6 +119,7 @@ export function startRotation(input: {
   target: string;
   locations: KeyLocation[];
   locationCount: number;
+  pagesSeen?: number;
   keyKept: boolean;
   keyKeptDurably?: boolean;
   startedBy: string;
@@ -128,6 +132,7 @@ export function startRotation(input: {
     target: input.target,
     locations: input.locations.slice(0, MAX_LOCATIONS),
     locationCount: input.locationCount,
+    ...(input.pagesSeen === undefined ? {} : { pagesSeen: input.pagesSeen }),
     keyKept: input.keyKept,
     ...(input.keyKept && input.keyKeptDurably !== undefined ? { keyKeptDurably: input.keyKeptDurably } : {}),
     // The bot records the key (masked, fingerprint, and an encrypted copy when configured) at once.
@@ -257,13 +262,11 @@ function reduce(
     case 'rescan_result': {
       const rescan = { at, clean: action.clean, scanId: action.scanId };
       let next: RotationChecklist = { ...state, proof: { ...state.proof, rescan } };
-      if (action.clean && state.steps.replace.done === undefined) {
-        events.push('re-scanned the site: the key is gone from its code');
+      events.push(`re-scanned the site: ${rescanWords(state, action.clean, action.stillOn ?? [])}`);
+      if (action.clean && state.steps.replace.done === undefined)
         next = setStep(next, 'replace', { by: BOT_ACTOR, at });
-      } else if (!action.clean) {
-        events.push('re-scanned the site: the key is still in its code');
-        if (state.steps.replace.done !== undefined) next = setStep(next, 'replace', undefined);
-      }
+      else if (!action.clean && state.steps.replace.done !== undefined)
+        next = setStep(next, 'replace', undefined);
       return next;
     }
     case 'key_unavailable': {
@@ -276,10 +279,40 @@ function reduce(
     }
     case 'liveness_result': {
       const previous = state.proof.liveness?.status;
-      if (previous !== action.status)
-        events.push(`checked the key with Klaviyo: ${LIVENESS_WORDS[action.status]}`);
+      if (previous !== action.status) events.push(`checked with Klaviyo: ${LIVENESS_WORDS[action.status]}`);
       return { ...state, proof: { ...state.proof, liveness: { at, status: action.status } } };
     }
+  }
+}
+
+const PAGES_NAMED = 3;
+
+/**
+ * What a re-scan showed, against where the key was seen: "the key is no longer found on the 23 pages
+ * where it was seen", "the key is still found on 2 of 23 pages: /, /products/a".
+ */
+function rescanWords(state: RotationChecklist, clean: boolean, stillOn: readonly string[]): string {
+  const seen = state.pagesSeen ?? new Set(state.locations.map((location) => location.page)).size;
+  const pages = (count: number) => `${count} page${count === 1 ? '' : 's'}`;
+  if (clean)
+    return seen === 1
+      ? 'the key is no longer found on the page where it was seen'
+      : `the key is no longer found on the ${pages(seen)} where it was seen`;
+  if (stillOn.length === 0) return 'the key is still in its code';
+  const named = stillOn.slice(0, PAGES_NAMED).map((url) => shownName(pathOf(url)));
+  const more = stillOn.length - named.length;
+  const list = `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return stillOn.length <= seen
+    ? `the key is still found on ${stillOn.length} of ${pages(seen)}: ${list}`
+    : `the key is still found on ${pages(stillOn.length)} (it was seen on ${seen}): ${list}`;
+}
+
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url;
   }
 }
 
@@ -398,18 +431,22 @@ export function itemLabel(state: RotationChecklist, item: ItemRef): string {
   return item.part === 'keyCreated' ? `Create a new key for ${name}` : `Update ${name} with the new key`;
 }
 
-/** A label for the new key that says what it is for, as Klaviyo recommends. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A label for the new key that says what it is for and when it was made, as Klaviyo recommends. */
 export function suggestedKeyLabel(integrationName: string, now: Date): string {
-  return `${integrationName} (rotated ${now.toISOString().slice(0, 10)})`.slice(0, 60);
+  const day = `${now.getUTCDate()} ${MONTHS[now.getUTCMonth()]} ${now.getUTCFullYear()}`;
+  return `${integrationName} (rotated ${day})`.slice(0, 60);
 }
 
+/** What Klaviyo said about a key, completing "Checked with Klaviyo: …". */
 export const LIVENESS_WORDS: Record<Liveness, string> = {
-  live: 'live: it still works',
-  live_limited: 'live, with limited scopes',
-  revoked: 'revoked: Klaviyo rejects it',
-  rate_limited: 'not known yet (Klaviyo asked us to slow down)',
-  unknown: 'not known (Klaviyo gave an unexpected answer)',
-  not_checked: 'not checked (the key is not kept)',
+  live: 'the key still works',
+  live_limited: 'the key still works, with limited access',
+  revoked: 'revoked, Klaviyo rejects the key',
+  rate_limited: 'no answer yet (Klaviyo asked the bot to slow down)',
+  unknown: 'no clear answer (Klaviyo answered unexpectedly)',
+  not_checked: 'not checked',
 };
 
 /** Items that can be owned and marked, in display order. */

@@ -8,7 +8,9 @@ import type {
 } from '@slack/bolt';
 import { isCheckupError } from '../errors.js';
 import type { SlackMessage } from '../slack/views/blocks.js';
+import type { FormOrigin } from '../store/form-seal.js';
 import { type Audience, type Services, tellUser } from './context.js';
+import { cameFrom, type From, WRONG_PLACE } from './origin.js';
 
 /**
  * Every listener is built from one chain of Bolt middleware, in this order:
@@ -16,7 +18,8 @@ import { type Audience, type Services, tellUser } from './context.js';
  *   door      what the listener does (for error replies) and who to answer
  *   ack       at once, so Slack never waits (commands, actions, events; forms answer themselves)
  *   once      a retried or replayed request is applied once (the request ledger)
- *   permitted the person may act, for doors that change anything
+ *   permitted the person may act, for doors that change anything or show private data
+ *   from      the request came from the message it acts on, or a form the bot opened from there
  *   handler   the listener itself
  *
  * Errors are not caught in listeners: Bolt hands them, with the request's context, to `replyToError`.
@@ -32,11 +35,14 @@ export interface Door {
   /** What the listener does, in words for an error reply: "starting the scan". */
   what: string;
   who: Who;
+  /** Where its requests must come from, for doors that act on a rotation, a review or a scan. */
+  from?: From;
 }
 
-/** A form's door also names the block where a refusal is shown. */
+/** A form's door also names the block where a refusal is shown, and the form it must be. */
 export interface FormDoor extends Door {
   block: string;
+  from: { form: FormOrigin['kind'] };
 }
 
 /** The arguments every link reads; Bolt's listener arguments of each kind have them. */
@@ -67,14 +73,21 @@ function stateOf(context: Context): ChainState | undefined {
   return context.chain;
 }
 
-/** The chain for commands, actions and events: door, ack, once, permitted. */
+/** The chain for commands, actions and events: door, ack, once, permitted, from. */
 export function chain(services: Services, door: Door, ...before: Link[]): Link[] {
-  return [enter(door), acknowledge, ...before, once(services), permitted(services, door.who)];
+  return [
+    enter(door),
+    acknowledge,
+    ...before,
+    once(services),
+    permitted(services, door.who),
+    ...(door.from ? [from(services, door.from)] : []),
+  ];
 }
 
 /** The chain for form submissions, which answer Slack themselves (possibly with errors in the form). */
 export function formChain(services: Services, door: FormDoor): FormLink[] {
-  return [enter(door), once(services), permittedForm(services, door)];
+  return [enter(door), once(services), permittedForm(services, door), fromForm(services, door)];
 }
 
 /** A command whose text asks for help (as `usage` decides) is answered with its usage, to anyone. */
@@ -94,12 +107,14 @@ export function isHelp(text: string): boolean {
   return HELP.test(text);
 }
 
-function enter(door: Door): Link {
-  return async ({ body, context, next }) => {
+/** The first link; it carries its door, so a test can list every door and who may pass it. */
+function enter(door: Door): Link & { door: Door } {
+  const link: Link = async ({ body, context, next }) => {
     const state: ChainState = { door, audience: audienceFrom(body) };
     context.chain = state;
     await next();
   };
+  return Object.assign(link, { door });
 }
 
 const acknowledge: Link = async ({ ack, next }) => {
@@ -128,6 +143,36 @@ function permitted(services: Services, who: Who): Link {
     if (who === 'anyone' || state === undefined) return next();
     if (await services.access.canAct(state.audience.userId)) return next();
     await tellUser(services, state.audience, `:no_entry: ${services.access.refusal()}`);
+  };
+}
+
+/** A request that did not come from the message it acts on changes nothing, and the person is told. */
+function from(services: Services, where: From): Link {
+  return async ({ body, context, next }) => {
+    if (cameFrom(services, where, body)) return next();
+    const state = stateOf(context);
+    services.log.warn('refused a request that did not come from its message', {
+      userId: state?.audience.userId,
+      door: state?.door.what,
+    });
+    if (state) await tellUser(services, state.audience, `:no_entry: ${WRONG_PLACE}`);
+  };
+}
+
+/** The same for a form: the refusal is shown in the form (or told, when the form was closed already). */
+function fromForm(services: Services, door: FormDoor): FormLink {
+  return async ({ body, context, next, ack }) => {
+    if (cameFrom(services, door.from, body)) return next();
+    const state = stateOf(context);
+    services.log.warn('refused a form that was not opened for this person here', {
+      userId: state?.audience.userId,
+      door: door.what,
+    });
+    if (state?.formClosed) {
+      await tellUser(services, state.audience, `:no_entry: ${WRONG_PLACE}`);
+      return;
+    }
+    await ack({ response_action: 'errors', errors: { [door.block]: WRONG_PLACE.slice(0, 150) } });
   };
 }
 
@@ -270,7 +315,9 @@ function requestKey(body: unknown): string | undefined {
     const action = payload.actions?.[0];
     return `action:${payload.user?.id}:${action?.action_ts}:${action?.action_id}`;
   }
-  if (payload.type === 'view_submission') return `view:${payload.view?.id}:${payload.view?.hash}`;
+  // The person is part of the key, so a forged copy of someone's form cannot use up their submission.
+  if (payload.type === 'view_submission')
+    return `view:${payload.user?.id}:${payload.view?.id}:${payload.view?.hash}`;
   if (payload.event_id !== undefined) return `event:${payload.event_id}`;
   if (payload.trigger_id !== undefined && payload.user_id !== undefined)
     return `command:${payload.trigger_id}`;

@@ -2,12 +2,15 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AccessPolicy } from '../services/access.js';
 import type { HomeService } from '../services/home.js';
+import type { SnoozeOutcome } from '../services/reminders.js';
 import type { ReviewService } from '../services/review-service.js';
 import type { RotationService } from '../services/rotation-service.js';
 import type { ScanService } from '../services/scan-service.js';
+import type { WatchService } from '../services/watch-service.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
+import type { FormSeal } from '../store/form-seal.js';
 
 /** What every listener may use; built once in main.ts. */
 export interface Services {
@@ -18,10 +21,17 @@ export interface Services {
   rotations: RotationService;
   reviews: ReviewService;
   home: HomeService;
-  /** Records a snooze of the review reminder; returns when it comes back. */
-  snoozeReview: (choice: 'day' | 'week', userId: string) => Date;
+  watched: WatchService;
+  /** Records a snooze of the review reminder clicked in `message`: when it comes back, or why not. */
+  snoozeReview: (
+    choice: 'day' | 'week',
+    userId: string,
+    message?: { channelId: string; ts: string },
+  ) => SnoozeOutcome;
   access: AccessPolicy;
   ledger: RequestLedger;
+  /** Seals the origin a form carries, and opens it again on submission. */
+  forms: FormSeal;
   now: () => Date;
 }
 

@@ -1,7 +1,10 @@
 import { reviewStartModal } from '../slack/views/review-modals.js';
 import { type Audience, type Services, tellLink } from './context.js';
 
-/** Opens the form that starts a review, at once (its trigger is valid for three seconds). */
+/**
+ * Opens the form that starts a review, at once (its trigger is valid for three seconds). Where the
+ * review will report is sealed into the form, for this person only.
+ */
 export async function openReviewForm(
   services: Services,
   triggerId: string,
@@ -14,11 +17,13 @@ export async function openReviewForm(
     return;
   }
   const previous = services.reviews.latestCompleted();
+  const origin = services.forms.seal({ kind: 'review-start', userId: audience.userId, channelId });
   await services.gateway.openView(
     triggerId,
     reviewStartModal(
-      channelId,
+      origin,
       previous ? { period: previous.period, users: previous.state.users.length } : undefined,
+      previous?.state.account,
     ),
   );
 }

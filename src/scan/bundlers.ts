@@ -31,7 +31,11 @@ export interface WebpackChunkNamer {
 }
 
 /** Chunk ids a build loads on demand, from `__webpack_require__.e(<id>)` calls. */
-const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s*(\d{1,9}|"[\w./-]{1,100}")\s*\)/g;
+const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s{0,20}(\d{1,9}|"[\w./-]{1,100}")\s{0,20}\)/g;
+/** Longest match of WEBPACK_ENSURE. */
+const MAX_ENSURE_LENGTH = 190;
+/** How far after `.e(<id>)` the runtime's module import (`n.bind(n, …)`) must follow. */
+const BIND_WINDOW = 300;
 const WEBPACK_NAMER =
   /\b([\w$]{1,40})\.(u|miniCssF)\s*=\s*(?:function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*|\(?\s*([\w$]+)\s*\)?\s*=>\s*(?:\{\s*return\s*)?)/g;
 /** Longest chunk-name expression read; real maps of very large apps stay well below it. */
@@ -55,14 +59,31 @@ export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNam
   return namers;
 }
 
-/** Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. */
+/**
+ * Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. Only a
+ * call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not. Calls with no
+ * `.bind(` within reach are skipped in one jump, so a file of `.e(` calls alone costs one pass.
+ */
 export function findWebpackChunkIds(code: string): string[] {
   if (!code.includes('.e(')) return [];
+  let bind = code.indexOf('.bind(');
   const ids = new Set<string>();
-  for (const match of code.matchAll(WEBPACK_ENSURE)) {
+  WEBPACK_ENSURE.lastIndex = 0;
+  for (
+    let match = WEBPACK_ENSURE.exec(code);
+    match !== null && bind !== -1;
+    match = WEBPACK_ENSURE.exec(code)
+  ) {
+    const end = WEBPACK_ENSURE.lastIndex;
+    if (bind < end) bind = code.indexOf('.bind(', end);
+    if (bind === -1) break;
+    if (bind >= end + BIND_WINDOW) {
+      // No call that ends before this point has a `.bind(` within reach.
+      WEBPACK_ENSURE.lastIndex = Math.max(end, bind - BIND_WINDOW - MAX_ENSURE_LENGTH);
+      continue;
+    }
     const require = match[1] as string;
-    // Only a call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not.
-    const after = code.slice(match.index + match[0].length, match.index + match[0].length + 300);
+    const after = code.slice(end, end + BIND_WINDOW);
     if (!after.includes(`${require}.bind(${require},`) && !after.includes(`${require}.bind(${require}, `))
       continue;
     ids.add((match[2] as string).replace(/"/g, ''));
@@ -242,7 +263,12 @@ export function findNextChunks(code: string, nextBase: URL): BundlerRef[] {
   return refs;
 }
 
-const VITE_MAP_DEPS = /__vite__mapDeps\s*=\s*\([^)]*?m\.f\s*=\s*\[([^\]]{0,200000})\]/;
+const VITE_MAP_DEPS = /__vite__mapDeps\s*=\s*\(/g;
+/** `(i,m=__vite__mapDeps,d=(m.f||(m.f=[`: the list opens within the helper's first few characters. */
+const VITE_DEPS_OPEN = /^[^)]{0,200}?\.f\s*=\s*\[/;
+const MAX_VITE_DEPS_LENGTH = 200_000;
+/** Definitions tried; a chunk has one. */
+const MAX_VITE_DEFINITIONS = 10;
 const QUOTED = /["'`]([^"'`\\]{1,500})["'`]/g;
 const VITE_ASSETS_URL = /function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*["'`]([^"'`]*)["'`]\s*\+\s*\1\s*\}/;
 
@@ -253,7 +279,7 @@ const VITE_ASSETS_URL = /function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*["'`]([^"
  */
 export function findViteDeps(code: string, scriptUrl: URL): BundlerRef[] {
   if (!code.includes('__vite__mapDeps')) return [];
-  const list = VITE_MAP_DEPS.exec(code)?.[1];
+  const list = viteDepsList(code);
   if (list === undefined) return [];
   const deps = [...list.matchAll(QUOTED)].map((match) => match[1] as string);
   const base = viteBase(deps, scriptUrl, code);
@@ -270,6 +296,25 @@ export function findViteDeps(code: string, scriptUrl: URL): BundlerRef[] {
   return refs;
 }
 
+/**
+ * The text between `m.f=[` and `]` of the first definition that has both. Read with indexOf, not one
+ * pattern: a pattern that spans the gap retried every later `m.f=[` of a file without a `]`, at a
+ * cost of the cube of the file's length.
+ */
+function viteDepsList(code: string): string | undefined {
+  let tried = 0;
+  for (const match of code.matchAll(VITE_MAP_DEPS)) {
+    if (++tried > MAX_VITE_DEFINITIONS) break;
+    const after = match.index + match[0].length;
+    const open = VITE_DEPS_OPEN.exec(code.slice(after, after + 300));
+    if (open === null) continue;
+    const start = after + open[0].length;
+    const end = code.indexOf(']', start);
+    if (end !== -1 && end - start <= MAX_VITE_DEPS_LENGTH) return code.slice(start, end);
+  }
+  return undefined;
+}
+
 function viteBase(deps: string[], scriptUrl: URL, code: string): URL {
   const directory = scriptUrl.pathname.slice(0, scriptUrl.pathname.lastIndexOf('/') + 1);
   for (const dep of deps) {
@@ -280,4 +325,140 @@ function viteBase(deps: string[], scriptUrl: URL, code: string): URL {
   }
   const helper = VITE_ASSETS_URL.exec(code)?.[2];
   return new URL(helper ?? '/', scriptUrl);
+}
+
+/** Where a Nuxt app lives and what it names (`window.__NUXT__.config.app`, written into every page). */
+export interface NuxtApp {
+  /** The app manifest: `builds/meta/<buildId>.json` under the build assets, as the client fetches it. */
+  manifest: URL;
+  /** The app's base URL: routes in the manifest are paths under it. */
+  routeBase: URL;
+}
+
+const NUXT_APP_CONFIG = /\bapp\s*:\s*\{([^{}]{0,2000})\}/;
+const NUXT_APP_FIELD = /["']?(baseURL|buildId|buildAssetsDir|cdnURL)["']?\s*:\s*"((?:[^"\\]|\\.){0,500})"/g;
+const NUXT_BUILD_ID = /^[\w-]{1,100}$/;
+
+/**
+ * The app manifest a Nuxt page's runtime fetches, read off the runtime config in an inline script:
+ * `<cdnURL or baseURL><buildAssetsDir>builds/meta/<buildId>.json`, as `buildAssetsURL` in Nuxt's
+ * `app/composables/manifest` builds it. Nuxt writes the manifest only when it has a build id.
+ */
+export function findNuxtApp(code: string, pageUrl: URL): NuxtApp | undefined {
+  const at = code.indexOf('__NUXT__');
+  if (at === -1) return undefined;
+  const app = NUXT_APP_CONFIG.exec(code.slice(at, at + 10_000))?.[1];
+  if (app === undefined) return undefined;
+  const fields = new Map<string, string>();
+  for (const match of app.matchAll(NUXT_APP_FIELD)) {
+    const value = jsonString(match[2] as string);
+    if (value !== undefined && !fields.has(match[1] as string)) fields.set(match[1] as string, value);
+  }
+  const buildId = fields.get('buildId');
+  if (buildId === undefined || !NUXT_BUILD_ID.test(buildId)) return undefined;
+  const baseURL = fields.get('baseURL') || '/';
+  const assetsBase = fields.get('cdnURL') || baseURL;
+  const assetsDir = fields.get('buildAssetsDir') ?? '/_nuxt/';
+  try {
+    return {
+      manifest: new URL(joinPath(assetsBase, assetsDir, 'builds/meta', `${buildId}.json`), pageUrl),
+      routeBase: new URL(joinPath(baseURL, '/'), pageUrl),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_NUXT_ROUTES = 50_000;
+
+/** The routes a Nuxt app manifest lists as prerendered: pages of the site, linked from anywhere or not. */
+export function findNuxtPrerenderedRoutes(json: string, routeBase: URL): BundlerRef[] {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const prerendered = (manifest as { prerendered?: unknown } | null)?.prerendered;
+  if (!Array.isArray(prerendered)) return [];
+  const refs: BundlerRef[] = [];
+  for (const route of prerendered.slice(0, MAX_NUXT_ROUTES)) {
+    if (typeof route !== 'string' || !route.startsWith('/') || route.startsWith('//')) continue;
+    try {
+      refs.push({
+        url: new URL(joinPath(routeBase.pathname, route), routeBase),
+        kind: 'page',
+        reason: 'Nuxt app manifest (prerendered route)',
+      });
+    } catch {}
+  }
+  return refs;
+}
+
+/** Path segments joined with one slash each, as `joinRelativeURL` of `ufo` does; an origin may lead. */
+function joinPath(...parts: string[]): string {
+  const kept = parts.filter((part) => part !== '');
+  const joined = kept
+    .map((part, i) => (i === 0 ? part.replace(/\/+$/, '') : part.replace(/^\/+|\/+$/g, '')))
+    .filter((part, i) => i === 0 || part !== '')
+    .join('/');
+  return kept.at(-1)?.endsWith('/') && !joined.endsWith('/') ? `${joined}/` : joined;
+}
+
+function jsonString(raw: string): string | undefined {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+const PARCEL_IMPORT_MAP = /\bObject\.assign\(\s*[\w$]+\.i\s*\?\?=\s*\{\s*\}\s*,\s*(?=\{)/g;
+/** How Parcel's `$parcel$resolve` / `$parcel$import` prefix a bundle name: the bundle's way to the dist root. */
+const PARCEL_DIST_DIR = /(?:\bimport|\bnew\s+URL)\(\s*(?:([\w$]+)|"((?:\.\.?\/)+)")\s*\+/g;
+
+/**
+ * Parcel's runtime bundle manifest: `Object.assign(parcelRequire.i ??= {}, {<id>: "rewards.5a73.js"})`
+ * (`$parcel$extendImportMap` in Parcel's JS packager) names every bundle that code can load, relative
+ * to the dist root. The runtime reaches the root as `<distDir> + name` from the loading bundle's own URL;
+ * the distDir is read from that expression. A map without its loader names nothing that can be placed.
+ */
+export function findParcelBundles(code: string, scriptUrl: URL): BundlerRef[] {
+  if (!code.includes('.i??=') && !code.includes('.i ??=')) return [];
+  const base = parcelDistRoot(code, scriptUrl);
+  if (base === undefined) return [];
+  const refs: BundlerRef[] = [];
+  for (const match of code.matchAll(PARCEL_IMPORT_MAP)) {
+    const start = match.index + match[0].length;
+    const map = readObjectMap(code, start, Math.min(code.length, start + MAX_NAMER_LENGTH));
+    if (map === undefined) continue;
+    for (const name of map.entries.values()) {
+      try {
+        refs.push({
+          url: new URL(name, base),
+          kind: name.endsWith('.css') ? 'stylesheet' : 'script',
+          reason: 'Parcel bundle manifest',
+        });
+      } catch {}
+    }
+  }
+  return refs;
+}
+
+/** Loader expressions tried for the dist dir; real bundles have one or two. */
+const MAX_PARCEL_LOADERS = 10;
+
+function parcelDistRoot(code: string, scriptUrl: URL): URL | undefined {
+  let tried = 0;
+  for (const match of code.matchAll(PARCEL_DIST_DIR)) {
+    if (++tried > MAX_PARCEL_LOADERS) break;
+    let distDir: string | undefined = match[2];
+    const variable = match[1];
+    if (variable !== undefined) {
+      const escaped = variable.replace(/\$/g, '\\$');
+      distDir = new RegExp(`(?<![\\w$.])${escaped}\\s*=\\s*"((?:\\.\\.?\\/)+)"`).exec(code)?.[1];
+    }
+    if (distDir !== undefined) return new URL(distDir, scriptUrl);
+  }
+  return undefined;
 }

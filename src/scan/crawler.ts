@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   findNextChunks,
+  findNuxtPrerenderedRoutes,
+  findParcelBundles,
   findViteDeps,
   findWebpackChunkIds,
   findWebpackNamers,
@@ -113,6 +115,8 @@ interface Task {
   /** The page that led here. */
   page: string;
   scriptKind?: ScriptRef['kind'];
+  /** For an app manifest: the URL its routes are paths under. */
+  routeBase?: URL;
   start?: boolean;
   /** How the scan got here, ending with this task's own URL; long chains are trimmed in the middle. */
   via: Hop[];
@@ -140,6 +144,18 @@ const MAX_WEBPACK_RUNTIMES = 20;
 const MAX_WEBPACK_CHUNK_IDS = 20_000;
 const MAX_LISTED = 100;
 const MAX_REMEMBERED_LINKS = 200_000;
+
+/**
+ * The task as its file was reached: each redirect joins the chain, so that the chain ends with the
+ * URL the content came from, and what the file names is named from there.
+ */
+function afterRedirects(task: Task, redirects: readonly URL[]): Task {
+  const last = redirects.at(-1);
+  if (last === undefined) return task;
+  let via = task.via;
+  for (const hop of redirects) via = extendVia(via, { url: hop.href, reason: 'redirect' });
+  return { ...task, url: last, via, hops: task.hops + redirects.length };
+}
 
 /** A chain one hop longer; past MAX_VIA_KEPT the middle hops are dropped (the count stays in `hops`). */
 function extendVia(via: Hop[], hop: Hop): Hop[] {
@@ -204,9 +220,12 @@ class Crawl {
   readonly #skipped: ResourceError[] = [];
   readonly #truncated: ScanResult['truncated'] = [];
   readonly #handledLinks = new Set<string>();
-  /** webpack/rspack runtimes seen so far, and every async chunk id some script asked for. */
-  readonly #webpackNamers: { namer: WebpackChunkNamer; from: Task }[] = [];
-  readonly #webpackChunkIds = new Map<string, Task>();
+  /**
+   * webpack/rspack runtimes seen so far, and every async chunk id some script asked for, each with the
+   * app it belongs to (its chunk-loading global; '' when unknown).
+   */
+  readonly #webpackNamers: { namer: WebpackChunkNamer; app: string }[] = [];
+  readonly #webpackChunkIds = new Map<string, { id: string; app: string; asker: Task }>();
 
   /**
    * Resolves a page link unless the same absolute or root-relative link was handled on an earlier
@@ -371,13 +390,17 @@ class Crawl {
 
   async #fetchWithRetries(task: Task): Promise<FetchedResource> {
     for (let attempt = 0; ; attempt++) {
+      const passed: URL[] = [];
       try {
         return await this.#fetcher.fetch({
           url: task.url,
           signal: this.#controller.signal,
           unpackGzipFile: task.kind === 'sitemap',
           allowRedirect: (from, to) => this.#allowRedirect(task, from, to),
-          onRedirectResponse: (url, headerText) => this.#scanHeaders(task, url, headerText),
+          onRedirectResponse: (url, headerText) => {
+            if (url.href !== task.url.href) passed.push(url);
+            this.#scanHeaders(afterRedirects(task, passed), url, headerText);
+          },
         });
       } catch (error) {
         if (
@@ -425,7 +448,8 @@ class Crawl {
     this.#collector.scan(headerText, { ...this.#where(task, url), html: false, location: 'response-header' });
   }
 
-  async #handle(task: Task, resource: FetchedResource): Promise<void> {
+  async #handle(requested: Task, resource: FetchedResource): Promise<void> {
+    const task = afterRedirects(requested, resource.redirects);
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
     this.#scanHeaders(task, resource.url, resource.headerText);
     const text = resource.text;
@@ -490,12 +514,25 @@ class Crawl {
   #followCode(text: string, url: URL, task: Task): void {
     if (task.hops >= MAX_CHAIN_HOPS || task.scriptKind === 'source-map' || task.scriptKind === 'manifest')
       return;
+    if (task.scriptKind === 'app-manifest') {
+      if (task.routeBase === undefined) return;
+      for (const ref of findNuxtPrerenderedRoutes(text, task.routeBase))
+        this.#addPage(
+          ref.url,
+          1,
+          task.page,
+          extendVia(task.via, { url: ref.url.href, reason: ref.reason }),
+          0,
+        );
+      return;
+    }
     if (task.scriptKind === 'stylesheet') {
       for (const ref of findStylesheetImports(text, url)) this.#addCodeRef(ref, task, url);
       return;
     }
     for (const ref of findScriptUrlsInCode(text, url)) this.#addCodeRef(ref, task, url);
     for (const ref of findViteDeps(text, url)) this.#addCodeRef(codeRef(ref), task, url);
+    for (const ref of findParcelBundles(text, url)) this.#addCodeRef(codeRef(ref), task, url);
     const nextBase = nextBaseOf(url);
     if (nextBase !== undefined) {
       for (const ref of findNextChunks(text, nextBase)) {
@@ -513,19 +550,29 @@ class Crawl {
     this.#followWebpack(text, url, task);
   }
 
-  /** webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one. */
+  /**
+   * webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one.
+   * Chunk ids are numbers private to one build: a page that runs two (the store and a widget) gives
+   * each runtime only the ids of its own app.
+   */
   #followWebpack(text: string, url: URL, task: Task): void {
     const namers = this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES ? findWebpackNamers(text, url) : [];
+    const ids = findWebpackChunkIds(text);
+    if (namers.length === 0 && ids.length === 0) return;
+    const app = webpackAppOf(text);
     for (const namer of namers) {
-      this.#webpackNamers.push({ namer, from: task });
+      this.#webpackNamers.push({ namer, app });
       for (const id of namer.ids) this.#addWebpackChunk(namer, id, task, url);
-      for (const [id, asker] of this.#webpackChunkIds)
-        this.#addWebpackChunk(namer, id, asker, new URL(asker.url));
+      for (const asked of this.#webpackChunkIds.values())
+        if (sameWebpackApp(app, asked.app))
+          this.#addWebpackChunk(namer, asked.id, asked.asker, asked.asker.url);
     }
-    for (const id of findWebpackChunkIds(text)) {
-      if (this.#webpackChunkIds.has(id) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
-      this.#webpackChunkIds.set(id, task);
-      for (const { namer } of this.#webpackNamers) this.#addWebpackChunk(namer, id, task, url);
+    for (const id of ids) {
+      const key = `${app}\n${id}`;
+      if (this.#webpackChunkIds.has(key) || this.#webpackChunkIds.size >= MAX_WEBPACK_CHUNK_IDS) continue;
+      this.#webpackChunkIds.set(key, { id, app, asker: task });
+      for (const known of this.#webpackNamers)
+        if (sameWebpackApp(app, known.app)) this.#addWebpackChunk(known.namer, id, task, url);
     }
   }
 
@@ -659,7 +706,10 @@ class Crawl {
   #addScript(ref: ScriptRef, from: Task): void {
     // Data files, manifests and source maps of other sites are their business, and often large.
     if (
-      (ref.kind === 'data' || ref.kind === 'source-map' || ref.kind === 'manifest') &&
+      (ref.kind === 'data' ||
+        ref.kind === 'source-map' ||
+        ref.kind === 'manifest' ||
+        ref.kind === 'app-manifest') &&
       !this.#scope.includes(ref.url)
     )
       return;
@@ -678,6 +728,7 @@ class Crawl {
       depth: 0,
       page: from.kind === 'page' ? from.url.href : from.page,
       scriptKind: ref.kind,
+      ...(ref.routeBase === undefined ? {} : { routeBase: ref.routeBase }),
       via: extendVia(from.via, { url: ref.url.href, reason: ref.reason }),
       hops: from.hops + 1,
       offSite: this.#scope.includes(ref.url) ? 0 : from.offSite + 1,
@@ -738,9 +789,10 @@ class Crawl {
   }
 
   /** An error page is as public as any other: keys in its body or headers are findings too. */
-  #scanErrorPage(task: Task, error: ScanError): void {
+  #scanErrorPage(requested: Task, error: ScanError): void {
     const resource = error.resource;
-    if (resource === undefined || (task.kind !== 'page' && task.kind !== 'script')) return;
+    if (resource === undefined || (requested.kind !== 'page' && requested.kind !== 'script')) return;
+    const task = afterRedirects(requested, resource.redirects ?? []);
     if (resource.text !== undefined) {
       const html = task.kind === 'page' && /^\s*</.test(resource.text.slice(0, 256));
       this.#collector.scan(resource.text, { ...this.#where(task, resource.url), html });
@@ -769,6 +821,21 @@ function resourceKindOf(task: Task): ResourceKind {
   if (task.scriptKind === 'stylesheet') return 'stylesheet';
   if (task.scriptKind === 'manifest') return 'manifest';
   return 'script';
+}
+
+const WEBPACK_CHUNK_GLOBAL = /\b(?:webpack|rspack)Chunk[\w$-]*/;
+
+/**
+ * The app a webpack/rspack file belongs to: its chunk-loading global (`self.webpackChunk_N_E`,
+ * `webpackChunk<package name>` by default), which the runtime and every chunk of one build share.
+ */
+function webpackAppOf(code: string): string {
+  return WEBPACK_CHUNK_GLOBAL.exec(code)?.[0] ?? '';
+}
+
+/** Files whose app is unknown are matched with every app, so no chunk is missed. */
+function sameWebpackApp(a: string, b: string): boolean {
+  return a === b || a === '' || b === '';
 }
 
 /** A bundler's file as something to fetch. */

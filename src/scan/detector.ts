@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { placeholderReason, standInReason } from './placeholders.js';
 import { maskKey, redactKeysInText } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit, PublicKeyHit } from './types.js';
 
@@ -12,9 +13,17 @@ import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit, PublicKeyHit
 export const PRIVATE_KEY_PATTERN =
   /pk_(?:([A-Za-z0-9]{6})_([0-9a-f]{34})|(?=[A-Za-z0-9]{0,33}[0-9])(?=[A-Za-z0-9]{0,33}[A-Za-z])([A-Za-z0-9]{34}))(?![A-Za-z0-9_])/;
 
+/**
+ * Anything in a key's place: the keys of PRIVATE_KEY_PATTERN, and strings of their length that no
+ * issued key could be (letters only, digits only, an account-scoped body that is not hex, underscores
+ * inside), which are kept only when they are plainly placeholders (`pk_xxxx…`, `pk_your_private_key…`).
+ * Groups 1 and 2: account-scoped; group 3: legacy.
+ */
+const KEY_SHAPE = /pk_(?:([A-Za-z0-9]{6})_([A-Za-z0-9]{34})|([A-Za-z0-9_]{34}))(?![A-Za-z0-9_])/;
+
 const WHOLE_KEY = new RegExp(`^(?:${PRIVATE_KEY_PATTERN.source})$`);
-const KEY_GLOBAL = new RegExp(PRIVATE_KEY_PATTERN.source, 'g');
-const KEY_STICKY = new RegExp(PRIVATE_KEY_PATTERN.source, 'y');
+const KEY_GLOBAL = new RegExp(KEY_SHAPE.source, 'g');
+const KEY_STICKY = new RegExp(KEY_SHAPE.source, 'y');
 const LOWER_HEX_34 = /^[0-9a-f]{34}$/;
 
 /** Whether the whole string is a Klaviyo private key in either form. */
@@ -257,9 +266,35 @@ interface LevelHit {
   encoding: KeyEncoding;
   confidence: Confidence;
   snippet: string;
+  placeholder?: string;
 }
 
 type Emit = (hit: LevelHit) => void;
+
+type KeyShape = Pick<LevelHit, 'form' | 'accountPublicKey' | 'placeholder'>;
+
+/**
+ * What a KEY_SHAPE match is; undefined when it is neither a key nor a placeholder (an identifier).
+ * Needs only the match, so a page full of identifiers costs no decoding around each.
+ */
+function readKeyShape(m: RegExpExecArray): KeyShape | undefined {
+  const key = m[0];
+  const accountPublicKey = m[1];
+  const issued = WHOLE_KEY.test(key);
+  const placeholder = issued ? placeholderReason(key) : standInReason(key, accountPublicKey !== undefined);
+  if (!issued && placeholder === undefined) return undefined;
+  return {
+    form: accountPublicKey === undefined ? 'legacy' : 'account-scoped',
+    ...(accountPublicKey === undefined ? {} : { accountPublicKey }),
+    ...(placeholder === undefined ? {} : { placeholder }),
+  };
+}
+
+function confidenceOf(m: RegExpExecArray, shape: KeyShape, context: KeyContext): Confidence {
+  if (shape.placeholder !== undefined) return 'low';
+  const legacyBody = m[3];
+  return legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other' ? 'high' : 'medium';
+}
 
 /** Enough raw text around a candidate for a fully escaped key plus its context and snippet. */
 const WINDOW = 800;
@@ -290,7 +325,27 @@ const ENCODED_PREFIX = new RegExp(
   'gi',
 );
 
+/**
+ * Placeholders read in full per text: documentation shows a handful, and each costs the decoding
+ * around it, so a file of thousands is read only this far. Reset by `privateKeysIn` for each text (the
+ * scan of one text runs to its end before another starts); `findSplitKeys` keeps its own count.
+ */
+const MAX_PLACEHOLDERS_PER_TEXT = 1_000;
+let placeholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
+
+function isEscapeCode(c: number): boolean {
+  return c === 0x5c || c === 0x25 || c === 0x26;
+}
+
 function verifyCandidate(text: string, candidate: number, emit: Emit): void {
+  // A plain match is judged as it stands, unless an escape right after it continues it: an identifier
+  // (neither key nor placeholder), or a placeholder past the limit, needs nothing decoded.
+  KEY_STICKY.lastIndex = candidate;
+  const plain = KEY_STICKY.exec(text);
+  if (plain !== null && !isEscapeCode(text.charCodeAt(KEY_STICKY.lastIndex))) {
+    const shape = readKeyShape(plain);
+    if (shape === undefined || (shape.placeholder !== undefined && placeholdersLeft <= 0)) return;
+  }
   // Cheap checks first, on just enough decoded text: most candidates are not keys.
   const ahead = decodeWindow(text, candidate, Math.min(text.length, candidate + WINDOW), KEY_CHECK_UNITS);
   KEY_STICKY.lastIndex = 0;
@@ -298,6 +353,8 @@ function verifyCandidate(text: string, candidate: number, emit: Emit): void {
   if (m === null) return;
   const behind = decodeWindow(text, Math.max(0, candidate - LONGEST_ESCAPE), candidate);
   if (isWordCode(behind.text.charCodeAt(behind.text.length - 1))) return;
+  const shape = readKeyShape(m);
+  if (shape === undefined || (shape.placeholder !== undefined && --placeholdersLeft < 0)) return;
 
   const key = m[0];
   let encoding: KeyEncoding = 'plain';
@@ -316,18 +373,13 @@ function verifyCandidate(text: string, candidate: number, emit: Emit): void {
     d = 0;
   }
   const context = contextBefore(around.text, d);
-  const accountPublicKey = m[1];
-  const legacyBody = m[3];
-  const confidence: Confidence =
-    legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other' ? 'high' : 'medium';
   emit({
     key,
-    form: accountPublicKey === undefined ? 'legacy' : 'account-scoped',
-    ...(accountPublicKey === undefined ? {} : { accountPublicKey }),
+    ...shape,
+    confidence: confidenceOf(m, shape, context),
     offset: candidate,
     context,
     encoding,
-    confidence,
     snippet: snippetAround(around.text, d, d + key.length, key),
   });
 }
@@ -531,8 +583,15 @@ function compareHits(a: { offset: number; key: string }, b: { offset: number; ke
 /**
  * Every occurrence of a Klaviyo private key in `text` (a page, a script, JSON, anything), plain or
  * escaped (JS, URL, HTML) or inside base64, sorted by offset. `offset` is where the written form starts.
+ * A key of the real shape that looks made up (`pk_1234567890abcdef…`) is included, marked with
+ * `placeholder`; strings no issued key could be (`pk_xxxx…`) are not.
  */
 export function findPrivateKeys(text: string): KeyHit[] {
+  return keyShapedHits(text).filter((hit) => WHOLE_KEY.test(hit.key));
+}
+
+/** Keys and placeholders alike. */
+function keyShapedHits(text: string): KeyHit[] {
   return privateKeysIn(text, base64Runs(text), createLineLocator(text));
 }
 
@@ -542,6 +601,7 @@ function privateKeysIn(
   locate: (offset: number) => LineColumn,
 ): KeyHit[] {
   const found = new Map<string, LevelHit>();
+  placeholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
   scanLevel(
     text,
     0,
@@ -564,6 +624,7 @@ function privateKeysIn(
       encoding: hit.encoding,
       confidence: hit.confidence,
       snippet: hit.snippet,
+      ...(hit.placeholder === undefined ? {} : { placeholder: hit.placeholder }),
     };
   });
 }
@@ -725,6 +786,7 @@ function stripTags(html: string): string {
 export function findSplitKeys(html: string): KeyHit[] {
   const hits: KeyHit[] = [];
   let locate: ((offset: number) => LineColumn) | undefined;
+  let splitPlaceholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
   for (let i = html.indexOf('pk'); i !== -1; i = html.indexOf('pk', i + 2)) {
     const tagAt = html.indexOf('<', i);
     if (tagAt === -1) break;
@@ -734,6 +796,8 @@ export function findSplitKeys(html: string): KeyHit[] {
       continue;
     }
     if (isWordCode(html.charCodeAt(i - 1))) continue;
+    // `pk` and then markup is common; only a visible `pk_` is worth reading a key's length for.
+    if (readVisible(html, i, 3).text !== 'pk_') continue;
     const visible = readVisible(html, i, VISIBLE_UNITS);
     if (visible.tags === 0) continue;
     KEY_STICKY.lastIndex = 0;
@@ -743,21 +807,20 @@ export function findSplitKeys(html: string): KeyHit[] {
     const keyEnd = (visible.at[key.length - 1] as number) + 1;
     // A key that ends before the first tag is whole in the source, and found there.
     if (keyEnd - i === key.length) continue;
+    const shape = readKeyShape(m);
+    if (shape === undefined || (shape.placeholder !== undefined && --splitPlaceholdersLeft < 0)) continue;
     const before = stripTags(html.slice(Math.max(0, i - SPLIT_CONTEXT), i));
     const after = stripTags(html.slice(keyEnd, keyEnd + SPLIT_CONTEXT));
     const context = contextBefore(`${before}${key}`, before.length);
-    const legacyBody = m[3];
     locate ??= createLineLocator(html);
     hits.push({
       key,
-      form: m[1] === undefined ? 'legacy' : 'account-scoped',
-      ...(m[1] === undefined ? {} : { accountPublicKey: m[1] }),
+      ...shape,
+      confidence: confidenceOf(m, shape, context),
       offset: i,
       ...locate(i),
       context,
       encoding: 'split-markup',
-      confidence:
-        legacyBody === undefined || LOWER_HEX_34.test(legacyBody) || context !== 'other' ? 'high' : 'medium',
       snippet: snippetAround(`${before}${key}${after}`, before.length, before.length + key.length, key),
     });
     i = keyEnd - 2;
@@ -766,24 +829,26 @@ export function findSplitKeys(html: string): KeyHit[] {
 }
 
 /**
- * Private keys and site IDs of one text in one go, sharing the base64 runs and the line index. For
- * HTML, keys split by inline markup are added, as a person reading the page would see them.
+ * Private keys, placeholders and site IDs of one text in one go, sharing the base64 runs and the line
+ * index. For HTML, keys split by inline markup are added, as a person reading the page would see them.
+ * Placeholders are key-shaped strings that look made up (`pk_xxxx…`, documentation examples): never
+ * exposed keys.
  */
 export function scanText(
   text: string,
   options: { html?: boolean } = {},
-): { privateKeys: KeyHit[]; publicKeys: PublicKeyHit[] } {
+): { privateKeys: KeyHit[]; placeholders: KeyHit[]; publicKeys: PublicKeyHit[] } {
   const runs = base64Runs(text);
   const locate = createLineLocator(text);
-  const privateKeys = privateKeysIn(text, runs, locate);
+  let hits = privateKeysIn(text, runs, locate);
   if (options.html === true) {
     const split = findSplitKeys(text);
-    if (split.length > 0) {
-      privateKeys.push(...split);
-      privateKeys.sort(compareHits);
-    }
+    if (split.length > 0) hits = [...hits, ...split].sort(compareHits);
   }
-  return { privateKeys, publicKeys: publicKeysIn(text, runs, locate) };
+  const privateKeys: KeyHit[] = [];
+  const placeholders: KeyHit[] = [];
+  for (const hit of hits) (hit.placeholder === undefined ? privateKeys : placeholders).push(hit);
+  return { privateKeys, placeholders, publicKeys: publicKeysIn(text, runs, locate) };
 }
 
 const HIDDEN = '[hidden: contains a private key]';
@@ -796,7 +861,8 @@ const TOKEN_EDGE = /[\s"'<>`|]/;
 export function scrubSecrets(text: string): string {
   const masked = redactKeysInText(text);
   if (!/[%\\&]|[A-Za-z0-9+/_-]{40}/.test(masked)) return masked;
-  const hits = findPrivateKeys(masked);
+  // Placeholders are hidden too: a real key taken for one must still never be shown.
+  const hits = keyShapedHits(masked);
   if (hits.length === 0) return masked;
   let out = masked;
   let limit = out.length;

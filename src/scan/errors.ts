@@ -14,13 +14,20 @@ export type ScanErrorCode =
 /** Codes where trying the same request again may succeed. */
 const RETRYABLE: ReadonlySet<ScanErrorCode> = new Set(['NETWORK', 'TIMEOUT', 'HTTP_STATUS']);
 
+interface ErrorResource {
+  url: URL;
+  text?: string;
+  headerText: string;
+  redirects?: readonly URL[];
+}
+
 export class ScanError extends Error {
   readonly code: ScanErrorCode;
   readonly status: number | undefined;
   /** Seconds the server asked us to wait (Retry-After), when it said so. */
   readonly retryAfterSeconds: number | undefined;
-  /** For an HTTP error: what the server sent with it (error pages are scanned too). */
-  readonly resource: { url: URL; text?: string; headerText: string } | undefined;
+  /** For an HTTP error: what the server sent with it (error pages are scanned too), and the redirects to it. */
+  readonly resource: ErrorResource | undefined;
 
   constructor(
     code: ScanErrorCode,
@@ -29,7 +36,7 @@ export class ScanError extends Error {
       status?: number;
       retryAfterSeconds?: number;
       cause?: unknown;
-      resource?: { url: URL; text?: string; headerText: string };
+      resource?: ErrorResource;
     } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

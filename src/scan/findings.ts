@@ -1,8 +1,7 @@
 import { scanText } from './detector.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
-import { placeholderReason } from './placeholders.js';
 import { fingerprintKey, maskKey } from './redact.js';
-import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
+import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit } from './types.js';
 
 /**
  * What kind of resource a key was found in. The last four are seen only by the render pass: a request
@@ -111,6 +110,11 @@ export class KeyRing {
 }
 
 const MAX_OCCURRENCES_KEPT = 1_000;
+/**
+ * Occurrences kept over all keys: each carries its chain of up to ten hops, and a site of 200 keys
+ * seen 1,000 times each made a report of over 200 MB. Every key keeps its first; all are counted.
+ */
+const MAX_OCCURRENCES_TOTAL = 10_000;
 const MAX_PLACEHOLDERS = 50;
 const MAX_PLACEHOLDER_OCCURRENCES = 20;
 /** Distinct keys tracked in detail; a site showing more is reported with a count (a hostile page can hold thousands). */
@@ -123,6 +127,7 @@ export class FindingsCollector {
   readonly #findings = new Map<string, Finding>();
   readonly #placeholders = new Map<string, Placeholder>();
   readonly #publicKeys = new Map<string, PublicKeyUse>();
+  #occurrencesKept = 0;
   /** Distinct keys seen past MAX_DISTINCT_KEYS, counted by fingerprint only. */
   readonly #beyondLimit = new Set<string>();
 
@@ -140,38 +145,31 @@ export class FindingsCollector {
       method?: string;
     },
   ): number {
-    const { privateKeys: hits, publicKeys } = scanText(text, { html: where.html });
+    const { privateKeys: hits, placeholders, publicKeys } = scanText(text, { html: where.html });
+    const occurrence = (hit: KeyHit): Occurrence => ({
+      url: where.url,
+      page: where.page,
+      resource: where.resource,
+      ...(where.location
+        ? { location: where.location }
+        : where.html
+          ? { location: locateInHtml(text, hit.offset) }
+          : {}),
+      line: hit.line,
+      column: hit.column,
+      context: hit.context,
+      encoding: hit.encoding,
+      confidence: hit.confidence,
+      snippet: hit.snippet,
+      via: where.via,
+      ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
+      ...(where.method === undefined ? {} : { method: where.method }),
+    });
+    for (const hit of placeholders) this.#addPlaceholder(hit, occurrence);
     let counted = 0;
     for (const hit of hits) {
-      const occurrence = (): Occurrence => ({
-        url: where.url,
-        page: where.page,
-        resource: where.resource,
-        ...(where.location
-          ? { location: where.location }
-          : where.html
-            ? { location: locateInHtml(text, hit.offset) }
-            : {}),
-        line: hit.line,
-        column: hit.column,
-        context: hit.context,
-        encoding: hit.encoding,
-        confidence: hit.confidence,
-        snippet: hit.snippet,
-        via: where.via,
-        ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
-        ...(where.method === undefined ? {} : { method: where.method }),
-      });
       const fingerprint = fingerprintKey(hit.key);
       let finding = this.#findings.get(fingerprint);
-      if (finding === undefined && this.#isPlaceholder(hit.key, fingerprint)) {
-        const placeholder = this.#placeholders.get(fingerprint);
-        if (placeholder === undefined) continue;
-        placeholder.occurrenceCount++;
-        if (placeholder.occurrences.length < MAX_PLACEHOLDER_OCCURRENCES)
-          placeholder.occurrences.push({ ...occurrence(), confidence: 'low' });
-        continue;
-      }
       if (finding === undefined && this.#findings.size >= MAX_DISTINCT_KEYS) {
         if (this.#beyondLimit.size < 100_000) this.#beyondLimit.add(fingerprint);
         continue;
@@ -193,7 +191,13 @@ export class FindingsCollector {
       }
       if (hit.confidence === 'high') finding.confidence = 'high';
       finding.occurrenceCount++;
-      if (finding.occurrences.length < MAX_OCCURRENCES_KEPT) finding.occurrences.push(occurrence());
+      if (
+        finding.occurrences.length === 0 ||
+        (finding.occurrences.length < MAX_OCCURRENCES_KEPT && this.#occurrencesKept < MAX_OCCURRENCES_TOTAL)
+      ) {
+        finding.occurrences.push(occurrence(hit));
+        this.#occurrencesKept++;
+      }
     }
     for (const hit of publicKeys) {
       let use = this.#publicKeys.get(hit.key);
@@ -207,22 +211,25 @@ export class FindingsCollector {
     return counted;
   }
 
-  /** Whether the key looks made up; the first such keys (up to a limit) are kept to be shown. */
-  #isPlaceholder(key: string, fingerprint: string): boolean {
-    if (this.#placeholders.has(fingerprint)) return true;
-    const reason = placeholderReason(key);
-    if (reason === undefined) return false;
-    if (this.#placeholders.size < MAX_PLACEHOLDERS) {
-      this.#placeholders.set(fingerprint, {
-        masked: maskKey(key),
+  /** The first placeholders (up to a limit) are kept to be shown; the rest are not counted. */
+  #addPlaceholder(hit: KeyHit, occurrence: (hit: KeyHit) => Occurrence): void {
+    const fingerprint = fingerprintKey(hit.key);
+    let placeholder = this.#placeholders.get(fingerprint);
+    if (placeholder === undefined) {
+      if (this.#placeholders.size >= MAX_PLACEHOLDERS) return;
+      placeholder = {
+        masked: maskKey(hit.key),
         fingerprint,
         confidence: 'low',
-        reason: `looks like a placeholder: ${reason}`,
+        reason: `looks like a placeholder: ${hit.placeholder}`,
         occurrences: [],
         occurrenceCount: 0,
-      });
+      };
+      this.#placeholders.set(fingerprint, placeholder);
     }
-    return true;
+    placeholder.occurrenceCount++;
+    if (placeholder.occurrences.length < MAX_PLACEHOLDER_OCCURRENCES)
+      placeholder.occurrences.push(occurrence(hit));
   }
 
   /** Placeholder-looking keys, in the order first seen. */

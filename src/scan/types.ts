@@ -36,6 +36,11 @@ export interface KeyHit {
   confidence: Confidence;
   /** Up to ~100 characters around the key with every private key masked. Never contains a full key. */
   snippet: string;
+  /**
+   * Why the key looks made up (`pk_xxxx…`, a documentation example), when it does: such a hit is a
+   * placeholder, with low confidence, and never an exposed key.
+   */
+  placeholder?: string;
 }
 
 /** One place a public key (site ID) was used. */

@@ -50,7 +50,7 @@ export class AccessPolicy {
       ...(this.settings.users.length > 0 ? [this.settings.users.map((id) => `<@${id}>`).join(', ')] : []),
       ...(this.settings.userGroup ? [`members of <!subteam^${this.settings.userGroup}>`] : []),
     ].join(' and ');
-    return `Only ${who} can do this in klaviyo-checkup. Ask one of them, or ask an admin to add you (ALLOWED_USERS / ALLOWED_USERGROUP).`;
+    return `Only ${who} can do this in Klaviyo Checkup. Ask one of them, or ask whoever runs Klaviyo Checkup to add you.`;
   }
 
   #groupMembers(): Promise<Set<string>> {

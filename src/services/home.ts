@@ -1,12 +1,13 @@
 import { reviewProgress } from '../checklists/review.js';
 import { rotationProgress } from '../checklists/rotation.js';
 import type { SlackGateway } from '../slack/gateway.js';
-import { type HomeData, homeView } from '../slack/views/home.js';
+import { type HomeData, type HomeSettings, homeView } from '../slack/views/home.js';
 import type { ScanRepository } from '../store/scans.js';
 import type { AccessPolicy } from './access.js';
 import { openReviewFollowUps, openRotationItems } from './open-items.js';
 import type { ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
+import type { WatchService } from './watch-service.js';
 
 export interface HomeServiceDeps {
   gateway: SlackGateway;
@@ -14,6 +15,11 @@ export interface HomeServiceDeps {
   reviews: ReviewService;
   scans: ScanRepository;
   access: AccessPolicy;
+  /** How the bot is set up, shown to workspace admins. */
+  settings: HomeSettings;
+  watched: WatchService;
+  /** When watched sites are re-scanned next. */
+  nextRescan: (after: Date) => Date;
   now: () => Date;
 }
 
@@ -89,7 +95,18 @@ export class HomeService {
       lastScans,
       nextReviewDue: reviews.nextDue(latest?.completedAt ? new Date(latest.completedAt) : now).toISOString(),
       ...(latest?.completedAt ? { lastReviewCompletedAt: latest.completedAt } : {}),
+      watchedSites: this.deps.watched.list().map((site) => ({ target: site.target, addedBy: site.addedBy })),
+      nextRescan: this.deps.nextRescan(now).toISOString(),
       canAct: await access.canAct(viewer),
+      ...((await this.#isAdmin(viewer)) ? { settings: this.deps.settings } : {}),
     };
+  }
+
+  /** Workspace admins and owners (their Slack profile says so) see how the bot is set up. */
+  async #isAdmin(userId: string): Promise<boolean> {
+    return this.deps.gateway
+      .person(userId)
+      .then((person) => person.admin)
+      .catch(() => false);
   }
 }

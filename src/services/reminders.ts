@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { normalizeUrl } from '../scan/url-scope.js';
+import { previousOccurrence } from '../schedule/cron.js';
 import {
   dueNudges,
   dueRescans,
@@ -10,16 +10,17 @@ import {
   type OpenItem,
   snoozeUntil,
 } from '../schedule/due.js';
-import type { SlackGateway } from '../slack/gateway.js';
+import { type SlackGateway, slackErrorCode } from '../slack/gateway.js';
 import { escapeMrkdwn } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
-import { reviewDueMessage } from '../slack/views/review-message.js';
-import type { ReminderRepository } from '../store/reviews.js';
+import { type ReminderState, reminderMessage, snoozeRefusal } from '../slack/views/reminder-message.js';
+import type { ReminderMessage, ReminderRepository } from '../store/reviews.js';
 import type { ScanRepository } from '../store/scans.js';
 import { type AssignedItem, openReviewFollowUps, openRotationItems } from './open-items.js';
-import type { ReviewService } from './review-service.js';
+import { periodOf, type ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
 import type { ScanService } from './scan-service.js';
+import type { WatchService } from './watch-service.js';
 
 export const SNOOZE_SETTING = 'review_snoozed_until';
 
@@ -32,8 +33,12 @@ export interface SchedulerDeps {
   rotations: RotationService;
   scans: ScanService;
   scanStore: ScanRepository;
+  watched: WatchService;
   now?: () => Date;
 }
+
+/** A snooze is recorded, or refused because the review it would put off is under way or done. */
+export type SnoozeOutcome = { until: Date } | { refused: string };
 
 export interface TickReport {
   reviewReminder?: string;
@@ -91,15 +96,96 @@ export class Scheduler {
     return this.#running;
   }
 
-  /** The snooze chosen on a reminder; the reminder comes back after it. */
-  snooze(choice: 'day' | 'week', now: Date = this.#now()): Date {
-    const until = snoozeUntil(now, choice, this.#deps.config.review.timeZone);
-    this.#deps.reminders.setSetting(SNOOZE_SETTING, until.toISOString());
-    return until;
+  /**
+   * The snooze chosen on a reminder; the reminder comes back after it. Refused, and nothing scheduled,
+   * once the review it is about has been started or completed (the message is brought up to date too).
+   */
+  snooze(
+    choice: 'day' | 'week',
+    message?: { channelId: string; ts: string },
+    now: Date = this.#now(),
+  ): SnoozeOutcome {
+    const { config, reminders } = this.#deps;
+    const known = message === undefined ? undefined : reminders.messageAt(message.channelId, message.ts);
+    const dueAt = known
+      ? new Date(known.dueAt)
+      : previousOccurrence(config.review.schedule, now, config.review.timeZone);
+    const state = dueAt === undefined ? ({ kind: 'due' } as const) : this.#stateFor(dueAt);
+    if (state.kind !== 'due' && dueAt !== undefined) {
+      void this.refreshReminders();
+      return {
+        refused: snoozeRefusal(periodOf(dueAt, config.review.timeZone), state, config.review.timeZone),
+      };
+    }
+    const until = snoozeUntil(now, choice, config.review.timeZone);
+    reminders.setSetting(SNOOZE_SETTING, until.toISOString());
+    return { until };
+  }
+
+  /**
+   * Brings every reminder message up to date with its review: "under way" once it is started, "done,
+   * next due …" once it is completed. Run when a review starts or completes and on every tick, so an
+   * update that failed, or was missed by a restart, is made later.
+   */
+  async refreshReminders(): Promise<void> {
+    const { reminders, gateway, log } = this.#deps;
+    for (const reminder of reminders.unfinishedMessages()) {
+      const state = this.#stateFor(new Date(reminder.dueAt));
+      if (state.kind === reminder.shows) continue;
+      try {
+        await gateway.update(
+          reminder.channelId,
+          reminder.messageTs,
+          reminderMessage(this.#view(reminder, state)),
+        );
+        reminders.setShows(reminder.key, state.kind);
+      } catch (error) {
+        log.warn('could not update a review reminder; it will be tried again', {
+          key: reminder.key,
+          error: slackErrorCode(error) ?? String(error),
+        });
+      }
+    }
+  }
+
+  /** What became of the review a reminder due at `dueAt` asked for. */
+  #stateFor(dueAt: Date): ReminderState {
+    const { reviews } = this.#deps;
+    const latest = reviews.latestCompleted();
+    if (latest?.completedAt !== undefined && Date.parse(latest.completedAt) >= dueAt.getTime()) {
+      const at = new Date(latest.completedAt);
+      return {
+        kind: 'completed',
+        by: latest.state.completedBy ?? latest.startedBy,
+        at,
+        nextDue: reviews.nextDue(at),
+      };
+    }
+    const open = reviews.open();
+    if (open !== undefined) return { kind: 'started', by: open.startedBy, at: new Date(open.startedAt) };
+    return { kind: 'due' };
+  }
+
+  #view(
+    reminder: Pick<ReminderMessage, 'dueAt' | 'firedAt'>,
+    state: ReminderState,
+    lastCompletedAt?: string,
+  ) {
+    const timeZone = this.#deps.config.review.timeZone;
+    const dueAt = new Date(reminder.dueAt);
+    return {
+      period: periodOf(dueAt, timeZone),
+      dueAt,
+      sentAt: new Date(reminder.firedAt),
+      timeZone,
+      ...(lastCompletedAt ? { lastCompletedAt: new Date(lastCompletedAt) } : {}),
+      state,
+    };
   }
 
   async #tick(now: Date): Promise<TickReport> {
     const report: TickReport = { nudges: [], rescans: [] };
+    await this.refreshReminders();
     const reminder = await this.#reviewReminder(now);
     if (reminder !== undefined) report.reviewReminder = reminder;
     report.nudges = await this.#nudges(now);
@@ -126,7 +212,12 @@ export class Scheduler {
     // Recorded before sending: at most once, even if two ticks or two processes race.
     if (!reminders.record(due.key, 'review-due', now.toISOString())) return undefined;
     try {
-      await gateway.post(channel, reviewDueMessage(due.occurrence, latest?.completedAt));
+      const reminder = { dueAt: due.occurrence.toISOString(), firedAt: now.toISOString() };
+      const posted = await gateway.post(
+        channel,
+        reminderMessage(this.#view(reminder, { kind: 'due' }, latest?.completedAt)),
+      );
+      reminders.setMessage(due.key, posted.channel, posted.ts, reminder.dueAt);
       log.info('review reminder sent', { key: due.key, channel });
       return due.key;
     } catch (error) {
@@ -190,16 +281,17 @@ export class Scheduler {
   }
 
   /**
-   * Starts the re-scans of configured sites that are due (and not already running); only keys not
-   * seen in the previous scan are announced. Returns the sites started.
+   * Starts the re-scans of watched sites that are due (and not already running); only keys not seen in
+   * the previous scan are announced. Returns the sites started. The scans run beside the tick, which
+   * does not wait for them.
    */
   #rescans(now: Date): string[] {
-    const { config, scanStore, log, reviews } = this.#deps;
-    if (config.rescan.sites.length === 0) return [];
-    const sites = config.rescan.sites.map((site) => {
-      const target = normalizeUrl(new URL(site));
-      const last = scanStore.latestEnded(target);
-      return { url: target, ...(last?.finishedAt ? { lastScanAt: last.finishedAt } : {}) };
+    const { config, scanStore, log, reviews, watched } = this.#deps;
+    const watching = watched.list();
+    if (watching.length === 0) return [];
+    const sites = watching.map((site) => {
+      const last = scanStore.latestEnded(site.target);
+      return { url: site.target, ...(last?.finishedAt ? { lastScanAt: last.finishedAt } : {}) };
     });
     const due = dueRescans({
       sites,
@@ -207,8 +299,10 @@ export class Scheduler {
       timeZone: config.review.timeZone,
       now,
     }).filter((target) => !this.#rescanning.has(target));
-    const channel = config.rescan.channel ?? config.review.channel ?? reviews.latestCompleted()?.channelId;
+    const fallback = config.review.channel ?? reviews.latestCompleted()?.channelId;
     for (const target of due) {
+      const from = watching.find((site) => site.target === target)?.channelId;
+      const channel = config.rescan.channel ?? from ?? fallback;
       const run = this.#rescan(target, channel)
         .catch((error: unknown) => log.error('scheduled re-scan failed', { target, error }))
         .finally(() => this.#rescanning.delete(target));

@@ -1,15 +1,11 @@
 import {
-  type AccountItemId,
-  completeFollowUp,
-  completeReview,
-  type Decision,
-  decide,
-  type Review,
-  reopenFollowUp,
-  setAccountItem,
+  type AppliedReviewChange,
+  applyReviewChange,
+  type ReviewChange,
+  type SkippedUser,
   startReview,
 } from '../checklists/review.js';
-import { evidenceCsv, evidenceMarkdown } from '../checklists/review-evidence.js';
+import { evidenceCsv, evidenceMarkdown, type Person, peopleOf } from '../checklists/review-evidence.js';
 import { diffRosters, parseRosterParts, type RosterUser } from '../checklists/roster.js';
 import type { Config } from '../config.js';
 import { CheckupError, type RequestErrorCode } from '../errors.js';
@@ -18,6 +14,7 @@ import { scrubSecrets } from '../scan/detector.js';
 import { nextOccurrence } from '../schedule/cron.js';
 import { toWallClock } from '../schedule/wall-clock.js';
 import type { SlackGateway } from '../slack/gateway.js';
+import { slackDate } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import {
   type ReviewView,
@@ -38,13 +35,20 @@ export interface ReviewServiceDeps {
   log: Logger;
   config: Pick<Config, 'review'>;
   now?: () => Date;
+  /** Told when a review starts and when it completes (the reminder's message follows the review). */
+  onStartedOrCompleted?: () => Promise<void>;
 }
 
-export type ReviewChange =
-  | { type: 'decide'; index: number; decision: Decision }
-  | { type: 'follow_up'; id: string; done: boolean }
-  | { type: 'account_item'; id: AccountItemId; done: boolean; note?: string }
-  | { type: 'complete' };
+export type { ReviewChange } from '../checklists/review.js';
+
+/** A change as applied: the record before and after, and what the audit trail says about it. */
+export interface AppliedReview {
+  before: ReviewRecord;
+  after: ReviewRecord;
+  changed: boolean;
+  event: string;
+  skipped: SkippedUser[];
+}
 
 const MAX_ROSTER_CHARACTERS = 2_000_000;
 
@@ -93,6 +97,8 @@ export class ReviewService {
     parts: string[];
     fileId?: string;
     usePrevious: boolean;
+    /** The Klaviyo account reviewed, as the reviewer names it. */
+    account?: string;
   }): Promise<ReviewRecord> {
     const { reviews, gateway, log, config } = this.#deps;
     const existing = reviews.open();
@@ -160,6 +166,8 @@ export class ReviewService {
       { slackUser: input.userId, ...(reviewerEmail ? { email: reviewerEmail } : {}) },
       now,
     );
+    const account = scrubSecrets(input.account?.trim() ?? '') || previous?.state.account;
+    if (account) state.account = account;
     const id = newId();
     const changes = previous === undefined ? undefined : diffRosters(previous.state.users, users);
     const record = {
@@ -198,21 +206,18 @@ export class ReviewService {
       await gateway.postQuietly(channel, detail, ts);
     }
     log.info('review started', { reviewId: id, users: users.length, unreadable: unreadable.length });
+    await this.#tellLifecycle();
     return reviews.get(id) as ReviewRecord;
   }
 
   /** Applies one change in one transaction (so concurrent clicks apply one after another), then tells Slack. */
-  async change(reviewId: string, change: ReviewChange, actor: string): Promise<ReviewRecord> {
+  async change(reviewId: string, change: ReviewChange, actor: string): Promise<AppliedReview> {
     const applied = this.apply(reviewId, change, actor);
     await this.publish(applied, change, actor);
-    return applied.after;
+    return applied;
   }
 
-  apply(
-    reviewId: string,
-    change: ReviewChange,
-    actor: string,
-  ): { before: ReviewRecord; after: ReviewRecord; changed: boolean } {
+  apply(reviewId: string, change: ReviewChange, actor: string): AppliedReview {
     const { db, reviews, audit } = this.#deps;
     const now = this.#now();
     return db
@@ -220,28 +225,25 @@ export class ReviewService {
         const before = reviews.get(reviewId);
         if (before === undefined)
           throw new CheckupError<RequestErrorCode>('not_found', 'That review no longer exists.');
-        const state = transition(before.state, change, actor, now);
+        const result: AppliedReviewChange = applyReviewChange(before.state, change, actor, now);
+        const { state, event, skipped } = result;
         const changed = JSON.stringify(state) !== JSON.stringify(before.state);
-        if (!changed) return { before, after: before, changed };
+        if (!changed) return { before, after: before, changed, event, skipped };
         if (!reviews.save(reviewId, state, before.revision))
           throw new Error('review changed during its own transaction');
         audit.append({
           subjectType: 'review',
           subjectId: reviewId,
           actor,
-          action: describeChange(before.state, change),
+          action: event,
           at: now.toISOString(),
         });
-        return { before, after: reviews.get(reviewId) as ReviewRecord, changed };
+        return { before, after: reviews.get(reviewId) as ReviewRecord, changed, event, skipped };
       })
       .immediate();
   }
 
-  async publish(
-    applied: { before: ReviewRecord; after: ReviewRecord; changed: boolean },
-    change: ReviewChange,
-    actor: string,
-  ): Promise<void> {
+  async publish(applied: AppliedReview, change: ReviewChange, actor: string): Promise<void> {
     if (!applied.changed) return;
     const { gateway, reviews } = this.#deps;
     const record = applied.after;
@@ -250,13 +252,10 @@ export class ReviewService {
       await gateway.updateLatest(record.channelId, ts, () =>
         reviewMessage(this.view(reviews.get(record.id) ?? record)),
       );
-      // Decisions live in the evidence; follow-ups, account items and completion are worth a line in the thread.
+      // Single decisions live in the evidence; bulk decisions, follow-ups, account items and
+      // completion are worth a line in the thread.
       if (change.type !== 'decide') {
-        await gateway.postQuietly(
-          record.channelId,
-          notice(`<@${actor}> ${describeChange(applied.before.state, change)}.`),
-          ts,
-        );
+        await gateway.postQuietly(record.channelId, notice(`<@${actor}> ${applied.event}.`), ts);
       }
     }
     if (change.type === 'complete' && record.completedAt !== undefined) await this.#finish(record);
@@ -265,7 +264,12 @@ export class ReviewService {
   /** Exports the evidence, keeps it, uploads it, and says when the next review is due. */
   async #finish(record: ReviewRecord): Promise<void> {
     const { gateway, reviews, log } = this.#deps;
-    const meta = { reviewer: record.state.completedBy ?? record.startedBy, period: record.period };
+    const meta = {
+      reviewer: record.state.completedBy ?? record.startedBy,
+      period: record.period,
+      people: await this.#people(peopleOf(record.state)),
+      ...(record.state.account ? { account: record.state.account } : {}),
+    };
     const csv = evidenceCsv(record.state, meta);
     const markdown = evidenceMarkdown(record.state, meta);
     reviews.storeEvidence(record.id, csv, markdown);
@@ -291,45 +295,39 @@ export class ReviewService {
     await gateway.postQuietly(
       record.channelId,
       notice(
-        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '')}. Next review due ${next.toISOString().slice(0, 10)}.`,
+        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '')}. Next review due ${slackDate(next.toISOString(), '{date_long}')}.`,
       ),
     );
     log.info('review completed', { reviewId: record.id, nextDue: next.toISOString() });
+    await this.#tellLifecycle();
   }
-}
 
-function transition(state: Review, change: ReviewChange, actor: string, now: Date): Review {
-  switch (change.type) {
-    case 'decide': {
-      const user = state.users[change.index];
-      if (user === undefined)
-        throw new CheckupError<RequestErrorCode>('not_found', 'That user is not in this review.');
-      return decide(state, user.email, change.decision, actor, now);
-    }
-    case 'follow_up':
-      return change.done ? completeFollowUp(state, change.id, actor, now) : reopenFollowUp(state, change.id);
-    case 'account_item':
-      return setAccountItem(state, change.id, change.done, actor, now, change.note);
-    case 'complete':
-      return completeReview(state, actor, now);
+  async #tellLifecycle(): Promise<void> {
+    await this.#deps
+      .onStartedOrCompleted?.()
+      .catch((error: unknown) =>
+        this.#deps.log.warn('could not bring the review reminder up to date', { error: String(error) }),
+      );
   }
-}
 
-function describeChange(state: Review, change: ReviewChange): string {
-  switch (change.type) {
-    case 'decide': {
-      const email = state.users[change.index]?.email ?? 'a user';
-      const decision = change.decision;
-      return decision.kind === 'change_role'
-        ? `decided to change ${email} to ${decision.to}`
-        : `decided to ${decision.kind} ${email}`;
+  /** The Slack profiles (name, email) of the people the evidence names; an ID alone where none is read. */
+  async #people(ids: string[]): Promise<Map<string, Person>> {
+    const people = new Map<string, Person>();
+    for (const id of ids) {
+      const profile = await this.#deps.gateway.person(id).catch((error: unknown) => {
+        this.#deps.log.warn('could not read a Slack profile for the evidence', {
+          userId: id,
+          error: String(error),
+        });
+        return undefined;
+      });
+      people.set(id, {
+        id,
+        ...(profile?.name ? { name: profile.name } : {}),
+        ...(profile?.email ? { email: profile.email } : {}),
+      });
     }
-    case 'follow_up':
-      return `${change.done ? 'confirmed' : 'reopened'} the follow-up ${change.id.replace(/^(\w+):/, '$1 ').replace(/:/g, ' to ')}`;
-    case 'account_item':
-      return `${change.done ? 'checked' : 'unchecked'} "${change.id.replace(/_/g, ' ')}"${change.note ? ` (${change.note})` : ''}`;
-    case 'complete':
-      return 'completed the review';
+    return people;
   }
 }
 

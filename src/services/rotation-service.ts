@@ -8,6 +8,7 @@ import {
 import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
+import { pagesOf } from '../scan/occurrence-groups.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import { rotationMessage, rotationSummary } from '../slack/views/rotation-message.js';
@@ -36,8 +37,11 @@ export interface RotationServiceDeps {
   keeper: KeyKeeper;
   log: Logger;
   now?: () => Date;
-  /** Starts a re-scan whose result comes back through `onScanFinished`. */
-  rescan: (rotation: RotationRecord, userId: string) => Promise<void>;
+  /**
+   * Runs a re-scan of the rotation's site that posts nothing of its own; resolves with the finished
+   * scan (whose result has come back through `onScanFinished` by then).
+   */
+  rescan: (rotation: RotationRecord, userId: string) => Promise<ScanRecord>;
   /** Re-renders a scan message (its "Start rotation" button becomes "Open rotation"). */
   refreshScan: (scanId: string) => Promise<void>;
 }
@@ -86,6 +90,7 @@ export class RotationService {
       target: scan.target,
       locations,
       locationCount: finding.occurrenceCount,
+      pagesSeen: pagesOf(finding.occurrences).length,
       keyKept: this.#deps.keeper.has(input.fingerprint),
       keyKeptDurably: this.#deps.keeper.durable,
       startedBy: input.userId,
@@ -207,9 +212,14 @@ export class RotationService {
         const latest = this.#deps.rotations.get(record.id);
         return rotationMessage(record.id, latest?.state ?? transition.state, this.#now());
       });
+      // One line per change: what one click or one re-scan did is told in one thread message.
       const who = actor === 'klaviyo-checkup' ? 'The bot' : `<@${actor}>`;
-      for (const event of transition.events)
-        await gateway.postQuietly(record.channelId, notice(`${who} ${event}.`), ts);
+      if (transition.events.length > 0)
+        await gateway.postQuietly(
+          record.channelId,
+          notice(transition.events.map((event) => `${who} ${event}.`).join('\n')),
+          ts,
+        );
     }
     if (transition.completedNow) {
       this.#deps.keeper.forget(record.fingerprint);
@@ -230,18 +240,61 @@ export class RotationService {
       const places = new Set(rotation.state.locations.flatMap((location) => [location.url, location.page]));
       const missedAPlace = report.errors.some((error) => places.has(error.url));
       if (clean && (!report.complete || missedAPlace)) continue;
-      await this.act(rotation.id, { type: 'rescan_result', clean, scanId: scan.id }, 'klaviyo-checkup').catch(
-        (error: unknown) =>
-          this.#deps.log.warn('could not record a re-scan on a rotation', { rotationId: rotation.id, error }),
+      const stillOn = pagesOf(
+        report.findings.find((finding) => finding.fingerprint === rotation.fingerprint)?.occurrences ?? [],
+      );
+      await this.act(
+        rotation.id,
+        { type: 'rescan_result', clean, scanId: scan.id, stillOn },
+        'klaviyo-checkup',
+      ).catch((error: unknown) =>
+        this.#deps.log.warn('could not record a re-scan on a rotation', { rotationId: rotation.id, error }),
       );
     }
   }
 
+  /**
+   * Re-scans the rotation's site in the background. Its result is one line in the checklist's thread
+   * (from `onScanFinished`); a scan that proves nothing says so in one line; nothing is said once the
+   * rotation is complete.
+   */
   async rescan(rotationId: string, userId: string): Promise<void> {
     const rotation = this.#deps.rotations.get(rotationId);
     if (rotation === undefined)
       throw new CheckupError<RequestErrorCode>('not_found', 'That rotation no longer exists.');
-    await this.#deps.rescan(rotation, userId);
+    if (rotation.status === 'completed')
+      throw new CheckupError<RequestErrorCode>(
+        'conflict',
+        'This rotation is complete; run `/klaviyo-scan` on the site to check it again.',
+      );
+    const finished = this.#deps.rescan(rotation, userId);
+    void finished
+      .then((scan) => this.#rescanProvedNothing(rotationId, scan))
+      .catch((error: unknown) =>
+        this.#deps.log.warn('a rotation re-scan could not run', { rotationId, error: String(error) }),
+      );
+  }
+
+  /** The one line for a re-scan that could not finish, or finished without proving anything. */
+  async #rescanProvedNothing(rotationId: string, scan: ScanRecord): Promise<void> {
+    const rotation = this.#deps.rotations.get(rotationId);
+    if (rotation?.status !== 'open' || rotation.messageTs === undefined) return;
+    if (rotation.state.proof.rescan?.scanId === scan.id) return;
+    const why =
+      scan.status === 'done'
+        ? scan.report?.complete === false
+          ? 'it stopped at a limit before it had checked every page'
+          : 'it could not fetch every page where the key was seen'
+        : scan.status === 'interrupted'
+          ? 'the bot restarted while it ran'
+          : `the site could not be scanned (${scan.error ?? 'unknown error'})`;
+    await this.#deps.gateway.postQuietly(
+      rotation.channelId,
+      notice(
+        `The re-scan proves nothing yet: ${why}. The checklist is unchanged; press *Re-scan* to try again.`,
+      ),
+      rotation.messageTs,
+    );
   }
 
   /** "Check now": asks Klaviyo about the kept key, then re-scans; verification completes when both agree. */
@@ -264,7 +317,7 @@ export class RotationService {
       );
       await this.act(rotationId, { type: 'liveness_result', status: answer.status }, 'klaviyo-checkup');
     }
-    await this.#deps.rescan(rotation, userId);
+    await this.rescan(rotationId, userId);
   }
 
   /** Rotations still open, for App Home and reminders. */

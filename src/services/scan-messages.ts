@@ -2,10 +2,11 @@ import type { Logger } from '../log.js';
 import { isNotAMember, type SlackGateway, slackErrorCode } from '../slack/gateway.js';
 import type { SlackMessage } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
+import { scanExportFiles } from '../slack/views/scan-export.js';
 import { type KeyStatus, scanDetailMessages, scanMessage } from '../slack/views/scan-message.js';
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import type { RotationRepository } from '../store/rotations.js';
-import type { ScanRecord, ScanRepository } from '../store/scans.js';
+import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
 
 /** Where a scan's result goes: its message in the channel, the response URL, or nowhere (scheduled). */
 export type Delivery = 'channel' | 'response_url' | 'silent';
@@ -63,7 +64,7 @@ export class ScanMessages {
    */
   async announce(
     scan: ScanRecord,
-    request: { reuseMessageTs?: string; threadTs?: string; responseUrl?: string },
+    request: { reuseMessageTs?: string; responseUrl?: string },
     queuePosition: number,
   ): Promise<'channel' | 'response_url'> {
     const { gateway, scans, log } = this.deps;
@@ -78,7 +79,7 @@ export class ScanMessages {
       }
     }
     try {
-      const posted = await gateway.post(scan.channelId, message, request.threadTs);
+      const posted = await gateway.post(scan.channelId, message);
       scans.setMessage(scan.id, posted.ts);
       return 'channel';
     } catch (error) {
@@ -105,7 +106,7 @@ export class ScanMessages {
    * The finished scan: its message updated (or the result through the response URL), the details in
    * its thread, and the same result for everyone who joined it.
    */
-  async finish(scan: ScanRecord, delivery: Delivery, threadTs?: string): Promise<void> {
+  async finish(scan: ScanRecord, delivery: Delivery): Promise<void> {
     const { gateway, log, scans } = this.deps;
     // Rendered now: rotations may have started meanwhile, and the message shows them.
     const message = this.render(scan);
@@ -121,14 +122,7 @@ export class ScanMessages {
         );
     }
     const report = scan.report;
-    if (
-      posted !== undefined &&
-      report !== undefined &&
-      (report.findings.length > 0 || report.errors.length > 0)
-    ) {
-      for (const detail of scanDetailMessages(report))
-        await gateway.postQuietly(scan.channelId, detail, threadTs ?? posted);
-    }
+    if (posted !== undefined && report !== undefined) await this.#details(scan, report, posted);
     for (const watcher of scans.watchers(scan.id)) {
       try {
         await gateway.post(watcher.channelId, message);
@@ -140,6 +134,30 @@ export class ScanMessages {
         } else log.warn('could not deliver a joined scan', { error: slackErrorCode(error) });
       }
     }
+  }
+
+  /**
+   * The scan's thread: where each key was found, grouped, in at most two messages; when that leaves
+   * anything out, the full list as a file (CSV and JSON) is the third.
+   */
+  async #details(scan: ScanRecord, report: ScanReport, threadTs: string): Promise<void> {
+    const { gateway, log } = this.deps;
+    const details = scanDetailMessages(report);
+    for (const detail of details.messages) await gateway.postQuietly(scan.channelId, detail, threadTs);
+    if (!details.abridged) return;
+    await gateway
+      .uploadFiles(
+        scan.channelId,
+        'Every place each key was found, as a spreadsheet (CSV) and as JSON. Keys are shown masked.',
+        scanExportFiles(report, scan.finishedAt ?? scan.createdAt),
+        threadTs,
+      )
+      .catch((error: unknown) =>
+        log.warn('could not attach the scan export', {
+          scanId: scan.id,
+          error: slackErrorCode(error) ?? String(error),
+        }),
+      );
   }
 
   /** After a restart: an interrupted scan's message says so, with a button to run it again. */

@@ -50,8 +50,6 @@ export interface ScanRequest {
   responseUrl?: string;
   /** Re-scan from a result message: that message is updated in place. */
   reuseMessageTs?: string;
-  /** Re-scan for a rotation: the scan message goes into the rotation's thread. */
-  threadTs?: string;
 }
 
 export type ScanOutcome =
@@ -85,7 +83,6 @@ interface Job {
   /** silent: a scheduled re-scan, whose caller decides what to announce. */
   delivery: Delivery;
   onDone?: (scan: ScanRecord) => void;
-  threadTs?: string;
   controller: AbortController;
 }
 
@@ -165,26 +162,49 @@ export class ScanService {
       scan: scans.get(scan.id) ?? scan,
       delivery,
       controller: new AbortController(),
-      ...(req.threadTs ? { threadTs: req.threadTs } : {}),
     });
     return { kind: 'started', scanId: scan.id, delivery };
   }
 
   /**
-   * A scheduled re-scan: queued like any other, but nothing is posted; resolves with the finished
-   * scan so the scheduler can announce only what is new.
+   * A scan that posts nothing of its own (a scheduled re-scan, a rotation's re-scan): queued like any
+   * other; resolves with the finished scan so the caller says only what matters to it. A scan of the
+   * site already under way is joined.
    */
-  scanQuietly(target: string, channelId: string): Promise<ScanRecord> {
+  scanQuietly(target: string, channelId: string, requestedBy = 'klaviyo-checkup'): Promise<ScanRecord> {
+    if (this.#stopping)
+      return Promise.reject(
+        new CheckupError<RequestErrorCode>('unavailable', 'The bot is restarting; try again in a minute.'),
+      );
     const existing = this.#deps.scans.findActive(target);
-    if (existing !== undefined) return Promise.resolve(existing);
-    const scan = this.#create(target, 'klaviyo-checkup', channelId, {});
+    if (existing !== undefined) return this.#whenFinished(existing);
+    const scan = this.#create(target, requestedBy, channelId, {});
     return new Promise((resolve) => {
       this.#enqueue({ scan, delivery: 'silent', controller: new AbortController(), onDone: resolve });
     });
   }
 
+  /** Resolves when a queued or running scan ends (at once for one this process is not running). */
+  #whenFinished(scan: ScanRecord): Promise<ScanRecord> {
+    const job = this.#running.get(scan.id) ?? this.#queue.find((queued) => queued.scan.id === scan.id);
+    if (job === undefined) return Promise.resolve(scan);
+    return new Promise((resolve) => {
+      const before = job.onDone;
+      job.onDone = (finished) => {
+        before?.(finished);
+        resolve(finished);
+      };
+    });
+  }
+
   get(scanId: string): ScanRecord | undefined {
     return this.#deps.scans.get(scanId);
+  }
+  /** The channels where the scan's result was posted: its own, and those of everyone who joined it. */
+  postedIn(scanId: string): string[] {
+    const scan = this.#deps.scans.get(scanId);
+    if (scan === undefined) return [];
+    return [scan.channelId, ...this.#deps.scans.watchers(scanId).map((watcher) => watcher.channelId)];
   }
 
   /** Re-renders a scan's message from the store (after a rotation starts, for instance). */
@@ -309,7 +329,9 @@ export class ScanService {
       );
     } catch (error) {
       if (this.#stopping) return;
-      const message = isScanError(error) ? error.message : 'unexpected error (logged)';
+      const message = isScanError(error)
+        ? error.message
+        : "something unexpected stopped it; the bot's log has the details";
       if (!isScanError(error)) log.error('scan crashed', { scanId: running.id, error });
       scans.finish(running.id, {
         status: 'failed',
@@ -318,7 +340,7 @@ export class ScanService {
         scripts: 0,
         error: message,
       });
-      await this.#messages.finish(scans.get(running.id) ?? running, job.delivery, job.threadTs);
+      await this.#messages.finish(scans.get(running.id) ?? running, job.delivery);
       return;
     }
     if (this.#stopping && result.stoppedBy === 'aborted') return;
@@ -342,6 +364,6 @@ export class ScanService {
       keys: result.findings.length,
     });
     await this.#deps.onFinished?.(scan, report, keys);
-    await this.#messages.finish(scan, job.delivery, job.threadTs);
+    await this.#messages.finish(scan, job.delivery);
   }
 }

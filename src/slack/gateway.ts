@@ -216,6 +216,19 @@ export class SlackGateway {
     });
   }
 
+  /** A person's name and email (lower-cased) from their Slack profile, and whether they run the workspace. */
+  async person(userId: string): Promise<{ name?: string; email?: string; admin: boolean }> {
+    const result = await this.#client.users.info({ user: userId });
+    const user = result.user;
+    const name = user?.profile?.real_name || user?.real_name || user?.profile?.display_name || user?.name;
+    const email = user?.profile?.email?.toLowerCase();
+    return {
+      ...(name ? { name } : {}),
+      ...(email ? { email } : {}),
+      admin: user?.is_admin === true || user?.is_owner === true,
+    };
+  }
+
   /** The email address on a person's Slack profile, lower-cased. */
   async userEmail(userId: string): Promise<string | undefined> {
     const result = await this.#client.users.info({ user: userId });

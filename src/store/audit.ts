@@ -1,7 +1,7 @@
 import type { Database } from './database.js';
 
 export interface AuditEvent {
-  subjectType: 'rotation' | 'scan' | 'review';
+  subjectType: 'rotation' | 'scan' | 'review' | 'watched_site';
   subjectId: string;
   actor: string;
   action: string;

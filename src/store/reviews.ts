@@ -129,6 +129,39 @@ export class ReviewRepository {
   }
 }
 
+/** What a review reminder's message shows, as the review it asked for goes on. */
+export type ReminderShows = 'due' | 'started' | 'completed';
+
+/** A review reminder that was posted: where its message is, what occurrence it is about, what it shows. */
+export interface ReminderMessage {
+  key: string;
+  channelId: string;
+  messageTs: string;
+  dueAt: string;
+  firedAt: string;
+  shows: ReminderShows;
+}
+
+interface ReminderMessageRow {
+  key: string;
+  channel_id: string;
+  message_ts: string;
+  due_at: string;
+  fired_at: string;
+  shows: ReminderShows;
+}
+
+function reminderMessageFrom(row: ReminderMessageRow): ReminderMessage {
+  return {
+    key: row.key,
+    channelId: row.channel_id,
+    messageTs: row.message_ts,
+    dueAt: row.due_at,
+    firedAt: row.fired_at,
+    shows: row.shows,
+  };
+}
+
 /** Reminders already sent (by occurrence key) and small named settings such as a snooze. */
 export class ReminderRepository {
   constructor(private readonly db: Database) {}
@@ -160,6 +193,35 @@ export class ReminderRepository {
       .prepare('SELECT key, fired_at FROM reminders WHERE kind = ? AND fired_at >= ? ORDER BY fired_at')
       .all(kind, sinceIso) as { key: string; fired_at: string }[];
     return rows.map((row) => ({ key: row.key, firedAt: row.fired_at }));
+  }
+
+  /** Where a sent reminder's message is, and which occurrence it is about. */
+  setMessage(key: string, channelId: string, messageTs: string, dueAt: string): void {
+    this.db
+      .prepare(`UPDATE reminders SET channel_id = ?, message_ts = ?, due_at = ?, shows = 'due' WHERE key = ?`)
+      .run(channelId, messageTs, dueAt, key);
+  }
+
+  /** The reminder whose message this is, if the bot posted it. */
+  messageAt(channelId: string, messageTs: string): ReminderMessage | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM reminders WHERE channel_id = ? AND message_ts = ?')
+      .get(channelId, messageTs) as ReminderMessageRow | undefined;
+    return row === undefined ? undefined : reminderMessageFrom(row);
+  }
+
+  /** Reminder messages whose review is not known to be completed yet (a short list: one a quarter). */
+  unfinishedMessages(): ReminderMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM reminders WHERE message_ts IS NOT NULL AND shows <> 'completed' ORDER BY fired_at LIMIT 50`,
+      )
+      .all() as ReminderMessageRow[];
+    return rows.map(reminderMessageFrom);
+  }
+
+  setShows(key: string, shows: ReminderShows): void {
+    this.db.prepare('UPDATE reminders SET shows = ? WHERE key = ?').run(shows, key);
   }
 
   getSetting(name: string): string | undefined {

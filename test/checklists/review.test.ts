@@ -294,7 +294,7 @@ describe('decide', () => {
       'remove the only Owner',
       () => decide(started(), 'olive@acme.com', { kind: 'remove', reason: 'x' }, 'U1', NOW),
       'sole_owner',
-      /only Owner.*cannot be deleted|only Owner.*not let the Owner be deleted/,
+      /only Owner, and Klaviyo does not let the Owner be removed\. First choose “Transfer ownership to them”/,
     ],
     [
       'change the role of the only Owner',
@@ -306,7 +306,7 @@ describe('decide', () => {
       'decide on a completed review',
       () => decide(completeReview(finished(), 'U1', LATER), 'cody@acme.com', { kind: 'remove' }, 'U1', LATER),
       'completed',
-      /completed/,
+      /already complete/,
     ],
   ])('refuses: %s', (_label, run, code, message) => {
     expectReviewError(run, code, message);
@@ -486,6 +486,7 @@ describe('summary and evidence', () => {
       never_logged_in: 1,
       multiple_owners: 0,
       too_many_admins: 0,
+      not_a_klaviyo_role: 0,
       outside_company_domain: 1,
       reviewer_own_account: 1,
     });
@@ -527,7 +528,7 @@ describe('summary and evidence', () => {
     review = decide(review, 'eve@acme.com', { kind: 'remove', reason: 'unknown,\n"contractor"' }, 'U1', NOW);
     review = decide(review, 'jane@acme.com', { kind: 'keep' }, 'U1', NOW);
     review = completeFollowUp(review, review.followUps[0]?.id ?? '', 'U_ADMIN', LATER);
-    const csv = evidenceCsv(review, { account: 'Acme', reviewer: 'Rita', period: '2026 Q2' });
+    const csv = evidenceCsv(review, { account: 'Acme', reviewer: 'U1', period: '2026 Q2' });
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(EVIDENCE_COLUMNS.join(','));
     expect(
@@ -537,10 +538,10 @@ describe('summary and evidence', () => {
     ).toBe(true);
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(csv).toContain(
-      `"'=cmd|""/c calc""!A1",eve@acme.com,Admin,never,never_logged_in,remove,,"unknown,\n""contractor""",U1,${NOW.toISOString()},U_ADMIN,${LATER.toISOString()},2026 Q2,Acme,Rita,${NOW.toISOString()},`,
+      `"'=cmd|""/c calc""!A1",eve@acme.com,Admin,never,Never logged in,remove,,"unknown,\n""contractor""",Slack user U1,${NOW.toISOString()},Slack user U_ADMIN,${LATER.toISOString()},2026 Q2,Acme,Slack user U1,${NOW.toISOString()},`,
     );
     expect(csv).toContain(
-      `"Doe, Jane",jane@acme.com,Owner,2026-06-29,,keep,,,U1,${NOW.toISOString()},,,2026 Q2,Acme,Rita,`,
+      `"Doe, Jane",jane@acme.com,Owner,2026-06-29,,keep,,,Slack user U1,${NOW.toISOString()},,,2026 Q2,Acme,Slack user U1,`,
     );
   });
 
@@ -549,7 +550,7 @@ describe('summary and evidence', () => {
     const row = evidenceCsv(review, { reviewer: 'Rita', period: 'Q2' })
       .split('\r\n')
       .find((line) => line.includes('vic@agency.io'));
-    expect(row).toContain(',outside_company_domain,change_role,Support,,U1,');
+    expect(row).toContain(',Email outside the company domains,change role,Support,,Slack user U1,');
   });
 
   test('evidence Markdown: period, reviewer, completion, counts, account items and a table of users', () => {
@@ -557,15 +558,21 @@ describe('summary and evidence', () => {
     review = completeReview(review, 'U_REVIEWER', LATER);
     const report = evidenceMarkdown(review, {
       account: 'Acme',
-      reviewer: 'Rita Reviewer',
+      reviewer: 'U_REVIEWER',
       period: '2026 Q2',
+      people: new Map([['U_REVIEWER', { id: 'U_REVIEWER', name: 'Rita Reviewer', email: 'rita@acme.com' }]]),
     });
     expect(report).toContain('# Klaviyo user access review: 2026 Q2');
-    expect(report).toContain('- Reviewer: Rita Reviewer');
-    expect(report).toContain(`- Completed: ${LATER.toISOString()} by U\\_REVIEWER`);
+    expect(report).toContain('- Klaviyo account: Acme');
+    expect(report).toContain('- Reviewer: Rita Reviewer \\<rita@acme.com\\> (Slack U\\_REVIEWER)');
+    expect(report).toContain(
+      '- Completed: 2026-07-01 09:30 UTC by Rita Reviewer \\<rita@acme.com\\> (Slack U\\_REVIEWER)',
+    );
     expect(report).toContain('- Remove: 1');
     expect(report).toContain('- Change role: 1');
-    expect(report).toContain('- Two-step authentication is required for all users: done by U\\_ADMIN');
+    expect(report).toContain(
+      '- Two-step authentication is required for all users: done by Slack user U\\_ADMIN',
+    );
     expect(report).toContain('| Name | Email | Role | Last login |');
     expect(report).toContain(
       '| Sam Stale | sam@acme.com | Manager | 2026-01-02 | No login for 90+ days | remove |',

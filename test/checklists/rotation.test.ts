@@ -181,7 +181,9 @@ describe('replace: completed by a clean re-scan, never by hand', () => {
     expect(transition.changed).toBe(true);
     expect(transition.state.steps.replace.done).toEqual({ by: BOT_ACTOR, at: T2.toISOString() });
     expect(transition.state.proof.rescan).toEqual({ at: T2.toISOString(), clean: true, scanId: 'scan-9' });
-    expect(transition.events).toEqual(['re-scanned the site: the key is gone from its code']);
+    expect(transition.events).toEqual([
+      're-scanned the site: the key is no longer found on the 2 pages where it was seen',
+    ]);
   });
 
   test('a re-scan that still finds the key reopens replace', () => {
@@ -190,6 +192,43 @@ describe('replace: completed by a clean re-scan, never by hand', () => {
     expect(transition.state.steps.replace.done).toBeUndefined();
     expect(transition.state.proof.rescan).toEqual({ at: T2.toISOString(), clean: false, scanId: 'scan-3' });
     expect(transition.events).toEqual(['re-scanned the site: the key is still in its code']);
+  });
+
+  test.each<[string, string[], number | undefined, string]>([
+    [
+      'on some of the pages',
+      ['https://shop.example/page-2'],
+      undefined,
+      'still found on 1 of 2 pages: /page-2',
+    ],
+    [
+      'on more pages than before',
+      ['https://shop.example/', 'https://shop.example/a', 'https://shop.example/b', 'https://shop.example/c'],
+      undefined,
+      'still found on 4 pages (it was seen on 2): /, /a, /b and 1 more',
+    ],
+    [
+      'on 2 of 23 pages',
+      ['https://shop.example/', 'https://shop.example/p?x=1'],
+      23,
+      'still found on 2 of 23 pages: /, /p?x=1',
+    ],
+  ])('a re-scan that still finds the key %s names where, in one line', (_name, stillOn, pagesSeen, words) => {
+    const state = { ...fresh(), ...(pagesSeen === undefined ? {} : { pagesSeen }) };
+    const transition = apply(
+      state,
+      { type: 'rescan_result', clean: false, scanId: 'scan-4', stillOn },
+      BOT_ACTOR,
+      T2,
+    );
+    expect(transition.events).toEqual([`re-scanned the site: the key is ${words}`]);
+  });
+
+  test('every clean re-scan is told, also when step 2 is already done', () => {
+    const clean = apply({ ...fresh(), pagesSeen: 23 }, rescan(true, 'scan-2'), BOT_ACTOR, T1).state;
+    expect(apply(clean, rescan(true, 'scan-5'), BOT_ACTOR, T2).events).toEqual([
+      're-scanned the site: the key is no longer found on the 23 pages where it was seen',
+    ]);
   });
 
   test('a re-scan that still finds the key, with replace open, records the proof only', () => {
@@ -445,7 +484,7 @@ describe('automatic verification', () => {
     expect(transition.state.proof.liveness).toEqual({ at: T2.toISOString(), status: 'revoked' });
     expect(transition.completedNow).toBe(true);
     expect(transition.events).toEqual([
-      'checked the key with Klaviyo: revoked: Klaviyo rejects it',
+      'checked with Klaviyo: revoked, Klaviyo rejects the key',
       'verified: Klaviyo rejects the key and the site no longer shows it',
       'completed the rotation',
     ]);
@@ -743,7 +782,7 @@ describe('labels and items', () => {
   });
 
   test('the suggested key label says what it is for, within 60 characters', () => {
-    expect(suggestedKeyLabel('Shopify sync', T1)).toBe('Shopify sync (rotated 2026-07-01)');
+    expect(suggestedKeyLabel('Shopify sync', T1)).toBe('Shopify sync (rotated 1 Jul 2026)');
     expect(suggestedKeyLabel('z'.repeat(80), T1)).toHaveLength(60);
   });
 });

@@ -12,6 +12,7 @@ import {
   startFakeSlack,
 } from '../fakes/slack-api.js';
 import { type EnvelopeType, type FakeSocketMode, startFakeSocketMode } from '../fakes/socket-mode.js';
+import { slackWordProblems } from '../slack/words.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -43,6 +44,10 @@ export interface Harness {
   event(event: Record<string, unknown>): Promise<{ status: number; body: string }>;
   /** Everything the bot ever sent or stored, to search for leaked keys. */
   everything(): string;
+  /**
+   * Stops everything and removes the files. Then fails if anything the bot sent to Slack has an ISO
+   * date, an internal snake_case name or an environment variable outside App Home (test/slack/words.ts).
+   */
   close(): Promise<void>;
 }
 
@@ -161,8 +166,11 @@ export async function startHarness(
     },
     async close() {
       await harness.bot.stop();
+      const problems = slackWordProblems(slack.calls, slack.responses);
       await Promise.all([slack.close(), klaviyo.close(), socket?.close()]);
       rmSync(dir, { recursive: true, force: true });
+      if (problems.length > 0)
+        throw new Error(`words a marketing team should not read:\n${problems.join('\n')}`);
     },
   };
   return harness;
@@ -246,6 +254,27 @@ export function blockAction(
         ...(action.selected_option === undefined ? {} : { selected_option: action.selected_option }),
         action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}`,
       },
+    ],
+  };
+}
+
+/** A block_actions payload for a click or menu choice in a modal (or App Home) the fake holds. */
+export function viewAction(
+  slack: FakeSlack,
+  view: { id: string } & Record<string, unknown>,
+  action: Record<string, unknown>,
+  user = 'U0ALICE',
+): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    team: { id: slack.teamId },
+    user: { id: user, team_id: slack.teamId },
+    api_app_id: slack.appId,
+    container: { type: 'view', view_id: view.id },
+    trigger_id: slack.issueTriggerId(),
+    view: { ...view },
+    actions: [
+      { block_id: 'b', action_ts: `${Date.now() / 1000}${Math.random().toString().slice(2, 6)}`, ...action },
     ],
   };
 }

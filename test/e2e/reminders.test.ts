@@ -8,7 +8,7 @@ let harness: Harness;
 function reminders(): FakeMessage[] {
   return harness.slack
     .messagesIn('C0SHOP')
-    .filter((message) => message.text.includes('security review is due'));
+    .filter((message) => !message.thread_ts && message.text.includes('Klaviyo security review'));
 }
 
 beforeAll(async () => {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeView } from '../fakes/slack-api.js';
-import { blockAction, findElement, type Harness, openHome, startHarness, waitUntil } from './harness.js';
+import {
+  blockAction,
+  viewAction as clickInView,
+  findElement,
+  type Harness,
+  openHome,
+  startHarness,
+  waitUntil,
+} from './harness.js';
 
 const ROLES = ['Admin', 'Manager', 'Analyst', 'Campaign Coordinator', 'Content Creator', 'Support'];
 
@@ -68,16 +76,7 @@ function viewSubmission(
 }
 
 function viewAction(view: FakeView, action: Record<string, unknown>, user = 'U0ALICE') {
-  return {
-    type: 'block_actions',
-    team: { id: harness.slack.teamId },
-    user: { id: user, team_id: harness.slack.teamId },
-    api_app_id: harness.slack.appId,
-    container: { type: 'view', view_id: view.id },
-    trigger_id: harness.slack.issueTriggerId(),
-    view: { ...view },
-    actions: [{ block_id: 'b', action_ts: `${Date.now() / 1000}`, ...action }],
-  };
+  return clickInView(harness.slack, view, action, user);
 }
 
 describe('/klaviyo-review with a 120-user roster', () => {
@@ -255,7 +254,7 @@ describe('/klaviyo-review with a 120-user roster', () => {
     );
     await waitUntil(() => harness.slack.callsTo('chat.update').length > before, 'the update');
     await waitUntil(
-      () => JSON.stringify(harness.slack.message('C0SHOP', reviewTs)?.blocks).includes('(app)'),
+      () => JSON.stringify(harness.slack.message('C0SHOP', reviewTs)?.blocks).includes('(authenticator app)'),
       'the two-step method',
     );
   });

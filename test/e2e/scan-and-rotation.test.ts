@@ -60,8 +60,8 @@ describe('/klaviyo-scan and the rotation checklist, end to end', () => {
     const text = blocksText(scanMessage);
     expect(text).toContain(`pk_…${legacy.slice(-4)}`);
     expect(text).toContain(`pk_…${scoped.slice(-4)}`);
-    expect(text).toContain('live: it still works');
-    expect(text).toContain('revoked: Klaviyo rejects it');
+    expect(text).toContain('Checked with Klaviyo: the key still works');
+    expect(text).toContain('revoked, Klaviyo rejects the key');
     expect(text).toContain('XvCJDh');
     // Only the first scan message was posted in the channel; the rest were updates and thread replies.
     const topLevel = harness.slack

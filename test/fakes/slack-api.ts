@@ -77,6 +77,9 @@ export interface FakeUser {
   tz?: string;
   tz_offset?: number;
   is_bot?: boolean;
+  /** Workspace admin or owner, as users.info reports them. */
+  is_admin?: boolean;
+  is_owner?: boolean;
   deleted?: boolean;
   profile?: Record<string, unknown>;
 }

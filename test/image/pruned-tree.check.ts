@@ -137,7 +137,9 @@ describe('the bot from the image', () => {
         () =>
           slack
             .messagesIn('C0SHOP')
-            .find((message) => JSON.stringify(message.blocks).includes('live: it still works')),
+            .find((message) =>
+              JSON.stringify(message.blocks).includes('Checked with Klaviyo: the key still works'),
+            ),
         'the scan result with the liveness check',
       );
       expect(JSON.stringify(result.blocks)).toContain(`pk_…${key.slice(-4)}`);

@@ -99,6 +99,43 @@ const BUILDS: Build[] = [
       },
     ],
   },
+  {
+    name: 'Nuxt 4 (nuxi generate, static)',
+    root: 'nuxt-app',
+    planted: [
+      {
+        key: 'pk_d44b8ba42b703d250723ccabf857786f8b',
+        shape: 'a Lazy component, its own chunk, loaded only after a click',
+        file: /\/_nuxt\/[\w-]+\.js$/,
+        reason: 'prefetch as=script',
+      },
+      {
+        key: 'pk_5dc06642d38d81a0fdc079eaebed7315ce',
+        shape:
+          'server data prerendered into the payload of a route no page links to, named in the app manifest',
+        file: /\/wholesale\/_payload\.json\?[\w-]+$/,
+        reason: 'Nuxt app manifest (prerendered route)',
+      },
+    ],
+  },
+  {
+    name: 'Parcel 2, a classic script with lazy bundles',
+    root: 'parcel-app',
+    planted: [
+      {
+        key: 'pk_0937c779dc52b5ecf06239a594ae551c93',
+        shape: "a lazy bundle named only in Parcel's bundle manifest",
+        file: /\/rewards\.[0-9a-f]+\.js$/,
+        reason: 'Parcel bundle manifest',
+      },
+      {
+        key: 'pk_b54d44b02acd67b861cac1424cbec4c1ae',
+        shape: 'a lazy bundle that a lazy bundle loads',
+        file: /\/label\.[0-9a-f]+\.js$/,
+        reason: 'Parcel bundle manifest',
+      },
+    ],
+  },
 ];
 
 function occurrenceOf(result: ScanResult, key: string) {
@@ -230,7 +267,7 @@ describe('a Dawn-like Liquid theme rendered by LiquidJS, with speed apps and an 
       location: 'text',
     });
     expect(result.findings).toHaveLength(THEME.length);
-    expect(result.placeholders?.map((placeholder) => placeholder.masked)).toEqual(['pk_…rst4']);
+    expect(result.placeholders?.map((placeholder) => placeholder.masked)).toEqual(['pk_…rst4', 'pk_…xxxx']);
     expect(result.errors).toEqual([]);
   });
 });

@@ -379,6 +379,109 @@ describe('limits', () => {
   });
 });
 
+describe('hostile input costs bounded work', () => {
+  const js = (body: string) => ({ type: 'application/javascript', body });
+  const bounded = { ...allow, useSitemaps: false, maxScripts: 20, maxPages: 10 } as const;
+  /** Requests other than the start page: what the scan asked the site for. */
+  const fetched = (shop: TestSite) => shop.requests.filter((path) => path !== '/');
+
+  it('a webpack chunk map of 100,000 entries, and 20,000 chunk loads', async () => {
+    const ids = Array.from({ length: 100_000 }, (_, i) => i);
+    const map = `{${ids.map((id) => `${id}:"${id.toString(16)}"`).join(',')}}`;
+    const within = `{${ids
+      .slice(0, 8_000)
+      .map((id) => `${id}:"${id.toString(16)}"`)
+      .join(',')}}`;
+    const loads = ids
+      .slice(0, 20_000)
+      .map((id) => `n.e(${id}).then(n.bind(n,${id}))`)
+      .join(';');
+    const shop = await site({
+      '/': { body: '<script src="/a/runtime.js"></script><script src="/b/runtime.js"></script>' },
+      '/a/runtime.js': js(`n.p="/a/";n.u=e=>"c/"+e+"."+${map}[e]+".js";${loads}`),
+      '/b/runtime.js': js(`n.p="/b/";n.u=e=>"c/"+e+"."+${within}[e]+".js";${loads}`),
+    });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(fetched(shop).length).toBeLessThanOrEqual(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+    expect(result.skipped.length).toBeLessThanOrEqual(100);
+  });
+
+  it('an import map of 100,000 modules', async () => {
+    const imports = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`m${i}`, `/m/${i}.js`]));
+    const shop = await site({
+      '/': { body: `<script type="importmap">${JSON.stringify({ imports })}</script>` },
+    });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(fetched(shop).length).toBe(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+  });
+
+  it('stylesheets that @import each other, and an endless chain of new ones', async () => {
+    const shop = await site({
+      '/': { body: '<link rel="stylesheet" href="/a.css"><link rel="stylesheet" href="/chain.css?n=0">' },
+      '/a.css': { type: 'text/css', body: '@import "/b.css"; a{}' },
+      '/b.css': { type: 'text/css', body: '@import url("/a.css"); b{}' },
+      '/chain.css': (_req, res, url) => {
+        res.writeHead(200, { 'content-type': 'text/css' });
+        res.end(`@import "/chain.css?n=${Number(url.searchParams.get('n')) + 1}";`);
+      },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(shop.requests.filter((path) => path === '/a.css' || path === '/b.css').sort()).toEqual([
+      '/a.css',
+      '/b.css',
+    ]);
+    expect(shop.requests.filter((path) => path.startsWith('/chain.css')).length).toBeLessThan(100);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('a Link header of hundreds of preloads', async () => {
+    const link = Array.from({ length: 400 }, (_, i) => `</p/${i}.js>; rel=preload; as=script`).join(', ');
+    const shop = await site({ '/': { headers: { link }, body: '<p>home</p>' } });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(fetched(shop).length).toBe(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+  });
+
+  it('10 MB of minified code made of chunk loads', async () => {
+    let code = 'n.p="/w/";n.u=e=>"c/"+e+".js";';
+    for (let i = 0; code.length < 10 * 1024 * 1024; i++) code += `n.e(${i}).then(n.bind(n,${i}));`;
+    const shop = await site({ '/': { body: '<script src="/w/big.js"></script>' }, '/w/big.js': js(code) });
+    const result = await scanSite(shop.url('/'), {
+      ...bounded,
+      maxBytesPerResponse: 11 * 1024 * 1024,
+      requestTimeoutMs: 30_000,
+    });
+    expect(fetched(shop).length).toBe(bounded.maxScripts);
+    expect(result.stoppedBy).toBe('max-scripts');
+  });
+
+  it('a Nuxt app manifest of 100,000 routes and a Parcel manifest of 100,000 bundles', async () => {
+    const routes = Array.from({ length: 100_000 }, (_, i) => `/r/${i}`);
+    const bundles = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`b${i}`, `b/${i}.js`]));
+    const shop = await site({
+      '/': {
+        body: `<script>window.__NUXT__={};window.__NUXT__.config={public:{},app:{baseURL:"/",buildId:"b1",buildAssetsDir:"/_nuxt/",cdnURL:""}}</script>
+          <script src="/parcel.js"></script>`,
+      },
+      '/_nuxt/builds/meta/b1.json': {
+        type: 'application/json',
+        body: JSON.stringify({ id: 'b1', prerendered: routes }),
+      },
+      '/parcel.js': js(
+        `var r="./";function e(e){return import(r+e)}Object.assign(c.i??={},${JSON.stringify(bundles)});`,
+      ),
+    });
+    const result = await scanSite(shop.url('/'), bounded);
+    expect(shop.requests.filter((path) => path.startsWith('/r/')).length).toBe(bounded.maxPages - 1);
+    expect(shop.requests.filter((path) => path.startsWith('/b/')).length).toBeLessThanOrEqual(
+      bounded.maxScripts,
+    );
+    expect(result.stoppedBy).toBe('max-pages');
+  });
+});
+
 describe('refusing dangerous targets', () => {
   it.each([
     ['a loopback address', (origin: string) => origin],
@@ -403,6 +506,51 @@ describe('refusing dangerous targets', () => {
     const error = await scanSite(jump.url('/'), { ...allow, useSitemaps: false }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'REFUSED_TARGET' });
     expect(shop.requests).toEqual([]);
+  });
+
+  it('applies the same address check to every kind of URL a page or its code names, on every hop', async () => {
+    const meta = 'http://169.254.169.254';
+    const js = (body: string) => ({ type: 'application/javascript', body });
+    const shop = await site({
+      '/': {
+        headers: { link: `<${meta}/link.js>; rel=preload; as=script` },
+        body: `<link rel="modulepreload" href="${meta}/preload.js">
+          <script type="importmap">{"imports":{"m":"${meta}/importmap.js"}}</script>
+          <script type="text/lazyload" data-src="${meta}/lazy.js"></script>
+          <link rel="stylesheet" href="/s.css">
+          <script src="/webpack.js"></script><script src="/vite.js"></script><script src="/parcel.js"></script>
+          <script src="/moved.js"></script>`,
+      },
+      '/s.css': { type: 'text/css', body: `@import "${meta}/import.css";` },
+      '/webpack.js': js(`n.p="${meta}/";n.u=e=>"chunk/"+e+".js";n.e(1).then(n.bind(n,1));`),
+      '/vite.js': js(
+        `const __vite__mapDeps=(i,m=__vite__mapDeps,d=(m.f||(m.f=["${meta}/vite.js"])))=>i.map(i=>d[i]);`,
+      ),
+      '/parcel.js': js(
+        `var r="./";function e(e){return import(r+e)}Object.assign(c.i??={},{a:"${meta}/parcel.js"});`,
+      ),
+      '/moved.js': { status: 302, headers: { location: `${meta}/moved.js` } },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    const refused = result.errors.filter(
+      (entry) => entry.url.startsWith(meta) || entry.url === shop.url('/moved.js'),
+    );
+    expect(refused.map((entry) => entry.url).sort()).toEqual(
+      [
+        `${meta}/chunk/1.js`,
+        `${meta}/import.css`,
+        `${meta}/importmap.js`,
+        `${meta}/lazy.js`,
+        `${meta}/link.js`,
+        `${meta}/parcel.js`,
+        `${meta}/preload.js`,
+        `${meta}/vite.js`,
+        shop.url('/moved.js'),
+      ].sort(),
+    );
+    for (const entry of refused) expect(entry.error).toMatch(/metadata|link-local/);
+    // Every request the scan sent reached the site itself.
+    expect(result.stats.requests).toBe(shop.requests.length);
   });
 
   it('refuses scripts on private addresses while the site itself is allowed', async () => {
@@ -436,6 +584,40 @@ describe('every way a site names code', () => {
       url: shop.url('/moved'),
       location: 'response-header',
     });
+  });
+
+  it('ends each chain with the file the key is in, after the redirects that led there', async () => {
+    const pageKey = fakeLegacyKey(90);
+    const childKey = fakeLegacyKey(91);
+    const scriptKey = fakeLegacyKey(92);
+    const shop = await site({
+      '/': { body: '<a href="/old">old</a><script src="/app.js"></script>' },
+      '/old': { status: 301, headers: { location: '/new', 'x-note': 'moved' } },
+      '/new': { body: `<p>${pageKey}</p><a href="/child">child</a>` },
+      '/child': { body: `<p>${childKey}</p>` },
+      '/app.js': { status: 302, headers: { location: '/cdn/app.js' } },
+      '/cdn/app.js': { type: 'application/javascript', body: `var k="${scriptKey}"` },
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    const chain = (key: string) => finding(result, key)?.occurrences[0]?.via;
+    expect(chain(pageKey)).toEqual([
+      { url: shop.url('/'), reason: 'start' },
+      { url: shop.url('/old'), reason: 'link' },
+      { url: shop.url('/new'), reason: 'redirect' },
+    ]);
+    expect(chain(childKey)?.slice(2)).toEqual([
+      { url: shop.url('/new'), reason: 'redirect' },
+      { url: shop.url('/child'), reason: 'link' },
+    ]);
+    expect(chain(scriptKey)).toEqual([
+      { url: shop.url('/'), reason: 'start' },
+      { url: shop.url('/app.js'), reason: 'script tag' },
+      { url: shop.url('/cdn/app.js'), reason: 'redirect' },
+    ]);
+    for (const key of [pageKey, childKey, scriptKey]) {
+      const occurrence = finding(result, key)?.occurrences[0];
+      expect(occurrence?.via?.at(-1)?.url).toBe(occurrence?.url);
+    }
   });
 
   it('follows Link response headers: preloads, stylesheets and hreflang alternates', async () => {
@@ -509,6 +691,37 @@ describe('no wasted requests', () => {
     const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
     expect(finding(result, mapKey)?.occurrences[0]?.url).toBe(shop.url('/assets/app.js.map'));
     expect(shop.requests).toEqual(['/', '/assets/app.js', '/assets/app.js.map']);
+  });
+
+  it("asks each webpack runtime only for its own app's chunk ids, when a page runs two", async () => {
+    const storeKey = fakeLegacyKey(88);
+    const widgetKey = fakeLegacyKey(89);
+    const js = (body: string) => ({ type: 'application/javascript', body });
+    const shop = await site({
+      '/': { body: '<script src="/store/runtime.js"></script><script src="/reviews/widget.js"></script>' },
+      // The store's build: its chunk names come from a hash map.
+      '/store/runtime.js': js(
+        '(self.webpackChunk_N_E=self.webpackChunk_N_E||[]);r.p="/store/";r.u=e=>"chunks/"+e+"."+{147:"9f3a"}[e]+".js";r.e(147).then(r.bind(r,147));',
+      ),
+      '/store/chunks/147.9f3a.js': js(
+        `(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[147],{1:()=>"${storeKey}"}]);`,
+      ),
+      // A reviews widget's own build, whose chunks are named by id alone: any id gives it a URL.
+      '/reviews/widget.js': js(
+        '(self.webpackChunkreviews_widget=self.webpackChunkreviews_widget||[]);n.p="/reviews/";n.u=e=>"chunks/"+e+".js";n.e(9).then(n.bind(n,9));',
+      ),
+      '/reviews/chunks/9.js': js(
+        `(self.webpackChunkreviews_widget=self.webpackChunkreviews_widget||[]).push([[9],{2:()=>"${widgetKey}"}]);`,
+      ),
+    });
+    const result = await scanSite(shop.url('/'), { ...allow, useSitemaps: false });
+    expect(finding(result, storeKey)?.occurrences[0]?.url).toBe(shop.url('/store/chunks/147.9f3a.js'));
+    expect(finding(result, widgetKey)?.occurrences[0]?.url).toBe(shop.url('/reviews/chunks/9.js'));
+    expect(shop.requests.filter((path) => path.includes('/chunks/')).sort()).toEqual([
+      '/reviews/chunks/9.js',
+      '/store/chunks/147.9f3a.js',
+    ]);
+    expect(result.errors).toEqual([]);
   });
 
   it('stops a chain of ever-new script URLs at the cycle guard', async () => {

@@ -93,6 +93,40 @@ describe('findScriptUrlsInCode', () => {
     ]);
   });
 
+  it.each([
+    ['a default import', 'import x from "./a.js";', './a.js'],
+    ['named imports, minified', 'import{a as b}from"./a.js";', './a.js'],
+    ['a namespace import', "import * as ns from './a.js';", './a.js'],
+    ['a side-effect import', 'import "./a.js";', './a.js'],
+    ['a dynamic import', 'x(import ( "./a.js" ))', './a.js'],
+    ['a re-export', 'export*from"./a.js";', './a.js'],
+    ['named re-exports over lines', 'export {\n  a,\n  b as c\n} from "./a.js";', './a.js'],
+    ['an import over lines', 'import {\n  useState,\n  useEffect,\n} from "./a.js";', './a.js'],
+  ])('reads a module specifier: %s', (_name, code, specifier) => {
+    expect(findScriptUrlsInCode(code, page).map((s) => [s.url.href, s.kind, s.reason])).toEqual([
+      [new URL(specifier, page).href, 'module', 'import'],
+    ]);
+  });
+
+  it.each([
+    ['"from" in a string', 'const s = "copied from \'./a.js\'";'],
+    ['Array.from', 'Array.from("./a.js")'],
+    ['a word that only starts with import', 'importer from "./a.js"'],
+    ['a clause too long to be one', `import ${'a,'.repeat(200)} from "./a.js"`],
+  ])('takes no module specifier from %s', (_name, code) => {
+    expect(findScriptUrlsInCode(code, page)).toEqual([]);
+  });
+
+  it('keeps the order in which imports are written', () => {
+    const code = 'import("./c.js");import a from"./a.js";export*from"./b.js";import"./d.js"';
+    expect(findScriptUrlsInCode(code, page).map((s) => s.url.pathname)).toEqual([
+      '/collections/c.js',
+      '/collections/a.js',
+      '/collections/b.js',
+      '/collections/d.js',
+    ]);
+  });
+
   it('ignores bare module specifiers', () => {
     expect(findScriptUrlsInCode('import React from "react";', page)).toEqual([]);
   });

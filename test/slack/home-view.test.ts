@@ -118,6 +118,8 @@ const huge = (): HomeData => {
       pagesScanned: 1000,
       permalink: `https://team.slack.com/archives/C1/p${i}`,
     })),
+    watchedSites: Array.from({ length: 500 }, (_, i) => ({ target: longUrl(i), addedBy: `U${i}<&>` })),
+    nextRescan: '2025-05-05T06:00:00Z',
   });
 };
 
@@ -179,6 +181,7 @@ describe('homeView', () => {
       'Open rotations (2)',
       'Access review',
       'Last scan per site (4)',
+      'Watched sites',
     ]);
 
     const rotations = sectionText(view.blocks, /^Open rotations/);
@@ -230,6 +233,22 @@ describe('homeView', () => {
       /^Access/,
     );
     expect(overdue).toContain('was due');
+  });
+
+  it('lists the watched sites with who added them and the next re-scan', () => {
+    const view = homeView({
+      ...typical(),
+      watchedSites: [
+        { target: 'https://shop.example.com/', addedBy: 'U0ALICE' },
+        { target: 'https://eu.shop.example.com/', addedBy: 'configuration' },
+      ],
+      nextRescan: '2025-05-05T06:00:00Z',
+    });
+    expect(validateView(view, 'home')).toEqual([]);
+    const watched = sectionText(view.blocks, /^Watched sites/);
+    expect(watched).toContain('shop.example.com* · added by <@U0ALICE>');
+    expect(watched).toContain('eu.shop.example.com* · added by the bot’s settings');
+    expect(watched).toContain(`Next re-scan <!date^${Date.parse('2025-05-05T06:00:00Z') / 1000}^`);
   });
 
   it('stays inside the Home tab limits on a huge day', () => {

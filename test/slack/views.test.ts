@@ -221,42 +221,67 @@ describe('scanDetailMessages', () => {
       })),
     });
 
-  test('a key seen 1000 times and 300 fetch errors: at most 5 messages of at most 50 blocks', () => {
-    const messages = scanDetailMessages(bigReport());
+  test('a key seen 1000 times and 300 fetch errors: at most 2 valid messages, the rest in the export', () => {
+    const { messages, abridged } = scanDetailMessages(bigReport());
     expect(messages.length).toBeGreaterThan(0);
-    expect(messages.length).toBeLessThanOrEqual(5);
+    expect(messages.length).toBeLessThanOrEqual(2);
     for (const message of messages) {
       expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.messageBlocks);
       expect(problemsBesidesTotalText(message, { maxTextLength: LIMITS.messageText })).toEqual([]);
       expectNoFullKey(message, [fullKey(0), fullKey(1)]);
     }
-    // Too much for the thread: the last message points to the command line instead.
-    expect(JSON.stringify(messages.at(-1)?.blocks.at(-1))).toContain('--json');
+    expect(abridged).toBe(true);
+    expect(shownTexts(messages).join('\n')).toContain('Could not fetch 300 files');
   });
 
   // Slack answers msg_blocks_too_long past ~12,000 characters of block text in one message.
   test.each<[string, () => ScanReport]>([
     ['a key seen 1000 times and 300 fetch errors', bigReport],
     ['a key seen 60 times on ordinary URLs', () => report([ordinary(finding(0, 60, 120))])],
+    ['200 keys seen 5 times each', () => report(Array.from({ length: 200 }, (_, i) => finding(i, 5, 300)))],
   ])('%s: every message within the total text limit', (_name, build) => {
-    for (const message of scanDetailMessages(build())) expect(totalTextProblems(message)).toEqual([]);
+    for (const message of scanDetailMessages(build()).messages)
+      expect(totalTextProblems(message)).toEqual([]);
   });
 
-  test('a small report fits in one valid message listing every place and error', () => {
+  test('the same inline snippet on 200 pages is one line naming three of them', () => {
+    const item = ordinary(finding(0, 200, 60));
+    const layout: Finding = {
+      ...item,
+      occurrences: item.occurrences.map((entry) => ({
+        ...entry,
+        page: entry.url,
+        resource: 'page',
+        location: 'inline-script',
+        encoding: 'plain',
+        line: 3,
+      })),
+    };
+    const { messages, abridged } = scanDetailMessages(report([layout]));
+    expect(messages).toHaveLength(1);
+    const shown = shownTexts(messages).join('\n');
+    expect(shown).toContain('The same inline script on 200 pages (likely the theme layout)');
+    expect(shown).toContain('and 197 more');
+    expect(shown.match(/•/g)).toHaveLength(1);
+    expect(abridged).toBe(true);
+  });
+
+  test('a small report fits in one valid message listing every place and error, with nothing left out', () => {
     const findings = [finding(0, 2, 120)];
     const errors = [{ url: 'https://shop.example/broken.js', error: 'HTTP 404' }];
-    const messages = scanDetailMessages(report(findings, { errors }));
+    const { messages, abridged } = scanDetailMessages(report(findings, { errors }));
     expect(messages).toHaveLength(1);
     const [message] = messages as [SlackMessage];
     expect(validateMessage(message)).toEqual([]);
     const shown = shownTexts(message).join('\n');
-    expect(shown).toContain('seen 2×');
-    expect(shown).toContain('https://shop.example/broken.js: HTTP 404');
+    expect(shown).toContain('seen 2× on 2 pages');
+    expect(shown).toContain('/broken.js (HTTP 404)');
+    expect(abridged).toBe(false);
     expectNoFullKey(message, [fullKey(0)]);
   });
 
   test('no findings and no errors: nothing to post', () => {
-    expect(scanDetailMessages(report([]))).toEqual([]);
+    expect(scanDetailMessages(report([]))).toEqual({ messages: [], abridged: false });
   });
 });
 
@@ -413,7 +438,7 @@ describe('rotationMessage', () => {
 
 describe('modals', () => {
   test('add an integration', () => {
-    const view = addIntegrationModal('rot-AbCdEf12', maskKey(fullKey(0)));
+    const view = addIntegrationModal('rot-AbCdEf12', maskKey(fullKey(0)), 'sealed-origin');
     expect(validateView(view, 'modal')).toEqual([]);
     expectNoFullKey(view, [fullKey(0)]);
     expect(JSON.stringify(view)).toContain(maskKey(fullKey(0)));
@@ -428,7 +453,7 @@ describe('modals', () => {
     ],
     ['a very long label', { step: 'identify' as const }, `<${'label & '.repeat(400)}>`],
   ])('assign an owner to %s', (_name, item, label) => {
-    const view = assignModal('rot-AbCdEf12', item, label);
+    const view = assignModal('rot-AbCdEf12', item, label, 'sealed-origin');
     expect(validateView(view, 'modal')).toEqual([]);
     expect(JSON.parse(view.private_metadata as string)).toMatchObject({ rotationId: 'rot-AbCdEf12' });
   });

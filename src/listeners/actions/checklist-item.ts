@@ -3,6 +3,7 @@ import { decodeItem, itemLabel, type RotationAction } from '../../checklists/rot
 import type { ItemOp } from '../../slack/views/rotation-message.js';
 import { assignModal } from '../../slack/views/rotation-modals.js';
 import type { Services } from '../context.js';
+import { originOf } from '../origin.js';
 
 /** An item's menu or button on the checklist: done, not done, owner, remove an integration. */
 export function checklistItem(services: Services) {
@@ -19,7 +20,12 @@ export function checklistItem(services: Services) {
       if (rotation === undefined) return;
       await services.gateway.openView(
         body.trigger_id,
-        assignModal(rotationId, item, itemLabel(rotation.state, item)),
+        assignModal(
+          rotationId,
+          item,
+          itemLabel(rotation.state, item),
+          originOf(services, 'rotation', body.user.id, rotation),
+        ),
       );
       return;
     }

@@ -11,7 +11,9 @@ import {
 } from '../../slack/views/review-message.js';
 import {
   ACTION_REVIEW_DECIDE,
+  ACTION_REVIEW_DECIDE_PAGE,
   ACTION_REVIEW_FILTER,
+  ACTION_REVIEW_KEEP_UNFLAGGED,
   ACTION_REVIEW_PAGE,
 } from '../../slack/views/review-modals.js';
 import {
@@ -40,6 +42,7 @@ import { reminderStart } from './reminder-start.js';
 import { rescanForRotation } from './rescan-for-rotation.js';
 import { rescanSite } from './rescan-site.js';
 import { reviewAccountItem } from './review-account-item.js';
+import { reviewDecidePage, reviewKeepUnflagged } from './review-bulk.js';
 import { reviewComplete } from './review-complete.js';
 import { reviewDecide } from './review-decide.js';
 import { reviewFilter } from './review-filter.js';
@@ -51,75 +54,98 @@ import { startRotation } from './start-rotation.js';
 
 const startingWith = (prefix: string) => new RegExp(`^${prefix}`);
 
-/** Buttons and menus: on scan results, checklists, the review, its reminder and App Home. */
+/**
+ * Buttons and menus: on scan results, checklists, the review, its reminder and App Home. Every door
+ * but the link buttons (which Slack opens itself) is for the configured people; those acting on a
+ * rotation, a review or a scan also check that the click came from its own message, or from the user
+ * list opened there.
+ */
 export function registerActions(app: App, services: Services): void {
   const act = (what: string) => chain(services, { what, who: 'members' });
-  const look = (what: string) => chain(services, { what, who: 'anyone' });
+  const onScan = (what: string) => chain(services, { what, who: 'members', from: { message: 'scan' } });
+  const onRotation = (what: string) =>
+    chain(services, { what, who: 'members', from: { message: 'rotation' } });
+  const onReview = (what: string) => chain(services, { what, who: 'members', from: { message: 'review' } });
+  const inUserList = (what: string) => chain(services, { what, who: 'members', from: { form: 'review' } });
 
   app.action<BlockButtonAction>(
     ACTION_START_ROTATION,
-    ...act('starting the rotation'),
+    ...onScan('starting the rotation'),
     startRotation(services),
   );
-  app.action<BlockButtonAction>(
-    ACTION_OPEN_ROTATION,
-    ...look('opening the rotation'),
-    openRotation(services),
-  );
-  app.action<BlockButtonAction>(ACTION_RESCAN, ...act('re-scanning'), rescanSite(services));
+  app.action<BlockButtonAction>(ACTION_OPEN_ROTATION, ...act('opening the rotation'), openRotation(services));
+  app.action<BlockButtonAction>(ACTION_RESCAN, ...onScan('re-scanning'), rescanSite(services));
 
   app.action<BlockOverflowAction | BlockButtonAction>(
     ACTION_ITEM_MENU,
-    ...act('updating the checklist'),
+    ...onRotation('updating the checklist'),
     checklistItem(services),
   );
-  app.action<BlockButtonAction>(ACTION_ADD_INTEGRATION, ...act('opening the form'), addIntegration(services));
+  app.action<BlockButtonAction>(
+    ACTION_ADD_INTEGRATION,
+    ...onRotation('opening the form'),
+    addIntegration(services),
+  );
   app.action<BlockButtonAction>(
     ACTION_CONFIRM_DELETE,
-    ...act('recording the deletion'),
+    ...onRotation('recording the deletion'),
     confirmDelete(services),
   );
-  app.action<BlockButtonAction>(ACTION_ROTATION_RESCAN, ...act('re-scanning'), rescanForRotation(services));
-  app.action<BlockButtonAction>(ACTION_CHECK_NOW, ...act('checking the key'), checkNow(services));
+  app.action<BlockButtonAction>(
+    ACTION_ROTATION_RESCAN,
+    ...onRotation('re-scanning'),
+    rescanForRotation(services),
+  );
+  app.action<BlockButtonAction>(ACTION_CHECK_NOW, ...onRotation('checking the key'), checkNow(services));
 
   app.action<BlockButtonAction>(
     startingWith(ACTION_REVIEW_USERS),
-    ...look('opening the user list'),
+    ...onReview('opening the user list'),
     reviewUsers(services),
   );
   app.action<BlockStaticSelectAction>(
     ACTION_REVIEW_FILTER,
-    ...look('changing the filter'),
+    ...inUserList('changing the filter'),
     reviewFilter(services),
   );
   app.action<BlockButtonAction>(
     startingWith(ACTION_REVIEW_PAGE),
-    ...look('turning the page'),
+    ...inUserList('turning the page'),
     reviewPage(services),
   );
   app.action<BlockStaticSelectAction>(
     ACTION_REVIEW_DECIDE,
-    ...act('recording the decision'),
+    ...inUserList('recording the decision'),
     reviewDecide(services),
+  );
+  app.action<BlockStaticSelectAction>(
+    ACTION_REVIEW_DECIDE_PAGE,
+    ...inUserList('recording the decisions'),
+    reviewDecidePage(services),
+  );
+  app.action<BlockButtonAction>(
+    ACTION_REVIEW_KEEP_UNFLAGGED,
+    ...inUserList('keeping the unflagged users'),
+    reviewKeepUnflagged(services),
   );
   app.action<BlockButtonAction>(
     ACTION_REVIEW_FOLLOW_UP,
-    ...act('updating the review'),
+    ...onReview('updating the review'),
     reviewFollowUp(services),
   );
   app.action<BlockButtonAction>(
     ACTION_REVIEW_ACCOUNT_ITEM,
-    ...act('updating the review'),
+    ...onReview('updating the review'),
     reviewAccountItem(services),
   );
   app.action<BlockStaticSelectAction>(
     ACTION_REVIEW_TWO_STEP,
-    ...act('updating the review'),
+    ...onReview('updating the review'),
     reviewTwoStep(services),
   );
   app.action<BlockButtonAction>(
     ACTION_REVIEW_COMPLETE,
-    ...act('updating the review'),
+    ...onReview('updating the review'),
     reviewComplete(services),
   );
   app.action<BlockButtonAction>(
@@ -134,7 +160,11 @@ export function registerActions(app: App, services: Services): void {
   );
 
   // Link buttons open their URL in Slack; the click still arrives and is only acknowledged.
-  app.action(ACTION_HOME_LINK_PATTERN, ...look('opening a link'), async () => {});
-  app.action<BlockButtonAction>(ACTION_HOME_SCAN, ...look('opening the scan form'), homeScan(services));
+  app.action(
+    ACTION_HOME_LINK_PATTERN,
+    ...chain(services, { what: 'opening a link', who: 'anyone' }),
+    async () => {},
+  );
+  app.action<BlockButtonAction>(ACTION_HOME_SCAN, ...act('opening the scan form'), homeScan(services));
   app.action<BlockButtonAction>(ACTION_HOME_REVIEW, ...act('opening the review form'), homeReview(services));
 }

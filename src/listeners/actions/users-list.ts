@@ -1,39 +1,40 @@
 import type { BlockAction } from '@slack/bolt';
-import type { UserFilter } from '../../checklists/review-pages.js';
-import { usersModal } from '../../slack/views/review-modals.js';
+import { isUserFilter } from '../../checklists/review-pages.js';
+import { type UsersListState, usersModal } from '../../slack/views/review-modals.js';
 import type { Services } from '../context.js';
+import { formMetadata } from '../views/metadata.js';
 
-/** Where the user list stands, as its modal carries it in private_metadata. */
-export interface ListState {
-  reviewId: string;
-  filter: UserFilter;
-  page: number;
+/** Where the user list stands, as its modal carries it in private_metadata (checked by the chain). */
+export function listState(body: BlockAction): UsersListState | undefined {
+  const state = formMetadata<UsersListState>(body.view?.private_metadata ?? '');
+  if (!state.reviewId || !state.origin) return undefined;
+  return {
+    reviewId: state.reviewId,
+    filter: state.filter && isUserFilter(state.filter) ? state.filter : 'undecided',
+    page: Number(state.page) || 1,
+    origin: state.origin,
+  };
 }
 
-export function listState(body: BlockAction): ListState | undefined {
-  try {
-    const state = JSON.parse(body.view?.private_metadata ?? '') as Partial<ListState>;
-    return state.reviewId
-      ? { reviewId: state.reviewId, filter: state.filter ?? 'undecided', page: state.page ?? 1 }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Draws the user list again in its modal, with a new filter or page. */
+/**
+ * Draws the user list again in its modal, with a new filter or page, and notes under the users a
+ * decision could not be made for.
+ */
 export async function redrawList(
   services: Services,
   body: BlockAction,
-  next: Partial<ListState>,
+  next: Partial<Pick<UsersListState, 'filter' | 'page'>>,
+  notes?: ReadonlyMap<number, string>,
+  banner?: string,
 ): Promise<void> {
   const state = listState(body);
   const review = state && services.reviews.get(state.reviewId);
   if (!state || !review || !body.view) return;
   const view = usersModal(
     services.reviews.view(review),
-    next.filter ?? state.filter,
-    next.page ?? state.page,
+    { filter: next.filter ?? state.filter, page: next.page ?? state.page, origin: state.origin },
+    notes,
+    banner,
   );
   await services.gateway.updateView(body.view.id, view);
 }

@@ -3,6 +3,7 @@ import { isCheckupError } from '../../errors.js';
 import { scanUsage } from '../../slack/views/help.js';
 import { isHelp } from '../chain.js';
 import { type Audience, type Services, tellUser } from '../context.js';
+import { answerWatch, watchRequest } from './watch.js';
 
 export const SCAN_COMMAND = '/klaviyo-scan';
 
@@ -11,7 +12,10 @@ export function scanHelp(text: string) {
   return text === '' || isHelp(text) ? scanUsage() : undefined;
 }
 
-/** `/klaviyo-scan <url>`: acknowledged at once; validation, the refusal check and the scan come after. */
+/**
+ * `/klaviyo-scan <url>`: acknowledged at once; validation, the refusal check and the scan come after.
+ * `watch <url>`, `unwatch <url>` and `watch list` manage the sites re-scanned on the schedule.
+ */
 export function scanCommand(services: Services) {
   return async ({ command }: SlackCommandMiddlewareArgs): Promise<void> => {
     const audience: Audience = {
@@ -19,6 +23,8 @@ export function scanCommand(services: Services) {
       channelId: command.channel_id,
       responseUrl: command.response_url,
     };
+    const watch = watchRequest(command.text.trim());
+    if (watch !== undefined) return answerWatch(services, audience, watch);
     try {
       const outcome = await services.scans.request({
         text: command.text.trim(),

@@ -1,5 +1,6 @@
 import { isCheckupError } from '../../errors.js';
 import {
+  BLOCK_ACCOUNT,
   BLOCK_ROSTER_FILE,
   BLOCK_USE_PREVIOUS,
   INPUT_ACTION,
@@ -25,8 +26,11 @@ export function reviewStartSubmitted(services: Services) {
     }
     // Reading a file and posting can take longer than Slack waits for this answer: close the form now.
     await answerForm(services, args);
-    // A form without metadata reports to the person's direct messages.
-    const channelId = formMetadata<{ channelId: string }>(view.private_metadata).channelId ?? body.user.id;
+    // Where the review reports is read from the sealed origin (the chain checked it), never from
+    // anything the submission could change; without one, it reports to the person's direct messages.
+    const origin = services.forms.open(formMetadata<{ origin: string }>(view.private_metadata).origin);
+    const channelId = origin?.channelId ?? body.user.id;
+    const account = values[BLOCK_ACCOUNT]?.[INPUT_ACTION]?.value?.trim();
     try {
       await services.reviews.start({
         userId: body.user.id,
@@ -34,6 +38,7 @@ export function reviewStartSubmitted(services: Services) {
         parts,
         ...(files[0] ? { fileId: files[0].id } : {}),
         usePrevious,
+        ...(account ? { account } : {}),
       });
     } catch (error) {
       if (!isCheckupError(error)) throw error;

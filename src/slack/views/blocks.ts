@@ -86,10 +86,30 @@ export function confirmDialog(
   };
 }
 
-/** Slack's date formatting, so each reader sees their own time zone. */
-export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
-  const seconds = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${seconds}^${format}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * Slack's date formatting, so each reader sees their own time zone; the fallback (for clients that
+ * cannot format it, and notifications) reads "Nov 20, 2026 at 14:03 UTC".
+ */
+export function slackDate(iso: string, format = '{date_short_pretty} at {time}'): string {
+  const time = Date.parse(iso);
+  const date = new Date(time);
+  const day = `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}, ${date.getUTCFullYear()}`;
+  const clock = `${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')}`;
+  const fallback = format.includes('{time') ? `${day} at ${clock} UTC` : day;
+  return `<!date^${Math.floor(time / 1000)}^${format}|${fallback}>`;
+}
+
+/**
+ * A calendar day as Klaviyo shows it ("2026-11-01" → "Nov 1, 2026"). Not a moment, so it is not
+ * moved into the reader's time zone, which would show the day before west of UTC.
+ */
+export function calendarDay(day: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (match === null) return day;
+  const month = MONTHS[Number(match[2]) - 1];
+  return month === undefined ? day : `${month} ${Number(match[3])}, ${match[1]}`;
 }
 
 export function userMention(userId: string): string {

@@ -73,8 +73,21 @@ export interface HomeData {
   lastScans: HomeScan[];
   nextReviewDue?: string;
   lastReviewCompletedAt?: string;
+  /** Sites re-scanned on the schedule, and when the next re-scan is. */
+  watchedSites?: { target: string; addedBy: string }[];
+  nextRescan?: string;
   /** False: show a short note that only configured people can act, and no start buttons. */
   canAct: boolean;
+  /** For workspace admins only: how the bot is set up, with the variables that change it. */
+  settings?: HomeSettings;
+}
+
+export interface HomeSettings {
+  /** How an exposed key is kept during its rotation: sealed in the database, or in memory only. */
+  keysKept: 'sealed' | 'memory';
+  /** Whether only listed people (or a user group) may act. */
+  restricted: boolean;
+  reviewSchedule: string;
 }
 
 // Caps keep the worst case at 52 blocks and under 20 kB, far inside Slack's 100 blocks / 250 kB.
@@ -116,6 +129,10 @@ export function homeView(data: HomeData): HomeView {
   blocks.push(divider(), header('Access review'), ...reviewBlocks(data, links));
   blocks.push(divider(), header(countTitle('Last scan per site', data.lastScans.length)));
   blocks.push(...scanBlocks(data.lastScans, links));
+  const watched = data.watchedSites ?? [];
+  blocks.push(divider(), header(countTitle('Watched sites', watched.length)), ...watchedBlocks(data));
+
+  if (data.settings) blocks.push(divider(), header('Settings'), settingsSection(data.settings));
 
   const updated = isValidDate(data.now) ? ` · updated ${slackDate(data.now.toISOString())}` : '';
   blocks.push(
@@ -128,10 +145,11 @@ export function homeView(data: HomeData): HomeView {
 }
 
 /** The form behind "Scan a site": the URL; the result comes to the person's direct messages. */
-export function homeScanModal(): ModalView {
+export function homeScanModal(origin: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_HOME_SCAN,
+    private_metadata: JSON.stringify({ origin }),
     title: plain('Scan a site', 24),
     submit: plain('Scan', 24),
     close: plain('Cancel', 24),
@@ -145,6 +163,26 @@ export function homeScanModal(): ModalView {
       },
     ],
   };
+}
+
+/**
+ * How the bot is set up, for workspace admins: the environment variables are named here (and in the
+ * README) only, never in a checklist or a reply the marketing team reads.
+ */
+function settingsSection(settings: HomeSettings): SectionBlock {
+  const lines = [
+    settings.restricted
+      ? '• *Who may act:* the people in `ALLOWED_USERS` or the user group in `ALLOWED_USERGROUP`.'
+      : '• *Who may act:* anyone who can use the commands. Set `ALLOWED_USERS` or `ALLOWED_USERGROUP` to limit it.',
+    settings.keysKept === 'sealed'
+      ? '• *Exposed keys during a rotation:* an encrypted copy is kept (`KEY_ENCRYPTION_KEY` is set) and wiped when the rotation ends.'
+      : '• *Exposed keys during a rotation:* held in memory only; after a restart the team confirms revocation by hand. Set `KEY_ENCRYPTION_KEY` to keep an encrypted copy.',
+    `• *Review schedule:* \`${escapeMrkdwn(truncate(settings.reviewSchedule, 100))}\` (\`REVIEW_SCHEDULE\`, \`REVIEW_TIMEZONE\`).`,
+  ];
+  return section(
+    `${lines.join('\n')}\nShown to workspace admins only. The bot reads these from its environment; the README describes each.`,
+    { block_id: 'home_settings' },
+  );
 }
 
 function assignedBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {
@@ -250,6 +288,31 @@ function scanBlocks(scans: HomeScan[], links: LinkButtons): KnownBlock[] {
   });
   if (scans.length > MAX_SITES) blocks.push(context(`…and ${scans.length - MAX_SITES} more sites`));
   return blocks;
+}
+
+function watchedBlocks(data: HomeData): KnownBlock[] {
+  const watched = data.watchedSites ?? [];
+  const next = data.nextRescan ? ` Next re-scan ${when(data.nextRescan)}.` : '';
+  if (watched.length === 0)
+    return [
+      section(
+        `No site is watched. \`/klaviyo-scan watch &lt;url&gt;\` re-scans a site on a schedule.${next}`,
+        {
+          block_id: 'home_watched_none',
+        },
+      ),
+    ];
+  const lines = watched
+    .slice(0, MAX_SITES)
+    .map(
+      (site) =>
+        `• *${siteName(site.target)}* · added by ${site.addedBy === 'configuration' ? 'the bot’s settings' : userMention(site.addedBy)}`,
+    );
+  if (watched.length > MAX_SITES) lines.push(`…and ${watched.length - MAX_SITES} more`);
+  return [
+    section(lines.join('\n'), { block_id: 'home_watched' }),
+    context(`Only keys that are new are announced.${next} \`/klaviyo-scan watch list\` shows them all.`),
+  ];
 }
 
 function scanResult(scan: HomeScan): string {

@@ -9,12 +9,14 @@ import {
   type Review,
   reviewProgress,
   reviewSummary,
+  TWO_STEP_WORDS,
 } from '../../checklists/review.js';
-import type { RosterDiff } from '../../checklists/roster.js';
+import { type RosterDiff, stripInvisible } from '../../checklists/roster.js';
 import type { UnreadableRosterLine } from '../../store/reviews.js';
 import {
   actions,
   button,
+  calendarDay,
   confirmDialog,
   context,
   escapeMrkdwn,
@@ -53,7 +55,8 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   const progress = reviewProgress(state);
   const summary = reviewSummary(state);
   const complete = state.completedAt !== undefined;
-  const blocks: KnownBlock[] = [header(`Klaviyo access review: ${review.period}`)];
+  const account = state.account ? ` · ${state.account}` : '';
+  const blocks: KnownBlock[] = [header(`Klaviyo access review: ${review.period}${account}`)];
   blocks.push(
     context(
       `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${progress.users}* users decided · ${progress.flagged} flagged · ${progress.followUpsOpen} follow-up(s) open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
@@ -175,6 +178,11 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   };
 }
 
+/** A roster cell as Slack shows it: no invisible characters, no mrkdwn, at most `max` characters. */
+export function rosterCell(text: string, max: number): string {
+  return escapeMrkdwn(truncate(stripInvisible(text).replace(/\s+/g, ' '), max));
+}
+
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -193,7 +201,7 @@ function accountItemSection(reviewId: string, item: AccountItem, complete: boole
     item.done && item.doneBy
       ? ` — ${userMention(item.doneBy)}${item.doneAt ? ` ${slackDate(item.doneAt)}` : ''}`
       : '';
-  const note = item.note ? ` (${escapeMrkdwn(item.note)})` : '';
+  const note = item.note ? ` (${escapeMrkdwn(TWO_STEP_WORDS[item.note] ?? item.note)})` : '';
   const block: SectionBlock = section(`${status} *${info.title}*${note}${by}\n${info.hint}`, {
     block_id: `account_${item.id}`,
   });
@@ -278,11 +286,11 @@ export function rosterMessages(review: ReviewView): SlackMessage[] {
       user.lastLogin === null
         ? 'never logged in'
         : user.lastLogin
-          ? `last login ${user.lastLogin}`
+          ? `last login ${calendarDay(user.lastLogin)}`
           : 'last login unknown';
     const flags =
       user.flags.length > 0 ? ` · :warning: ${user.flags.map((flag) => FLAG_LABELS[flag]).join(', ')}` : '';
-    return `${index + 1}. ${escapeMrkdwn(truncate(user.name || user.email, 60))} · ${escapeMrkdwn(truncate(user.email, 120))} · ${escapeMrkdwn(truncate(user.role, 40))} · ${login}${flags}`;
+    return `${index + 1}. ${rosterCell(user.name || user.email, 60)} · ${rosterCell(user.email, 120)} · ${rosterCell(user.role, 40)} · ${login}${flags}`;
   });
   const sections: string[] = [];
   let chunk = `*The roster: ${lines.length} users*`;
@@ -300,21 +308,4 @@ export function rosterMessages(review: ReviewView): SlackMessage[] {
     '…the rest of the roster is in the evidence export.',
     12,
   );
-}
-
-/** The reminder that the quarterly review is due, with start and snooze buttons. */
-export function reviewDueMessage(occurrence: Date, lastCompletedAt: string | undefined): SlackMessage {
-  return {
-    text: 'The quarterly Klaviyo security review is due',
-    blocks: [
-      section(
-        `:calendar: *The quarterly Klaviyo security review is due* (${slackDate(occurrence.toISOString(), '{date_long}')}). Review users, roles and two-step authentication, and check the API keys.${lastCompletedAt ? ` The last review was completed ${slackDate(lastCompletedAt, '{date_long}')}.` : ''}`,
-      ),
-      actions('review_due', [
-        button('Start the review', ACTION_REMINDER_START, 'start', { style: 'primary' }),
-        button('Snooze a day', `${ACTION_REMINDER_SNOOZE}:day`, 'day'),
-        button('Snooze a week', `${ACTION_REMINDER_SNOOZE}:week`, 'week'),
-      ]),
-    ],
-  };
 }

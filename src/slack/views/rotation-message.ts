@@ -29,7 +29,7 @@ import {
   truncate,
   userMention,
 } from './blocks.js';
-import { hostOf } from './scan-message.js';
+import { contextWords, hostOf } from './scan-message.js';
 
 export const ACTION_ITEM_MENU = 'rotation:item_menu';
 export const ACTION_RESCAN = 'rotation:rescan';
@@ -76,17 +76,20 @@ function drawRotation(
   const keyKept = !state.keyKept
     ? 'The bot does not hold the key, so the revocation is confirmed by hand.'
     : state.keyKeptDurably === false
-      ? 'The bot holds the key in memory only, to check it with Klaviyo, until it restarts (KEY_ENCRYPTION_KEY keeps an encrypted copy across restarts). It is forgotten when the rotation ends.'
+      ? 'The bot holds the key in memory only, to check it with Klaviyo; if the bot restarts, the team confirms the revocation by hand. It is forgotten when the rotation ends.'
       : 'An encrypted copy is kept so the bot can check the key with Klaviyo; it is wiped when the rotation ends.';
   blocks.push(
     section(
-      `${itemHeading(1, STEP_TITLES.record, state.steps.record.done, undefined)}\n\`${masked}\` · sha256 \`${state.key.fingerprint.slice(0, 16)}…\`${state.key.accountPublicKey ? ` · account \`${state.key.accountPublicKey}\`` : ''}\n${keyKept}`,
+      `${itemHeading(1, STEP_TITLES.record, state.steps.record.done, undefined)}\n\`${masked}\` · fingerprint \`${state.key.fingerprint.slice(0, 16)}…\`${state.key.accountPublicKey ? ` · account \`${state.key.accountPublicKey}\`` : ''}\n${keyKept}`,
     ),
   );
 
   const locations = state.locations
     .slice(0, compact > 0 ? 2 : 5)
-    .map((location) => `• ${escapeMrkdwn(truncate(location.url, 200))} (${escapeMrkdwn(location.context)})`)
+    .map((location) => {
+      const where = contextWords(location.context);
+      return `• ${escapeMrkdwn(truncate(location.url, 200))}${where === '' ? '' : ` (${where})`}`;
+    })
     .join('\n');
   const moreLocations =
     state.locationCount > 5 ? `\n…and ${state.locationCount - 5} more places (see the scan's thread)` : '';
@@ -219,7 +222,7 @@ function integrationSection(
   const label =
     created || compact > 0 ? '' : ` (label: \`${escapeMrkdwn(suggestedKeyLabel(integration.name, now))}\`)`;
   const text = [
-    `*4.${index + 1} ${escapeMrkdwn(name)}*${owner}`,
+    `*3.${index + 1} ${escapeMrkdwn(name)}*${owner}`,
     line(created, `New private key created${label}`),
     line(
       updated,
@@ -249,7 +252,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
   const step = state.steps.delete;
   const blockers = deleteBlockers(state);
   const last4 = state.key.masked.slice(-4);
-  let text = `${itemHeading(5, STEP_TITLES.delete, step.done, step.owner)}\n`;
+  let text = `${itemHeading(4, STEP_TITLES.delete, step.done, step.owner)}\n`;
   if (step.done) text += `The key ending in \`${last4}\` was deleted.`;
   else if (blockers.length > 0) text += `Available once you ${blockers.join(' and ')}.`;
   else
@@ -280,13 +283,13 @@ function verifySection(rotationId: string, state: RotationChecklist, complete: b
   const step = state.steps.verify;
   const liveness = state.proof.liveness;
   const rescan = state.proof.rescan;
-  const lines = [itemHeading(6, STEP_TITLES.verify, step.done, step.owner)];
+  const lines = [itemHeading(5, STEP_TITLES.verify, step.done, step.owner)];
   lines.push(
-    liveness
-      ? `Klaviyo ${slackDate(liveness.at)}: ${LIVENESS_WORDS[liveness.status]}`
+    liveness && liveness.status !== 'not_checked'
+      ? `Checked with Klaviyo ${slackDate(liveness.at)}: ${LIVENESS_WORDS[liveness.status]}`
       : state.keyKept
-        ? 'Klaviyo: not checked yet'
-        : 'Klaviyo: the key is not kept, so the bot cannot ask; confirm by hand once the site is clean',
+        ? 'Not checked with Klaviyo yet'
+        : 'The bot does not hold the key, so it cannot ask Klaviyo: confirm by hand once the site is clean',
   );
   lines.push(
     rescan

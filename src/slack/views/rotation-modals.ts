@@ -11,11 +11,11 @@ export const ACTION_NAME = 'value';
 export const ACTION_OWNER = 'user';
 
 /** Modal to add an integration that uses the exposed key: its name and who updates it. */
-export function addIntegrationModal(rotationId: string, masked: string): ModalView {
+export function addIntegrationModal(rotationId: string, masked: string, origin: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_ADD_INTEGRATION,
-    private_metadata: JSON.stringify({ rotationId }),
+    private_metadata: JSON.stringify({ rotationId, origin }),
     title: plain('Add an integration', 24),
     submit: plain('Add', 24),
     close: plain('Cancel', 24),
@@ -49,11 +49,11 @@ export function addIntegrationModal(rotationId: string, masked: string): ModalVi
 }
 
 /** Modal to give a checklist item an owner. */
-export function assignModal(rotationId: string, item: ItemRef, label: string): ModalView {
+export function assignModal(rotationId: string, item: ItemRef, label: string, origin: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW_ASSIGN,
-    private_metadata: JSON.stringify({ rotationId, item: encodeItem(item) }),
+    private_metadata: JSON.stringify({ rotationId, item: encodeItem(item), origin }),
     title: plain('Assign an owner', 24),
     submit: plain('Assign', 24),
     close: plain('Cancel', 24),

@@ -1,7 +1,8 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { Liveness } from '../../checklists/rotation.js';
 import { LIVENESS_WORDS } from '../../checklists/rotation.js';
-import type { Finding } from '../../scan/findings.js';
+import type { Finding, Hop, Occurrence, Placeholder } from '../../scan/findings.js';
+import { groupOccurrences, loadChain, type OccurrenceGroup, pagesOf } from '../../scan/occurrence-groups.js';
 import { describeOccurrence } from '../../scan/report.js';
 import type { ScanReport, ScanStatus } from '../../store/scans.js';
 import {
@@ -65,7 +66,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     const reason =
       input.status === 'interrupted'
         ? 'The scan was interrupted by a restart of the bot.'
-        : `The scan could not run: ${escapeMrkdwn(input.error ?? 'unknown error')}`;
+        : `The scan did not finish. ${escapeMrkdwn(sentence(input.error ?? 'The reason was not recorded.'))}`;
     return {
       text: `Scan of ${input.target} ${input.status === 'interrupted' ? 'was interrupted' : 'failed'}`,
       blocks: [
@@ -141,10 +142,10 @@ function findingSection(
   status: KeyStatus | undefined,
   report: ScanReport,
 ): SectionBlock {
-  const places = placesSummary(finding);
-  const live = status ? livenessLine(status, report) : 'Live check: pending';
+  const places = placesSummary(finding, hostOf(report.target));
+  const live = status ? livenessLine(status, report) : 'Checking with Klaviyo…';
   const text = [
-    `*\`${finding.masked}\`* · sha256 \`${finding.fingerprint.slice(0, 12)}…\` · ${finding.confidence} confidence`,
+    `*\`${finding.masked}\`* · fingerprint \`${finding.fingerprint.slice(0, 12)}…\` · ${finding.confidence} confidence`,
     live,
     `Seen ${finding.occurrenceCount}×: ${places}`,
   ].join('\n');
@@ -157,61 +158,170 @@ function findingSection(
 }
 
 function livenessLine(status: KeyStatus, report: ScanReport): string {
-  const words = LIVENESS_WORDS[status.liveness];
-  if (status.account === undefined) return `Live check: ${words}`;
+  if (status.liveness === 'not_checked') return 'Not checked with Klaviyo yet';
+  const words = `Checked with Klaviyo: ${LIVENESS_WORDS[status.liveness]}`;
+  if (status.account === undefined) return words;
   const siteKeys = report.publicKeys.map((use) => use.key);
   const match = siteKeys.includes(status.account)
     ? "this site's account"
     : 'another account than the site uses';
-  return `Live check: ${words} (account \`${status.account}\`, ${match})`;
+  return `${words} (account \`${status.account}\`, ${match})`;
 }
 
-function placesSummary(finding: Finding): string {
-  const shown = finding.occurrences.slice(0, 3).map((occurrence) => {
-    const where = pathOf(occurrence.url);
-    return `${escapeMrkdwn(where)} (${escapeMrkdwn(describeOccurrence(occurrence).replace(/, line .*/, ''))})`;
-  });
-  const more = finding.occurrenceCount - shown.length;
-  return truncate(`${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`, 700);
+/** An error message as a sentence: a capital first letter (unless it starts with a URL) and a full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)
+    ? trimmed
+    : trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** The name a key was assigned to in the site's code, as code ("as `company_id`"); nothing for "other". */
+export function contextWords(context: string): string {
+  return context === 'other' || context === '' ? '' : `as \`${escapeMrkdwn(context.replace(/`/g, "'"))}\``;
+}
+
+/** Where a key was seen, in a line or two: its largest groups of places. */
+function placesSummary(finding: Finding, host: string): string {
+  const groups = groupOccurrences(finding.occurrences);
+  const shown = groups.slice(0, 2).map((group) => groupPlaces(group, host).text);
+  const more = groups.length - shown.length;
+  return truncate(
+    `${shown.join('; ')}${more > 0 ? `; and ${more} other place${more === 1 ? '' : 's'}` : ''}`,
+    700,
+  );
 }
 
 const THREAD_BLOCKS_PER_MESSAGE = 40;
 const THREAD_MESSAGES_MAX = 5;
+/** A scan's thread: at most two messages of details, and the export file as the third. */
+const SCAN_DETAIL_MESSAGES_MAX = 2;
+const GROUPS_PER_KEY = 4;
+const PLACES_PER_GROUP = 3;
+const ERRORS_SHOWN = 5;
+/** The same snippet on this many pages is most likely in the theme's layout. */
+const LAYOUT_PAGES = 5;
 
-/** Every place each key was seen and every fetch error, split into thread messages within Block Kit limits. */
-export function scanDetailMessages(report: ScanReport): SlackMessage[] {
+export interface ScanDetails {
+  messages: SlackMessage[];
+  /** True when the thread leaves something out: the full list then goes into the export. */
+  abridged: boolean;
+}
+
+/**
+ * What a scan's thread says: for each key, where it was found, grouped by the code it sits in ("the
+ * same inline script on 200 pages"), how a file was loaded, one line about placeholders, and what could
+ * not be fetched. At most two messages within Block Kit limits; what they leave out is in the export.
+ */
+export function scanDetailMessages(report: ScanReport): ScanDetails {
+  const host = hostOf(report.target);
+  let abridged = false;
   const sections: string[] = [];
   for (const finding of report.findings) {
-    let chunk = `*\`${finding.masked}\`* (sha256 \`${finding.fingerprint}\`), seen ${finding.occurrenceCount}×:`;
-    for (const occurrence of finding.occurrences) {
-      const loadedBy =
-        occurrence.page !== occurrence.url ? `, loaded by ${escapeMrkdwn(pathOf(occurrence.page))}` : '';
-      const line = `\n• ${escapeMrkdwn(truncate(occurrence.url, 300))}${loadedBy}\n    ${escapeMrkdwn(describeOccurrence(occurrence))}: \`${escapeMrkdwn(truncate(occurrence.snippet.replace(/`/g, "'"), 160))}\``;
-      if (chunk.length + line.length > 2900) {
-        sections.push(chunk);
-        chunk = `*\`${finding.masked}\`* (continued):`;
-      }
-      chunk += line;
+    const groups = groupOccurrences(finding.occurrences);
+    const pages = pagesOf(finding.occurrences).length;
+    const lines = [
+      `*\`${finding.masked}\`* · sha256 \`${finding.fingerprint.slice(0, 16)}…\` · seen ${finding.occurrenceCount}× on ${pages} page${pages === 1 ? '' : 's'}`,
+    ];
+    for (const group of groups.slice(0, GROUPS_PER_KEY)) {
+      const where = groupPlaces(group, host);
+      if (where.more > 0) abridged = true;
+      lines.push(`• ${where.text}`);
+      lines.push(`    \`${escapeMrkdwn(truncate(group.first.snippet.replace(/`/g, "'"), 160))}\``);
+      const chain = loadChain(group.first);
+      if (chain !== undefined)
+        lines.push(`    loaded through ${escapeMrkdwn(truncate(chainText(chain, host), 400))}`);
     }
-    sections.push(chunk);
+    const hidden = groups.length - GROUPS_PER_KEY;
+    if (hidden > 0) {
+      abridged = true;
+      lines.push(
+        `…and ${hidden} other place${hidden === 1 ? '' : 's'} in the code, listed in the attached file.`,
+      );
+    }
+    if (finding.occurrenceCount > finding.occurrences.length) abridged = true;
+    sections.push(truncate(lines.join('\n'), 2900));
   }
+  const placeholders = report.placeholders ?? [];
+  if (placeholders.length > 0) sections.push(placeholderLine(placeholders, host));
   if (report.errors.length > 0) {
-    let chunk = '*Could not fetch:*';
-    for (const error of report.errors) {
-      const line = `\n• ${escapeMrkdwn(truncate(error.url, 300))}: ${escapeMrkdwn(truncate(error.error, 200))}`;
-      if (chunk.length + line.length > 2900) {
-        sections.push(chunk);
-        chunk = '*Could not fetch (continued):*';
-      }
-      chunk += line;
-    }
-    sections.push(chunk);
+    const shown = report.errors
+      .slice(0, ERRORS_SHOWN)
+      .map(
+        (error) =>
+          `${escapeMrkdwn(truncate(shortPlace(error.url, host), 120))} (${escapeMrkdwn(truncate(error.error, 120))})`,
+      );
+    const more = report.errors.length - shown.length;
+    if (more > 0) abridged = true;
+    sections.push(
+      `*Could not fetch ${report.errors.length} file${report.errors.length === 1 ? '' : 's'}:* ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+    );
   }
-  return packSections(
+  const messages = packSections(
     sections,
-    'Scan details',
-    `…more than fits here: run \`npx klaviyo-checkup scan ${report.target} --json\` for every place.`,
+    'Where the keys were found',
+    'More than fits here: every place is listed in the attached file.',
+    SCAN_DETAIL_MESSAGES_MAX,
   );
+  const shownSections = messages.reduce(
+    (sum, message) => sum + message.blocks.filter((block) => block.type === 'section').length,
+    0,
+  );
+  return { messages, abridged: abridged || shownSections < sections.length };
+}
+
+/** "The same inline script on 200 pages (likely the theme layout): /, /products/a, /products/b and 197 more". */
+function groupPlaces(group: OccurrenceGroup, host: string): { text: string; more: number } {
+  const shown = group.places
+    .slice(0, PLACES_PER_GROUP)
+    .map((url) => escapeMrkdwn(truncate(shortPlace(url, host), 120)));
+  const more = group.places.length - shown.length;
+  const list = `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const place = placeName(group.first);
+  const line = group.places.length === 1 ? `, line ${group.first.line}` : '';
+  if (group.places.length === 1) return { text: `${capitalize(place)} in ${list}${line}`, more };
+  const onPages = group.first.resource === 'page';
+  const layout = onPages && group.places.length >= LAYOUT_PAGES ? ' (likely the theme layout)' : '';
+  const what = onPages ? `pages${layout}` : 'files';
+  return { text: `The same ${place} on ${group.places.length} ${what}: ${list}`, more };
+}
+
+/** The kind of place, in words: "inline script", "script", "HTML comment". */
+function placeName(occurrence: Occurrence): string {
+  const described = describeOccurrence(occurrence);
+  return described.slice(0, described.indexOf(',') === -1 ? undefined : described.indexOf(','));
+}
+
+function chainText(chain: readonly Hop[], host: string): string {
+  return chain
+    .map((hop, i) => (i === 0 ? shortPlace(hop.url, host) : `${shortPlace(hop.url, host)} (${hop.reason})`))
+    .join(' → ');
+}
+
+/** One short line: key-shaped strings that look made up are named, never reported as exposed keys. */
+function placeholderLine(placeholders: readonly Placeholder[], host: string): string {
+  const first = placeholders[0] as Placeholder;
+  const where = first.occurrences[0]
+    ? ` on ${escapeMrkdwn(truncate(shortPlace(first.occurrences[0].page, host), 120))}`
+    : '';
+  const count = placeholders.length;
+  return `_${count} key-shaped string${count === 1 ? ' looks' : 's look'} like a placeholder (for example \`${escapeMrkdwn(first.masked)}\`${where}): not an exposed key, not counted._`;
+}
+
+/** A URL on the scanned site as its path ("/products/a"); elsewhere with its host. */
+function shortPlace(url: string, host: string): string {
+  try {
+    const parsed = new URL(url);
+    const path = `${parsed.pathname}${parsed.search}`;
+    return parsed.host === host ? path : `${parsed.host}${path}`;
+  } catch {
+    return url;
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
@@ -259,14 +369,5 @@ export function hostOf(target: string): string {
     return new URL(target).host;
   } catch {
     return target;
-  }
-}
-
-function pathOf(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.host}${parsed.pathname}${parsed.search}`;
-  } catch {
-    return url;
   }
 }
