@@ -116,25 +116,27 @@ export function describeOccurrence(occurrence: Occurrence): string {
   return `${place}, ${occurrence.context}${encoded}, line ${occurrence.line}:${occurrence.column}`;
 }
 
-/** Runtime places have no lines worth giving (a request, or the browser's own serialisation of the DOM). */
+/** Where the render pass saw a key, in words; requests and the rendered page have no line worth giving. */
 function runtimePlace(occurrence: Occurrence): string | undefined {
+  const at = `line ${occurrence.line}:${occurrence.column}`;
   switch (occurrence.resource) {
     case 'request':
-      return `${occurrence.method ?? ''} ${RUNTIME_LABEL[occurrence.location ?? ''] ?? 'request'}, sent by the page in the browser`.trim();
+      return `${RUNTIME_LABEL[occurrence.location ?? ''] ?? 'request'} sent from the browser${occurrence.method ? ` (${occurrence.method})` : ''}`;
     case 'response':
       return occurrence.location === 'response-header'
         ? RUNTIME_LABEL['response-header']
-        : `response received in the browser, line ${occurrence.line}:${occurrence.column}`;
+        : `response the browser received, ${at}`;
     case 'runtime-script':
-      return `script run in the browser, line ${occurrence.line}:${occurrence.column}`;
+      return `script run in the browser, ${at}`;
     case 'rendered-page':
-      return occurrence.location === 'storage'
-        ? RUNTIME_LABEL.storage
-        : 'the page as rendered (DOM), written by its scripts';
+      return occurrence.location === 'storage' ? RUNTIME_LABEL.storage : 'page as rendered in the browser';
     default:
       return undefined;
   }
 }
+
+/** Resources whose line numbers mean nothing to a reader (a request, the browser's own copy of the DOM). */
+export const WITHOUT_LINES: ReadonlySet<string> = new Set(['request', 'rendered-page']);
 
 const MAX_OCCURRENCES_SHOWN = 8;
 const MAX_PLACEHOLDERS_SHOWN = 5;

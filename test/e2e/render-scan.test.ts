@@ -62,7 +62,7 @@ describe('/klaviyo-scan with SCAN_RENDER=true', () => {
     const text = blocksOf(result);
     expect(text).toContain('1 of them rendered in a browser');
     expect(text).toContain(`pk_…${runtime.slice(-4)}`);
-    expect(text).toContain('request header, sent by the page in the browser');
+    expect(text).toContain('Request header sent from the browser (GET) to /api/lists');
     expect(findElement(result.blocks ?? [], 'scan:start_rotation')).toBeDefined();
     expect(harness.everything()).not.toContain(runtime);
   });

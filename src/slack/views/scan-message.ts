@@ -3,7 +3,7 @@ import type { Liveness } from '../../checklists/rotation.js';
 import { LIVENESS_WORDS } from '../../checklists/rotation.js';
 import type { Finding, Hop, Occurrence, Placeholder } from '../../scan/findings.js';
 import { groupOccurrences, loadChain, type OccurrenceGroup, pagesOf } from '../../scan/occurrence-groups.js';
-import { describeOccurrence } from '../../scan/report.js';
+import { describeOccurrence, WITHOUT_LINES } from '../../scan/report.js';
 import type { ScanReport, ScanStatus } from '../../store/scans.js';
 import {
   actions,
@@ -279,8 +279,11 @@ function groupPlaces(group: OccurrenceGroup, host: string): { text: string; more
   const more = group.places.length - shown.length;
   const list = `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   const place = placeName(group.first);
-  const line = group.places.length === 1 ? `, line ${group.first.line}` : '';
-  if (group.places.length === 1) return { text: `${capitalize(place)} in ${list}${line}`, more };
+  const line =
+    group.places.length === 1 && !WITHOUT_LINES.has(group.first.resource) ? `, line ${group.first.line}` : '';
+  // A request is where the page sent the key: "to", not "in".
+  const where = group.first.resource === 'request' ? 'to' : 'in';
+  if (group.places.length === 1) return { text: `${capitalize(place)} ${where} ${list}${line}`, more };
   const onPages = group.first.resource === 'page';
   const layout = onPages && group.places.length >= LAYOUT_PAGES ? ' (likely the theme layout)' : '';
   const what = onPages ? `pages${layout}` : 'files';

@@ -94,7 +94,7 @@ describe('klaviyo-checkup scan --render', () => {
     );
     expect(result.stdout).toContain(`pk_…${key.slice(-4)}`);
     expect(result.stdout).toContain(`- ${site.url('/api/lists')} (sent by ${site.url('/')})`);
-    expect(result.stdout).toContain('GET request header, sent by the page in the browser, authorization');
+    expect(result.stdout).toContain('request header sent from the browser (GET), authorization');
     expect(result.stdout).not.toContain(key);
   });
 });
