@@ -109,6 +109,18 @@ describe('no browser process outlives the scan', () => {
     expect(stillRunning(seen)).toEqual([]);
   });
 
+  it('a scan killed outright leaves no Chromium behind either (the browser exits when its pipe closes)', async () => {
+    const { child, done } = startCli(['--render', '--no-sitemaps', '--render-timeout', '60']);
+    const watch = watchProcessTree(child.pid as number);
+    await untilBrowserRuns(watch);
+    child.kill('SIGKILL');
+    await done;
+    const { seen } = watch.stop();
+    expect(seen.filter((entry) => isChromium(entry.command)).length).toBeGreaterThan(1);
+    for (let waited = 0; stillRunning(seen).length > 0 && waited < 10_000; waited += 50) await sleep(50);
+    expect(stillRunning(seen)).toEqual([]);
+  });
+
   it("keeps Chromium's sandbox on unless the scan runs as root", async () => {
     // As root here, the scan is started as `nobody`, as the image's `node` user would be.
     const asUser = process.getuid?.() === 0 ? 65534 : undefined;
