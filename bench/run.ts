@@ -1,3 +1,4 @@
+import { renderBenchmark } from './render-bench.js';
 import { type BenchOutcome, type BenchTarget, scanBenchmark } from './scan-bench.js';
 import { slackBenchmark } from './slack-bench.js';
 
@@ -10,6 +11,7 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: 'scan', run: () => scanBenchmark() },
   { name: 'slack', run: () => slackBenchmark() },
+  { name: 'render', run: () => renderBenchmark() },
 ];
 
 const STATUS_LABEL: Record<BenchTarget['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };

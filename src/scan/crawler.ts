@@ -31,6 +31,7 @@ import {
   type ResourceKind,
 } from './findings.js';
 import { resolveScanOptions, type ScanOptions } from './options.js';
+import type { RenderSummary } from './render/summary.js';
 import { looksLikeNonPage, normalizeUrl, parseTarget, resolveLink, SiteScope } from './url-scope.js';
 
 export interface ScanWarning {
@@ -42,7 +43,8 @@ export interface ScanWarning {
     | 'key_belongs_to_other_account'
     | 'truncated'
     | 'incomplete'
-    | 'too_many_keys';
+    | 'too_many_keys'
+    | 'render';
   message: string;
 }
 
@@ -79,6 +81,8 @@ export interface ScanResult {
   stats: { requests: number; bytesFetched: number; sitemapsRead: number };
   /** Full keys, for `--reveal` and the liveness check; serialises to `{}`. */
   keyring: KeyRing;
+  /** What the render pass did, when one was asked for (`--render`). */
+  render?: RenderSummary;
 }
 
 export interface ScanProgress {
@@ -94,6 +98,13 @@ export interface ScanHooks {
   signal?: AbortSignal;
   /** Injectable for tests of the backoff; defaults to real timers. */
   now?: () => number;
+  /** Told about each HTML page read, with the scripts it loads (the render pass picks pages by them). */
+  onPage?: (page: CrawledPage) => void;
+}
+
+export interface CrawledPage {
+  url: string;
+  scripts: string[];
 }
 
 interface Task {
@@ -613,6 +624,7 @@ class Crawl {
       this.#errors.push({ url: pageUrl.href, error: `could not read the page's links: ${String(error)}` });
       return;
     }
+    this.#hooks.onPage?.({ url: pageUrl.href, scripts: links.scripts.map((ref) => ref.url.href) });
     for (const ref of links.scripts) this.#addScript(ref, task);
     for (const url of links.alternates)
       this.#addPage(
