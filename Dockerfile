@@ -36,3 +36,17 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # The Slack bot. The scanner alone: docker run --rm IMAGE node bin/klaviyo-checkup.js scan https://your-store.example
 CMD ["node", "dist/main.js"]
+
+# The runtime with Chromium, for SCAN_RENDER=true and scan --render (docker build --target render .).
+# Debian's headless shell, no browser download; still the unprivileged `node` user, so Chromium's
+# sandbox stays on (the README says which seccomp setting lets it start under Docker).
+FROM runtime AS render
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium-headless-shell \
+ && rm -rf /var/lib/apt/lists/*
+USER node
+ENV SCAN_RENDER=true
+
+# `docker build .` builds the last stage: the runtime without a browser.
+FROM runtime

@@ -1,3 +1,4 @@
+import { renderBenchmark } from './render-bench.js';
 import { type BenchOutcome, type BenchTarget, ROUNDS, scanBenchmark } from './scan-bench.js';
 import { slackBenchmark } from './slack-bench.js';
 
@@ -24,6 +25,7 @@ function scanOptions(env: NodeJS.ProcessEnv): Parameters<typeof scanBenchmark>[0
 const BENCHMARKS: Benchmark[] = [
   { name: 'scan', run: () => scanBenchmark(scanOptions(process.env)) },
   { name: 'slack', run: () => slackBenchmark() },
+  { name: 'render', run: () => renderBenchmark() },
 ];
 
 const STATUS_LABEL: Record<BenchTarget['status'], string> = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' };

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/image-steps.sh [TARGET]: the Docker image's steps without Docker (no engine runs on CI).
+# scripts/image-steps.sh [TARGET...]: the Docker image's steps without Docker (no engine runs on CI),
+# for each target named (runtime, render), all of them when none is.
 #
 # Kept in step with the Dockerfile: each of its instructions appears below as a `# Dockerfile:` line
 # above the commands that do the same, and the script stops at once when the two lists differ. So a
@@ -18,12 +19,15 @@ cd "$root"
 
 # Dockerfile stages this script stands in for. A stage that only adds system packages (which .ci/run
 # installs on the CI machine) is one more name here, and one more case in the check.
-targets=(runtime)
-target=${1:-runtime}
-[[ " ${targets[*]} " == *" $target "* ]] || {
-  echo "image-steps: unknown target $target (known: ${targets[*]})" >&2
-  exit 2
-}
+targets=(runtime render)
+chosen=("$@")
+[[ ${#chosen[@]} -gt 0 ]] || chosen=("${targets[@]}")
+for target in "${chosen[@]}"; do
+  [[ " ${targets[*]} " == *" $target "* ]] || {
+    echo "image-steps: unknown target $target (known: ${targets[*]})" >&2
+    exit 2
+  }
+done
 
 # The Dockerfile's instructions, one a line: comments dropped, continuation lines joined.
 instructions() {
@@ -97,6 +101,16 @@ healthcheck=$(instruction '^HEALTHCHECK ' | sed 's/^HEALTHCHECK .* CMD //')
 # Dockerfile: CMD ["node", "dist/main.js"]
 cmd=$(instruction '^CMD ' | sed 's/^CMD //')
 
+# Dockerfile: FROM runtime AS render
+# Dockerfile: USER root
+# Dockerfile: RUN apt-get update && apt-get install -y --no-install-recommends chromium-headless-shell && rm -rf /var/lib/apt/lists/*
+# (system packages: .ci/run installs chromium-headless-shell on the CI machine.)
+# Dockerfile: USER node
+# Dockerfile: ENV SCAN_RENDER=true
+render_env=$(instructions Dockerfile | grep '^ENV ' | sed -n 2p | sed 's/^ENV //')
+# Dockerfile: FROM runtime
+# (the last stage, which `docker build .` builds: the runtime as it is.)
+
 step "the pruned tree: $(du -sh "$app" | cut -f1), the bot and the CLI from it"
 # The fakes and the check run from the repository (they need its development dependencies); the bot
 # and the CLI run from the pruned tree, with the image's Node.js.
@@ -104,6 +118,11 @@ step "the pruned tree: $(du -sh "$app" | cut -f1), the bot and the CLI from it"
   echo "image-steps: run npm ci in $root first (the check uses its test dependencies)" >&2
   exit 1
 }
-IMAGE_APP="$app" IMAGE_NODE="$node_dir/bin/node" IMAGE_ENV="$image_env" IMAGE_CMD="$cmd" \
-  IMAGE_HEALTHCHECK="$healthcheck" IMAGE_TARGET="$target" \
-  node_modules/.bin/vitest run --config test/image/vitest.config.ts
+for target in "${chosen[@]}"; do
+  env_of_target=$image_env
+  [[ $target == render ]] && env_of_target="$image_env $render_env"
+  step "the check, target $target"
+  IMAGE_APP="$app" IMAGE_NODE="$node_dir/bin/node" IMAGE_ENV="$env_of_target" IMAGE_CMD="$cmd" \
+    IMAGE_HEALTHCHECK="$healthcheck" IMAGE_TARGET="$target" \
+    node_modules/.bin/vitest run --config test/image/vitest.config.ts
+done

@@ -1,12 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ScanResult } from './scan/crawler.js';
+import type { ScanHooks, ScanResult } from './scan/crawler.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_KEYS_FOUND = 1;
 export const EXIT_CANNOT_SCAN = 2;
+const EXIT_INTERRUPTED = 130;
+/** After Ctrl-C the scan gets this long to close the browser before the process exits anyway. */
+const STOP_GRACE_MS = 10_000;
 
 const USAGE = `Usage: klaviyo-checkup scan <url> [options]
 
@@ -28,6 +31,11 @@ Options:
   --expect-public-key <key>    warn when the pages use another site ID
   --allow-private-networks     allow loopback and private addresses (or SCAN_ALLOW_PRIVATE_NETWORKS=true)
   --no-sitemaps                do not read robots.txt and sitemaps
+  --render                     also open pages in headless Chromium and scan what they send, receive
+                               and run (KLAVIYO_CHECKUP_BROWSER names the binary)
+  --render-pages <n>           pages rendered at most: the start page and one per template (default 20)
+  --render-timeout <seconds>   per rendered page (default 30)
+  --render-budget <seconds>    part of --time-budget kept for rendering (default: half)
   --reveal                     print full keys (they are masked otherwise)
   --quiet                      no progress on stderr
   -h, --help                   this help
@@ -73,17 +81,55 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     ],
   );
   const showProgress = io.stderr.isTTY === true && !parsed.quiet;
+  const hooks: ScanHooks = {
+    onProgress: showProgress
+      ? throttle((p) => {
+          io.stderr.write(
+            `\rScanning… ${p.pagesScanned} pages, ${p.scriptsScanned} scripts, ${p.findings} key(s) `,
+          );
+        }, 200)
+      : undefined,
+  };
   let result: ScanResult;
+  let interrupted = false;
   try {
-    result = await scanSite(parsed.url, parsed.options, {
-      onProgress: showProgress
-        ? throttle((p) => {
-            io.stderr.write(
-              `\rScanning… ${p.pagesScanned} pages, ${p.scriptsScanned} scripts, ${p.findings} key(s) `,
-            );
-          }, 200)
-        : undefined,
-    });
+    if (parsed.render === undefined) result = await scanSite(parsed.url, parsed.options, hooks);
+    else {
+      const render = parsed.render;
+      // Loaded only here: a scan without --render never pays for the browser's code.
+      const { BrowserMissingError, findBrowser } = await import('./scan/render/browser.js');
+      let executablePath: string;
+      try {
+        executablePath = findBrowser(io.env);
+      } catch (error) {
+        if (!(error instanceof BrowserMissingError)) throw error;
+        io.stderr.write(`klaviyo-checkup: ${error.message}\n`);
+        return EXIT_CANNOT_SCAN;
+      }
+      const { scanSiteWithRender } = await import('./scan/render/scan-with-render.js');
+      const controller = new AbortController();
+      // Ctrl-C stops the scan and closes the browser; a second one, or a browser slow to close, ends
+      // the process at once (Playwright kills the browser's processes as the process exits).
+      const onSignal = () => {
+        if (interrupted) process.exit(EXIT_INTERRUPTED);
+        interrupted = true;
+        controller.abort();
+        setTimeout(() => process.exit(EXIT_INTERRUPTED), STOP_GRACE_MS).unref();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        result = await scanSiteWithRender(
+          parsed.url,
+          parsed.options,
+          { ...render, executablePath },
+          { ...hooks, signal: controller.signal },
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }
   } catch (error) {
     if (showProgress) io.stderr.write('\n');
     if (error instanceof ScanError || error instanceof OptionError) {
@@ -93,6 +139,10 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     throw error;
   }
   if (showProgress) io.stderr.write('\n');
+  if (interrupted) {
+    io.stderr.write('klaviyo-checkup: stopped; the browser is closed.\n');
+    return EXIT_INTERRUPTED;
+  }
 
   const reportOptions = { reveal: parsed.reveal };
   const sarif =
@@ -126,6 +176,8 @@ type ParsedCommand =
       sarif: string | undefined;
       reveal: boolean;
       quiet: boolean;
+      /** Present with --render: the render pass's limits (the browser is looked for later). */
+      render?: { maxPages?: number; pageTimeoutMs?: number; budgetMs?: number };
     };
 
 function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand {
@@ -147,6 +199,10 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand
       'expect-public-key': { type: 'string' },
       'allow-private-networks': { type: 'boolean', default: false },
       'no-sitemaps': { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
+      'render-pages': { type: 'string' },
+      'render-timeout': { type: 'string' },
+      'render-budget': { type: 'string' },
       reveal: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -177,6 +233,9 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand
     allowPrivateNetworks: values['allow-private-networks'] || envFlag(env.SCAN_ALLOW_PRIVATE_NETWORKS),
     useSitemaps: !values['no-sitemaps'],
   };
+  const renderFlags = ['render-pages', 'render-timeout', 'render-budget'] as const;
+  const stray = renderFlags.find((flag) => values[flag] !== undefined);
+  if (!values.render && stray !== undefined) throw new Error(`--${stray} needs --render`);
   return {
     kind: 'scan',
     url,
@@ -185,6 +244,15 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand
     sarif: values.sarif,
     reveal: values.reveal,
     quiet: values.quiet,
+    ...(values.render
+      ? {
+          render: {
+            maxPages: integer(values['render-pages'], '--render-pages'),
+            pageTimeoutMs: seconds(values['render-timeout'], '--render-timeout'),
+            budgetMs: seconds(values['render-budget'], '--render-budget'),
+          },
+        }
+      : {}),
   };
 }
 

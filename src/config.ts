@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import * as util from 'node:util';
 import { CheckupError } from './errors.js';
 import type { LogLevel } from './log.js';
+import { BROWSER_ENV, BrowserMissingError, findBrowser } from './scan/render/browser.js';
 import { type CronSchedule, DEFAULT_REVIEW_SCHEDULE, parseCron } from './schedule/cron.js';
 import { isValidTimeZone } from './schedule/wall-clock.js';
 
@@ -16,6 +17,10 @@ export interface Config {
     maxPages: number;
     /** Scans running at once; more wait in a queue. */
     concurrency: number;
+    /** Scans also render pages in headless Chromium when one is installed (SCAN_RENDER). */
+    render: boolean;
+    /** The Chromium binary for rendering (KLAVIYO_CHECKUP_BROWSER); unset: the system's is looked for. */
+    browser?: string;
   };
   klaviyo: {
     apiUrl: string;
@@ -162,6 +167,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       allowPrivateNetworks: flag(env, 'SCAN_ALLOW_PRIVATE_NETWORKS', false),
       maxPages: integer(env, 'SCAN_MAX_PAGES', 200, 1, 100_000),
       concurrency: integer(env, 'SCAN_CONCURRENCY', 2, 1, 16),
+      ...renderSettings(env),
     }),
     klaviyo: Object.freeze({
       apiUrl: url(env, 'KLAVIYO_API_URL', 'https://a.klaviyo.com').replace(/\/+$/, ''),
@@ -189,6 +195,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }),
     logLevel: choice(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   });
+}
+
+/**
+ * Rendering: on or off, and the browser when one is named. A named browser that is not there stops
+ * start-up; none named and none installed is no error: scans then run statically and say so.
+ */
+function renderSettings(env: Env): { render: boolean; browser?: string } {
+  const render = flag(env, 'SCAN_RENDER', false);
+  const browser = text(env, BROWSER_ENV);
+  if (!render || browser === undefined) return { render };
+  try {
+    return { render, browser: findBrowser({ [BROWSER_ENV]: browser }) };
+  } catch (error) {
+    if (error instanceof BrowserMissingError) throw new ConfigError(BROWSER_ENV, error.message);
+    throw error;
+  }
 }
 
 /** The Slack credentials; without an app token the bot runs in HTTP mode and needs the signing secret. */

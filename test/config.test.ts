@@ -432,3 +432,30 @@ describe('.env', () => {
     expect(configError(() => readEnvironment(dir, {})).message).toMatch(/^\.env could not be read: /);
   });
 });
+
+describe('rendering', () => {
+  test('is off unless SCAN_RENDER says so; no browser needs naming', () => {
+    expect(load().scan.render).toBe(false);
+    expect(load({ SCAN_RENDER: 'true' }).scan).toMatchObject({ render: true });
+    expect(load({ SCAN_RENDER: 'true' }).scan.browser).toBeUndefined();
+  });
+
+  test('a named browser is kept when it is there', () => {
+    expect(load({ SCAN_RENDER: 'true', KLAVIYO_CHECKUP_BROWSER: process.execPath }).scan.browser).toBe(
+      process.execPath,
+    );
+  });
+
+  test('a named browser that is not there stops start-up, when rendering is on', () => {
+    const error = expectRejected(
+      { SCAN_RENDER: 'true', KLAVIYO_CHECKUP_BROWSER: '/nowhere/chromium' },
+      'KLAVIYO_CHECKUP_BROWSER',
+    );
+    expect(error.message).toContain('/nowhere/chromium');
+    expect(load({ KLAVIYO_CHECKUP_BROWSER: '/nowhere/chromium' }).scan.render).toBe(false);
+  });
+
+  test('SCAN_RENDER is true or false', () => {
+    expect(expectRejected({ SCAN_RENDER: 'sometimes' }, 'SCAN_RENDER').message).toContain('true or false');
+  });
+});

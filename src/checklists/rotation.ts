@@ -33,6 +33,8 @@ export interface KeyLocation {
   url: string;
   page: string;
   context: string;
+  /** What `url` is (`script`, `request`, …); absent in checklists started before it was kept. */
+  resource?: string;
 }
 
 export interface RotationChecklist {

@@ -16,6 +16,7 @@ import {
   type ResourceKind,
 } from './findings.js';
 import { resolveScanOptions, type ScanOptions } from './options.js';
+import type { RenderSummary } from './render/summary.js';
 import { looksLikeNonPage, normalizeUrl, parseTarget, resolveLink, SiteScope } from './url-scope.js';
 
 export interface ScanWarning {
@@ -27,7 +28,8 @@ export interface ScanWarning {
     | 'key_belongs_to_other_account'
     | 'truncated'
     | 'incomplete'
-    | 'too_many_keys';
+    | 'too_many_keys'
+    | 'render';
   message: string;
 }
 
@@ -64,6 +66,8 @@ export interface ScanResult {
   stats: { requests: number; bytesFetched: number; sitemapsRead: number };
   /** Full keys, for `--reveal` and the liveness check; serialises to `{}`. */
   keyring: KeyRing;
+  /** What the render pass did, when one was asked for (`--render`). */
+  render?: RenderSummary;
 }
 
 export interface ScanProgress {
@@ -84,6 +88,13 @@ export interface ScanHooks {
    * at most two) when the build has them, the calling thread otherwise.
    */
   analyzer?: Analyzer;
+  /** Told about each HTML page read, with the scripts it loads (the render pass picks pages by them). */
+  onPage?: (page: CrawledPage) => void;
+}
+
+export interface CrawledPage {
+  url: string;
+  scripts: string[];
 }
 
 /** What fetching and analysing a task came to, waiting to be applied in order. No body waits here. */
@@ -731,6 +742,7 @@ class Crawl {
       });
       return;
     }
+    this.#hooks.onPage?.({ url: pageUrl.href, scripts: links.scripts.map((ref) => ref.url) });
     for (const ref of links.scripts) this.#addScript(scriptRef(ref), task);
     for (const href of links.alternates) {
       const url = new URL(href);

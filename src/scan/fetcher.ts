@@ -3,7 +3,7 @@ import dns from 'node:dns';
 import type { Socket } from 'node:net';
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, buildConnector, type Dispatcher, request } from 'undici';
 import { describeRefusal, isRefusedAddress, parseHostAddress } from './address.js';
 import { decodeText } from './decode.js';
 import { ScanError } from './errors.js';
@@ -262,9 +262,116 @@ export class Fetcher {
     }
   }
 
+  /**
+   * Sends one request on behalf of a browser (the render pass): any method, headers and body, under the
+   * same address checks. A redirect is returned, not followed, so the browser's next request for it is
+   * checked like the first; any status is returned as it came.
+   */
+  async relay(req: RelayRequest): Promise<RelayedResponse> {
+    this.checkTarget(req.url);
+    const deadline = hopDeadline(req.signal, this.#policy.timeoutMs);
+    const { signal } = deadline;
+    const headers: Record<string, string> = { 'user-agent': this.#policy.userAgent };
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!NOT_RELAYED_REQUEST_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+    }
+    headers['accept-encoding'] = 'gzip, deflate, br';
+    try {
+      this.requestsSent++;
+      const {
+        statusCode,
+        headers: received,
+        body,
+      } = await request(req.url, {
+        dispatcher: this.#agent,
+        method: req.method as Dispatcher.HttpMethod,
+        signal,
+        headers,
+        ...(req.body === undefined ? {} : { body: req.body }),
+      });
+      const contentType = (headerValue(received['content-type']) ?? '').toLowerCase();
+      const encoding = (headerValue(received['content-encoding']) ?? '').trim().toLowerCase();
+      const { buffer, truncated } = await collect(body, withDecoder(body, encoding), {
+        maxBytes: this.#policy.maxBytes,
+        stopAtBinary: false,
+        contentLength: undefined,
+      });
+      this.bytesRead += buffer.length;
+      const binary = BINARY_TYPE.test(contentType) || looksBinary(buffer.subarray(0, 1024));
+      return {
+        status: statusCode,
+        headers: relayedHeaders(received),
+        headerText: headerLines(received),
+        contentType,
+        body: buffer,
+        truncated,
+        ...(binary ? {} : { text: decodeText(buffer, contentType) }),
+      };
+    } catch (error) {
+      throw toScanError(error, req.url, req.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
   async close(): Promise<void> {
     await this.#agent.close();
   }
+}
+
+export interface RelayRequest {
+  url: URL;
+  method: string;
+  /** The browser's headers; connection-level ones are dropped and the encodings are the fetcher's. */
+  headers: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+}
+
+export interface RelayedResponse {
+  status: number;
+  /** The response's headers for the browser: the body is already decoded, so its framing is dropped. */
+  headers: Record<string, string>;
+  /** The response headers as `name: value` lines, to be scanned like the body. */
+  headerText: string;
+  contentType: string;
+  /** Decoded bytes, at most maxBytes of them. */
+  body: Buffer;
+  /** Decoded text, unless the content is binary. */
+  text?: string;
+  truncated: boolean;
+}
+
+// Connection-level headers belong to each hop; the fetcher sets its own.
+const NOT_RELAYED_REQUEST_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+  'accept-encoding',
+]);
+const NOT_RELAYED_RESPONSE_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-encoding',
+  'content-length',
+  'trailer',
+]);
+
+function relayedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || NOT_RELAYED_RESPONSE_HEADERS.has(name)) continue;
+    kept[name] = Array.isArray(value) ? value.join('\n') : value;
+  }
+  return kept;
 }
 
 /** Text is decoded only when someone reads it: bodies scanned in a worker are never decoded here. */
@@ -447,17 +554,39 @@ async function readBody(
   let stream: Readable = withDecoder(body, options.contentEncoding);
   if (options.unpackGzipFile && isGzipType) stream = withDecoder(stream, 'gzip');
 
-  // A body of declared length is copied into its own buffer as it arrives (no joining copy at the end,
-  // no chunks kept); it is then the whole of its memory, so it moves to an analysis thread as it is.
+  // Binary content is recognised from its first bytes and not read any further.
+  const { buffer, truncated, binary } = await collect(body, stream, {
+    maxBytes: options.maxBytes,
+    stopAtBinary: true,
+    contentLength: options.contentLength,
+  });
+  if (binary) return { bytes: buffer.length, truncated: false };
+  if (looksBinary(buffer.subarray(0, 1024))) return { bytes: buffer.length, truncated };
+  return { body: buffer, bytes: buffer.length, truncated };
+}
+
+/**
+ * Reads a decoded stream into one buffer of at most maxBytes, then releases the connection's body. A
+ * body of declared length (and no content encoding) is copied into its own buffer as it arrives: no
+ * joining copy at the end, no chunks kept, and the buffer is the whole of its memory, so it moves to
+ * an analysis thread as it is.
+ */
+async function collect(
+  body: Readable,
+  stream: Readable,
+  options: { maxBytes: number; stopAtBinary: boolean; contentLength: number | undefined },
+): Promise<{ buffer: Buffer; truncated: boolean; binary: boolean }> {
+  const { maxBytes, contentLength } = options;
   let whole =
-    stream === body && options.contentLength !== undefined && options.contentLength <= options.maxBytes
-      ? Buffer.allocUnsafeSlow(options.contentLength)
+    stream === body && contentLength !== undefined && contentLength <= maxBytes
+      ? Buffer.allocUnsafeSlow(contentLength)
       : undefined;
   const chunks: Buffer[] = [];
   let bytes = 0;
   let truncated = false;
+  let binary = false;
   for await (const read of stream as AsyncIterable<Buffer>) {
-    const room = options.maxBytes - bytes;
+    const room = maxBytes - bytes;
     const chunk = read.length > room ? read.subarray(0, room) : read;
     if (whole !== undefined && bytes + chunk.length > whole.length) {
       // More than the server declared: collected as chunks from here on.
@@ -472,11 +601,9 @@ async function readBody(
       truncated = true;
       break;
     }
-    // Binary content is recognised from its first bytes and not read any further.
-    if (first && looksBinary(chunk)) {
-      stream.destroy();
-      discard(body);
-      return { bytes, truncated: false };
+    if (options.stopAtBinary && first && looksBinary(chunk)) {
+      binary = true;
+      break;
     }
   }
   stream.destroy();
@@ -487,8 +614,7 @@ async function readBody(
       : bytes === whole.length
         ? whole
         : whole.subarray(0, bytes);
-  if (looksBinary(buffer.subarray(0, 1024))) return { bytes, truncated };
-  return { body: buffer, bytes, truncated };
+  return { buffer, truncated, binary };
 }
 
 function withDecoder(body: Readable, encoding: string): Readable {

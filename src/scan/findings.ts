@@ -4,7 +4,11 @@ import { type HtmlLocation, locateInHtml } from './html-location.js';
 import { fingerprintKey, maskKey } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
 
-/** What kind of resource a key was found in. */
+/**
+ * What kind of resource a key was found in. The last four are seen only by the render pass: a request
+ * the page sent, a response it received, a script it ran (inline, injected or evaluated), and the page
+ * as it stood after running (its DOM and storage).
+ */
 export type ResourceKind =
   | 'page'
   | 'script'
@@ -12,7 +16,11 @@ export type ResourceKind =
   | 'stylesheet'
   | 'manifest'
   | 'sitemap'
-  | 'robots';
+  | 'robots'
+  | 'request'
+  | 'response'
+  | 'runtime-script'
+  | 'rendered-page';
 
 /** One step of how the scan reached a resource: the resource, and what named it. */
 export interface Hop {
@@ -43,6 +51,8 @@ export interface Occurrence {
    */
   via?: Hop[];
   hopsOmitted?: number;
+  /** For a request the page sent: its method (`url` is where it went). */
+  method?: string;
 }
 
 export interface Finding {
@@ -122,6 +132,8 @@ export interface ResourcePlace {
   location?: HtmlLocation;
   via: Hop[];
   hopsOmitted?: number;
+  /** For a request the page sent (the render pass): its method. */
+  method?: string;
 }
 
 /** Runs the detector over each resource and folds the hits into one finding per distinct key. */
@@ -174,6 +186,7 @@ export class FindingsCollector {
         snippet: hit.snippet,
         via: where.via,
         ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
+        ...(where.method === undefined ? {} : { method: where.method }),
       };
     };
     for (const hit of placeholders) this.#addPlaceholder(hit, occurrence);

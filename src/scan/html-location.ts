@@ -1,11 +1,18 @@
-/** Which part of an HTML page an offset falls in, as a person reading the page source would say. */
+/**
+ * Which part of an HTML page an offset falls in, as a person reading the page source would say; the
+ * render pass adds the parts of a request and the page's storage.
+ */
 export type HtmlLocation =
   | 'inline-script'
   | 'json-script'
   | 'comment'
   | 'attribute'
   | 'text'
-  | 'response-header';
+  | 'response-header'
+  | 'request-url'
+  | 'request-header'
+  | 'request-body'
+  | 'storage';
 
 /**
  * Looks backwards from the offset for the nearest opening and closing markers. Pages are scanned as

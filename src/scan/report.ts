@@ -1,6 +1,7 @@
 import type { ScanResult } from './crawler.js';
 import { scrubSecrets } from './detector.js';
 import type { Finding, Hop, Occurrence, Placeholder } from './findings.js';
+import type { RenderSummary } from './render/summary.js';
 
 export interface ReportOptions {
   /** Include full keys. Only the CLI's `--reveal` sets this. */
@@ -52,6 +53,24 @@ export function redactedResult(result: ScanResult): ScanResult {
     errors: entries(result.errors),
     skipped: entries(result.skipped),
     truncated: result.truncated.map((entry) => ({ ...entry, url: r(entry.url) })),
+    ...(result.render === undefined
+      ? {}
+      : {
+          render: {
+            ...result.render,
+            errors: result.render.errors.map((note) => scrubNote(note)),
+            refused: result.render.refused.map((note) => scrubNote(note)),
+          },
+        }),
+  };
+}
+
+function scrubNote<T extends { url: string; page?: string; reason: string }>(note: T): T {
+  return {
+    ...note,
+    url: scrubSecrets(note.url),
+    reason: scrubSecrets(note.reason),
+    ...(note.page === undefined ? {} : { page: scrubSecrets(note.page) }),
   };
 }
 
@@ -69,22 +88,55 @@ const RESOURCE_LABEL: Record<string, string> = {
   manifest: 'web app manifest',
 };
 
+/** Where the render pass saw a key: what the page sent, received, ran or kept. */
+const RUNTIME_LABEL: Record<string, string> = {
+  'request-url': 'request URL',
+  'request-header': 'request header',
+  'request-body': 'request body',
+  'response-header': 'response header, in the browser',
+  storage: 'browser storage or cookie',
+};
+
 /** Where an occurrence sits, in a few words: "inline script, company_id, line 12:5". */
 export function describeOccurrence(occurrence: Occurrence): string {
-  const place =
-    occurrence.location === 'response-header'
-      ? 'response header'
-      : occurrence.resource === 'page'
-        ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
-        : (RESOURCE_LABEL[occurrence.resource] ?? occurrence.resource);
   const encoded =
     occurrence.encoding === 'plain'
       ? ''
       : occurrence.encoding === 'split-markup'
         ? ', split by inline tags'
         : `, ${occurrence.encoding}-encoded`;
+  const runtime = runtimePlace(occurrence);
+  if (runtime !== undefined) return `${runtime}, ${occurrence.context}${encoded}`;
+  const place =
+    occurrence.location === 'response-header'
+      ? 'response header'
+      : occurrence.resource === 'page'
+        ? (LOCATION_LABEL[occurrence.location ?? 'text'] ?? 'page')
+        : (RESOURCE_LABEL[occurrence.resource] ?? occurrence.resource);
   return `${place}, ${occurrence.context}${encoded}, line ${occurrence.line}:${occurrence.column}`;
 }
+
+/** Where the render pass saw a key, in words; requests and the rendered page have no line worth giving. */
+function runtimePlace(occurrence: Occurrence): string | undefined {
+  const at = `line ${occurrence.line}:${occurrence.column}`;
+  switch (occurrence.resource) {
+    case 'request':
+      return `${RUNTIME_LABEL[occurrence.location ?? ''] ?? 'request'} sent from the browser${occurrence.method ? ` (${occurrence.method})` : ''}`;
+    case 'response':
+      return occurrence.location === 'response-header'
+        ? RUNTIME_LABEL['response-header']
+        : `response the browser received, ${at}`;
+    case 'runtime-script':
+      return `script run in the browser, ${at}`;
+    case 'rendered-page':
+      return occurrence.location === 'storage' ? RUNTIME_LABEL.storage : 'page as rendered in the browser';
+    default:
+      return undefined;
+  }
+}
+
+/** Resources whose line numbers mean nothing to a reader (a request, the browser's own copy of the DOM). */
+export const WITHOUT_LINES: ReadonlySet<string> = new Set(['request', 'rendered-page']);
 
 const MAX_OCCURRENCES_SHOWN = 8;
 const MAX_PLACEHOLDERS_SHOWN = 5;
@@ -107,6 +159,7 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   lines.push(
     `Scanned ${result.pagesScanned} page(s)${result.stylesheetsScanned ? `, ${result.scriptsScanned} script(s) and ${result.stylesheetsScanned} stylesheet(s)` : ` and ${result.scriptsScanned} script(s)`} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   );
+  if (result.render !== undefined) lines.push(describeRender(result.render));
   lines.push('');
   if (keys === 0) {
     lines.push('No Klaviyo private key found.');
@@ -151,7 +204,8 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
     lines.push(`    belongs to Klaviyo account ${finding.accountPublicKey}`);
   lines.push(`    seen ${finding.occurrenceCount} time(s):`);
   for (const occurrence of finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN)) {
-    const loadedBy = occurrence.page !== occurrence.url ? ` (loaded by ${occurrence.page})` : '';
+    const verb = occurrence.resource === 'request' ? 'sent by' : 'loaded by';
+    const loadedBy = occurrence.page !== occurrence.url ? ` (${verb} ${occurrence.page})` : '';
     lines.push(`    - ${occurrence.url}${loadedBy}`);
     lines.push(`      ${describeOccurrence(occurrence)}`);
     const via = describeVia(occurrence.via, occurrence.hopsOmitted);
@@ -170,4 +224,11 @@ function describePlaceholder(placeholder: Placeholder): string[] {
     `  ${placeholder.masked}  (${placeholder.reason}; seen ${placeholder.occurrenceCount} time(s))`,
     ...(first === undefined ? [] : [`    - ${first.url}, ${describeOccurrence(first)}`]),
   ];
+}
+
+/** One line on the render pass: what it rendered and what became of the pages' requests. */
+export function describeRender(render: RenderSummary): string {
+  if (render.status === 'unavailable' || (render.status === 'failed' && render.pagesRendered === 0))
+    return `Not rendered in a browser: ${render.reason}.`;
+  return `Rendered ${render.pagesRendered} of ${render.pagesPlanned} page(s) in ${render.browser ?? 'a browser'} in ${(render.durationMs / 1000).toFixed(1)} s: ${render.requestsSeen} request(s) checked, ${render.requestsFetched} fetched by the scan, ${render.requestsHeldBack} held back, ${render.requestsRefused} refused; ${render.runtimeScripts} script(s) seen only at runtime.`;
 }

@@ -79,6 +79,7 @@ export class RotationService {
       url: occurrence.url,
       page: occurrence.page,
       context: occurrence.context,
+      resource: occurrence.resource,
     }));
     const state = startRotation({
       key: {

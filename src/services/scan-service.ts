@@ -1,8 +1,11 @@
 import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { LivenessChecker } from '../klaviyo/liveness.js';
 import type { Logger } from '../log.js';
-import { type ScanResult, scanSite } from '../scan/crawler.js';
+import { type ScanHooks, type ScanResult, scanSite } from '../scan/crawler.js';
 import { isScanError } from '../scan/errors.js';
+import type { ScanOptions } from '../scan/options.js';
+import { BROWSER_ENV, BrowserMissingError, findBrowser } from '../scan/render/browser.js';
+import { scanSiteWithoutBrowser, scanSiteWithRender } from '../scan/render/scan-with-render.js';
 import { redactedResult } from '../scan/report.js';
 import type { SlackGateway } from '../slack/gateway.js';
 import type { KeyStatus } from '../slack/views/scan-message.js';
@@ -15,11 +18,14 @@ import { KeyChecks } from './key-checks.js';
 import { type Delivery, ScanMessages } from './scan-messages.js';
 import { acceptTarget } from './scan-target.js';
 
+/** Places the render pass names that are not files a re-scan could fetch again. */
+const NOT_FILES = new Set(['request', 'runtime-script', 'rendered-page']);
+
 /**
  * Where a rotation's key was seen: the re-scan fetches these even if nothing links to them any more, so
  * "the key is gone" is proven where it was. URLs that were masked (they carried a key) cannot be fetched.
  */
-export function seedsOf(locations: { url: string; page: string }[]): {
+export function seedsOf(locations: { url: string; page: string; resource?: string }[]): {
   pages: string[];
   scripts: { url: string; page: string }[];
 } {
@@ -28,7 +34,9 @@ export function seedsOf(locations: { url: string; page: string }[]): {
   const scripts = new Map<string, { url: string; page: string }>();
   for (const location of locations) {
     if (usable(location.page)) pages.add(location.page);
-    if (location.url !== location.page && usable(location.url))
+    // A request's URL is where the page sent the key, not a file that held it: its page is revisited.
+    const file = !NOT_FILES.has(location.resource ?? '');
+    if (location.url !== location.page && usable(location.url) && file)
       scripts.set(location.url, { url: location.url, page: location.page });
   }
   return { pages: [...pages], scripts: [...scripts.values()] };
@@ -56,7 +64,15 @@ export interface ScanServiceDeps {
   log: Logger;
   liveness: LivenessChecker;
   keeper: KeyKeeper;
-  scanOptions: { allowPrivateNetworks: boolean; maxPages: number; concurrency: number };
+  scanOptions: {
+    allowPrivateNetworks: boolean;
+    maxPages: number;
+    concurrency: number;
+    /** Render pages in a browser too, when one is installed (SCAN_RENDER). */
+    render?: boolean;
+    /** The browser to render with; unset: the system's is looked for at each scan. */
+    browser?: string;
+  };
   now?: () => Date;
   /** Told about every finished scan (rotations learn whether their key is gone). */
   onFinished?: (scan: ScanRecord, report: ScanReport, keys: Record<string, KeyStatus>) => Promise<void>;
@@ -69,6 +85,10 @@ interface Job {
   onDone?: (scan: ScanRecord) => void;
   controller: AbortController;
 }
+
+/** Said in the scan's result when SCAN_RENDER is on and the bot's machine has no browser. */
+export const RENDER_UNAVAILABLE =
+  "no browser is installed where the bot runs (install Debian's chromium-headless-shell, or run the image's render variant), so only the site's files were checked, not what its pages do when they run";
 
 const PROGRESS_INTERVAL_MS = 3_000;
 
@@ -257,6 +277,24 @@ export class ScanService {
     }
   }
 
+  /**
+   * The static scan, and with SCAN_RENDER the render pass too. The browser is looked for at each scan,
+   * so installing one takes effect without a restart; without one the result says rendering was
+   * unavailable.
+   */
+  #scan(target: string, options: Partial<ScanOptions>, hooks: ScanHooks): Promise<ScanResult> {
+    const { render, browser } = this.#deps.scanOptions;
+    if (render !== true) return scanSite(target, options, hooks);
+    let executablePath: string;
+    try {
+      executablePath = findBrowser(browser === undefined ? {} : { [BROWSER_ENV]: browser });
+    } catch (error) {
+      if (!(error instanceof BrowserMissingError)) throw error;
+      return scanSiteWithoutBrowser(target, options, hooks, RENDER_UNAVAILABLE);
+    }
+    return scanSiteWithRender(target, options, { executablePath }, hooks);
+  }
+
   async #run(job: Job): Promise<void> {
     const { scans, log } = this.#deps;
     const startedAt = this.#now().toISOString();
@@ -274,7 +312,7 @@ export class ScanService {
 
     let result: ScanResult;
     try {
-      result = await scanSite(
+      result = await this.#scan(
         running.target,
         {
           allowPrivateNetworks: this.#deps.scanOptions.allowPrivateNetworks,

@@ -10,6 +10,7 @@ import { SIGNING_SECRET, signedPost, slashCommand, waitUntil } from '../e2e/harn
 import { type FakeKlaviyo, startFakeKlaviyo } from '../fakes/klaviyo-api.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
 import { type FakeSocketMode, startFakeSocketMode } from '../fakes/socket-mode.js';
+import { runtimeKey } from '../fixtures/runtime-site.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
 
 /**
@@ -34,8 +35,11 @@ const imageEnv = Object.fromEntries(
 );
 const [command, ...args] = JSON.parse(given('IMAGE_CMD')) as string[];
 const healthcheck = given('IMAGE_HEALTHCHECK');
+/** The Dockerfile stage the tree stands in for: `runtime`, or `render` (the same tree, with Chromium). */
+const target = process.env.IMAGE_TARGET ?? 'runtime';
 
 const key = fakeLegacyKey(130);
+const runtime = runtimeKey('image render');
 const volume = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-volume-'));
 let slack: FakeSlack;
 let klaviyo: FakeKlaviyo;
@@ -47,7 +51,13 @@ beforeAll(async () => {
   socketMode = await startFakeSocketMode(slack);
   klaviyo = await startFakeKlaviyo();
   klaviyo.keys.set(key, { status: 'live', account: 'XvCJDh' });
-  site = await startSite({ '/': { body: `<script>klaviyo.init({ company_id: "${key}" });</script>` } });
+  site = await startSite({
+    '/': { body: `<script>klaviyo.init({ company_id: "${key}" });</script>` },
+    // A key that exists only when the page runs: sent, reassembled, in a request header.
+    '/runtime': {
+      body: `<script>fetch('/api', { headers: { Authorization: 'Klaviyo-API-Key ' + ${JSON.stringify([runtime.slice(20), runtime.slice(0, 20)])}.reverse().join('') } });</script>`,
+    },
+  });
 });
 
 afterAll(async () => {
@@ -178,5 +188,31 @@ describe('the scanner from the image', () => {
     expect(version.stdout.trim()).toBe(
       (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { version: string }).version,
     );
+  });
+});
+
+describe.runIf(target === 'render')('the render target', () => {
+  it('scan --render runs the browser from the pruned tree and finds a key that exists only at runtime', async () => {
+    const result = await run(
+      join(nodeBin, 'node'),
+      [
+        'bin/klaviyo-checkup.js',
+        'scan',
+        site.url('/runtime'),
+        '--render',
+        '--json',
+        '--allow-private-networks',
+      ],
+      containerEnv({}),
+    );
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.render).toMatchObject({ status: 'done', pagesRendered: 1 });
+    expect(report.findings).toEqual([expect.objectContaining({ masked: `pk_…${runtime.slice(-4)}` })]);
+    expect(result.stdout + result.stderr).not.toContain(runtime);
+  });
+
+  it('the image turns SCAN_RENDER on for the bot', () => {
+    expect(imageEnv.SCAN_RENDER).toBe('true');
   });
 });

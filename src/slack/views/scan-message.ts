@@ -3,7 +3,7 @@ import type { Liveness } from '../../checklists/rotation.js';
 import { LIVENESS_WORDS } from '../../checklists/rotation.js';
 import type { Finding, Hop, Occurrence, Placeholder } from '../../scan/findings.js';
 import { groupOccurrences, loadChain, type OccurrenceGroup, pagesOf } from '../../scan/occurrence-groups.js';
-import { describeOccurrence } from '../../scan/report.js';
+import { describeOccurrence, WITHOUT_LINES } from '../../scan/report.js';
 import type { ScanReport, ScanStatus } from '../../store/scans.js';
 import {
   actions,
@@ -81,7 +81,11 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
   const report = input.report;
   const count = report.findings.length;
   const duration = `${(report.durationMs / 1000).toFixed(1)} s`;
-  const scope = `${report.pagesScanned} pages and ${report.scriptsScanned} scripts in ${duration}`;
+  const rendered =
+    report.render !== undefined && report.render.pagesRendered > 0
+      ? `, ${report.render.pagesRendered} of them rendered in a browser`
+      : '';
+  const scope = `${report.pagesScanned} pages${rendered} and ${report.scriptsScanned} scripts in ${duration}`;
   const summary =
     count === 0
       ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
@@ -96,7 +100,10 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
           `Public key (site ID): ${siteIds.join(', ')}${report.publicKeys.length > 10 ? ` and ${report.publicKeys.length - 10} more` : ''}`,
           500,
         ),
+    // Whether pages were rendered comes first: without it, keys that exist only at runtime were not looked for.
     ...report.warnings
+      .filter((warning) => warning.code === 'render')
+      .concat(report.warnings.filter((warning) => warning.code !== 'render'))
       .slice(0, 4)
       .map((warning) => truncate(`:warning: ${escapeMrkdwn(warning.message)}`, 500)),
     ...(report.errors.length > 0
@@ -272,8 +279,11 @@ function groupPlaces(group: OccurrenceGroup, host: string): { text: string; more
   const more = group.places.length - shown.length;
   const list = `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   const place = placeName(group.first);
-  const line = group.places.length === 1 ? `, line ${group.first.line}` : '';
-  if (group.places.length === 1) return { text: `${capitalize(place)} in ${list}${line}`, more };
+  const line =
+    group.places.length === 1 && !WITHOUT_LINES.has(group.first.resource) ? `, line ${group.first.line}` : '';
+  // A request is where the page sent the key: "to", not "in".
+  const where = group.first.resource === 'request' ? 'to' : 'in';
+  if (group.places.length === 1) return { text: `${capitalize(place)} ${where} ${list}${line}`, more };
   const onPages = group.first.resource === 'page';
   const layout = onPages && group.places.length >= LAYOUT_PAGES ? ' (likely the theme layout)' : '';
   const what = onPages ? `pages${layout}` : 'files';
