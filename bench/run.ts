@@ -1,5 +1,5 @@
 import { renderBenchmark } from './render-bench.js';
-import { type BenchOutcome, type BenchTarget, scanBenchmark } from './scan-bench.js';
+import { type BenchOutcome, type BenchTarget, ROUNDS, scanBenchmark } from './scan-bench.js';
 import { slackBenchmark } from './slack-bench.js';
 
 interface Benchmark {
@@ -7,9 +7,23 @@ interface Benchmark {
   run: () => Promise<BenchOutcome>;
 }
 
+/**
+ * The scan benchmark reads three optional variables: BENCH_COMPARE (another built checkout to time
+ * beside this one and compare findings with, e.g. main), BENCH_ROUNDS (e.g. `A,B`) and BENCH_RUNS.
+ */
+function scanOptions(env: NodeJS.ProcessEnv): Parameters<typeof scanBenchmark>[0] {
+  const ids = env.BENCH_ROUNDS?.split(',').map((id) => id.trim().toUpperCase());
+  const runs = env.BENCH_RUNS === undefined ? undefined : Number(env.BENCH_RUNS);
+  return {
+    ...(env.BENCH_COMPARE ? { compareRoot: env.BENCH_COMPARE } : {}),
+    ...(ids === undefined ? {} : { rounds: ROUNDS.filter((round) => ids.includes(round.id)) }),
+    ...(runs !== undefined && Number.isInteger(runs) && runs > 0 ? { runs } : {}),
+  };
+}
+
 // Further benchmarks are added to this list.
 const BENCHMARKS: Benchmark[] = [
-  { name: 'scan', run: () => scanBenchmark() },
+  { name: 'scan', run: () => scanBenchmark(scanOptions(process.env)) },
   { name: 'slack', run: () => slackBenchmark() },
   { name: 'render', run: () => renderBenchmark() },
 ];

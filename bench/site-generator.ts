@@ -71,8 +71,11 @@ export interface Decoy {
 export interface GeneratedSite {
   root: string;
   pages: number;
+  /** Scripts, JSON and the web app manifest: what the scan counts as scripts. */
   scripts: number;
+  stylesheets: number;
   pageBytes: number;
+  /** Scripts and stylesheets. */
   scriptBytes: number;
   totalBytes: number;
   planted: PlantedKey[];
@@ -85,19 +88,33 @@ export interface SiteOptions {
   seed?: number;
   categories?: number;
   productsPerCategory?: number;
-  /** Scripts besides the four shared bundles. */
+  /** Chunks the pages load with script tags, besides the four shared bundles. */
   chunks?: number;
+  /** webpack async chunks, named only in the runtime's chunk map. */
+  asyncChunks?: number;
   pageBytes?: [number, number];
   scriptBytes?: [number, number];
 }
 
+/** About 600 pages, 120 bundles and 88 MB, the size of a mid-sized storefront. */
 const DEFAULTS: Required<SiteOptions> = {
   seed: 0x4b4c5659,
   categories: 20,
-  productsPerCategory: 25,
-  chunks: 116,
-  pageBytes: [82_000, 98_000],
-  scriptBytes: [50_000, 150_000],
+  productsPerCategory: 28,
+  chunks: 100,
+  asyncChunks: 16,
+  pageBytes: [100_000, 130_000],
+  scriptBytes: [80_000, 240_000],
+};
+
+/**
+ * A large store: about 5,000 pages and 500 MB with the same scripts, for the question whether time
+ * grows with bytes and memory stays flat.
+ */
+export const LARGE_STORE: SiteOptions = {
+  categories: 71,
+  productsPerCategory: 69,
+  pageBytes: [85_000, 115_000],
 };
 
 const STORE = 'Northwind Outfitters';
@@ -244,10 +261,40 @@ interface SiteModel {
   infoPages: InfoPage[];
   posts: InfoPage[];
   blogIndex: string;
+  /** Shared bundles, then the chunks pages load with script tags. */
   scripts: string[];
   shared: string[];
+  /** Loaded only through the webpack runtime's chunk map. */
+  asyncChunks: AsyncChunk[];
+  /** Scripts each reached one issue-7 way only: a delay-JS loader, an import map, a Link header. */
+  reviewsWidget: string;
+  wishlistModule: string;
+  consentScript: string;
+  /** The theme's stylesheet, and the one it pulls in with `@import`. */
+  theme: string;
+  fonts: string;
+  manifest: string;
+  /** The French home page, linked only as an hreflang alternate. */
+  frenchHome: string;
   css: string;
+  /** The logo as an inline base64 SVG, as themes embed small images. */
+  logo: string;
 }
+
+interface AsyncChunk {
+  id: number;
+  name: string;
+  hash: string;
+  path: string;
+}
+
+/** Where the static server redirects, and the extra headers it sends (bench/static-server.ts reads it). */
+export interface ServerConfig {
+  headers: Record<string, Record<string, string>>;
+  redirects: Record<string, { status: number; location: string; headers?: Record<string, string> }>;
+}
+
+export const SERVER_CONFIG_FILE = '_server.json';
 
 /**
  * Writes a deterministic storefront into `root`: a home page, category pages each linking their
@@ -275,6 +322,14 @@ export function generateStorefront(root: string, options: SiteOptions = {}): Gen
     apiKeyParam: legacy(),
     entityEncoded: `pk_${PUBLIC_KEY}_${rng.chars(HEX, 34)}`,
     viteEnv: legacy(),
+    hreflang: legacy(),
+    delayJs: legacy(),
+    importMap: legacy(),
+    stylesheetImport: legacy(),
+    webpackAsync: legacy(),
+    linkHeader: legacy(),
+    redirectHeader: legacy(),
+    splitMarkup: legacy(),
   };
   const decoyValues = {
     stripeLive: `pk_live_51${rng.chars(MIXED_ALNUM, 97)}`,
@@ -443,6 +498,90 @@ export function generateStorefront(root: string, options: SiteOptions = {}): Gen
   addTo(pageExtras, shippingPage, `<script>var trackingToken="${decoyValues.long35}";</script>`);
   decoy(decoyValues.long35, 'pk_ + 35 hex (one long)', [shippingPage]);
 
+  // The shapes issue 7 taught the scan to follow, each holding a key that only that way leads to.
+  const server: ServerConfig = { headers: {}, redirects: {} };
+  addTo(pageExtras, '/', `<link rel="alternate" hreflang="fr" href="${model.frenchHome}">`);
+  addTo(
+    pageExtras,
+    model.frenchHome,
+    `<script>window.klaviyoSettings={locale:"fr-FR",privateApiKey:"${keys.hreflang}"};</script>`,
+  );
+  plant(keys.hreflang, 'inline script of a page linked only as an hreflang alternate', [model.frenchHome]);
+
+  const reviewsPages = categoryOf(9).products.map((product) => product.path);
+  for (const path of reviewsPages) {
+    addTo(
+      pageExtras,
+      path,
+      `<script type="rocketlazyloadscript" data-rocket-src="${model.reviewsWidget}" defer></script>`,
+    );
+  }
+  addTo(scriptExtras, model.reviewsWidget, `var Rv={klaviyo:{listId:"Tq3xZe",apiKey:"${keys.delayJs}"}};`);
+  plant(keys.delayJs, 'script loaded by a delay-JS loader (data-rocket-src)', [model.reviewsWidget]);
+
+  for (const post of model.posts) {
+    addTo(
+      pageExtras,
+      post.path,
+      `<script type="importmap">${scriptJson({ imports: { wishlist: model.wishlistModule } })}</script>`,
+    );
+  }
+  addTo(scriptExtras, model.wishlistModule, `var Wl={klaviyoPrivateKey:"${keys.importMap}"};`);
+  plant(keys.importMap, 'module named only in an import map', [model.wishlistModule]);
+
+  plant(keys.stylesheetImport, 'stylesheet pulled in by @import', [model.fonts]);
+
+  const secretChunk = model.asyncChunks[7 % model.asyncChunks.length] as AsyncChunk;
+  addTo(scriptExtras, secretChunk.path, `var Ak={klaviyo:{privateKey:"${keys.webpackAsync}"}};`);
+  plant(keys.webpackAsync, 'webpack async chunk named only in the runtime chunk map', [secretChunk.path]);
+  const runtime = model.shared[0] as string;
+  const chunkNames = Object.fromEntries(model.asyncChunks.map((chunk) => [chunk.id, chunk.name]));
+  const chunkHashes = Object.fromEntries(model.asyncChunks.map((chunk) => [chunk.id, chunk.hash]));
+  addTo(
+    scriptExtras,
+    runtime,
+    `n.p="/";n.u=function(e){return"assets/"+${JSON.stringify(chunkNames)}[e]+"."+${JSON.stringify(chunkHashes)}[e]+".js"};`,
+  );
+  // Page chunks load the async ones on demand, as `import()` compiles to.
+  model.asyncChunks.forEach((asyncChunk, index) => {
+    addTo(
+      scriptExtras,
+      chunk(index * 5),
+      `function Lz${index}(){return n.e(${asyncChunk.id}).then(n.bind(n,${asyncChunk.id * 10 + 7}))}`,
+    );
+  });
+
+  server.headers['/'] = { link: `<${model.consentScript}>; rel=preload; as=script` };
+  addTo(scriptExtras, model.consentScript, `var Cs={klaviyo_private_key:"${keys.linkHeader}"};`);
+  plant(keys.linkHeader, 'script named only in a Link response header', [model.consentScript]);
+
+  addTo(
+    pageExtras,
+    contactPage,
+    '<p class="newsletter-link"><a href="/go/newsletter">Join the newsletter</a></p>',
+  );
+  server.redirects['/go/newsletter'] = {
+    status: 302,
+    location: contactPage,
+    headers: { 'x-newsletter-token': keys.redirectHeader },
+  };
+  plant(keys.redirectHeader, 'header of a redirect response', ['/go/newsletter']);
+  server.redirects['/pages/returns-policy'] = { status: 301, location: '/pages/returns' };
+
+  const splitPost = (model.posts[6] as InfoPage).path;
+  addTo(
+    pageExtras,
+    splitPost,
+    `<p class="note">The key we used before the move: pk_<span class="mono">${keys.splitMarkup.slice(3, 15)}</span>${keys.splitMarkup.slice(15)}</p>`,
+  );
+  plant(keys.splitMarkup, 'written across inline markup (pk_<span>…</span>…)', [splitPost]);
+  // Klaviyo's documentation example is a placeholder: listed apart, never a finding.
+  addTo(
+    pageExtras,
+    (model.posts[2] as InfoPage).path,
+    '<p class="tip">A private key looks like pk_abc123def456ghi789jkl0mno123pqrst4 and belongs on a server.</p>',
+  );
+
   const writer = new SiteWriter(root);
   const pageTarget = () => rng.between(config.pageBytes[0], config.pageBytes[1]);
   const pageScripts = (index: number) => [
@@ -462,6 +601,7 @@ export function generateStorefront(root: string, options: SiteOptions = {}): Gen
   };
 
   writePage('/', (scripts, extras, target) => templates.home(scripts, extras, target));
+  writePage(model.frenchHome, (scripts, extras, target) => templates.home(scripts, extras, target));
   for (const category of model.categories) {
     writePage(category.path, (scripts, extras, target) =>
       templates.category(category, scripts, extras, target),
@@ -485,15 +625,36 @@ export function generateStorefront(root: string, options: SiteOptions = {}): Gen
   }
 
   const code = new CodeFactory(rng, text);
+  const scriptTarget = () => rng.between(config.scriptBytes[0], config.scriptBytes[1]);
   model.scripts.forEach((path, index) => {
-    const target = rng.between(config.scriptBytes[0], config.scriptBytes[1]);
-    writer.script(path, code.chunk(index, scriptExtras.get(path) ?? [], target));
+    writer.script(path, code.chunk(index, scriptExtras.get(path) ?? [], scriptTarget()));
   });
+  for (const chunk of model.asyncChunks) {
+    writer.script(chunk.path, code.chunk(chunk.id, scriptExtras.get(chunk.path) ?? [], scriptTarget()));
+  }
+  for (const [index, path] of [model.reviewsWidget, model.wishlistModule, model.consentScript].entries()) {
+    writer.script(
+      path,
+      code.chunk(900 + index, scriptExtras.get(path) ?? [], Math.floor(scriptTarget() / 4)),
+    );
+  }
+  writer.stylesheet(model.theme, `@import url("${model.fonts}");\n${model.css}\n`);
+  writer.stylesheet(
+    model.fonts,
+    `/* newsletter pop-up fonts; klaviyo api_key ${keys.stylesheetImport} (to move server-side) */\n` +
+      `@font-face{font-family:"Northwind Sans";font-display:swap;src:url(data:font/woff2;base64,${randomBase64(rng, 24_000)}) format("woff2")}\n`,
+  );
+  writer.script(
+    model.manifest,
+    `${JSON.stringify({ name: STORE, short_name: 'Northwind', start_url: '/', display: 'standalone', theme_color: '#1d1d1f', icons: [{ src: '/cdn/shop/files/icon-512.png', sizes: '512x512', type: 'image/png' }] }, null, 2)}\n`,
+  );
+  writer.serverConfig(server);
 
   return {
     root,
     pages: writer.pages,
     scripts: writer.scripts,
+    stylesheets: writer.stylesheets,
     pageBytes: writer.pageBytes,
     scriptBytes: writer.scriptBytes,
     totalBytes: writer.pageBytes + writer.scriptBytes,
@@ -555,6 +716,13 @@ function buildModel(rng: SeededRandom, config: Required<SiteOptions>): SiteModel
   for (let i = 0; i < config.chunks; i++) {
     chunks.push(`/assets/${COMPONENTS[i % COMPONENTS.length]}-${i}.${rng.chars(HEX, 8)}.js`);
   }
+  const asyncChunks: AsyncChunk[] = [];
+  for (let i = 0; i < config.asyncChunks; i++) {
+    const name = `${COMPONENTS[(i * 7 + 3) % COMPONENTS.length]}-async-${i}`;
+    const hash = rng.chars(HEX, 8);
+    asyncChunks.push({ id: 500 + i * 3, name, hash, path: `/assets/${name}.${hash}.js` });
+  }
+  const asset = (name: string, extension: string) => `/assets/${name}.${rng.chars(HEX, 8)}.${extension}`;
   return {
     categories,
     products,
@@ -563,8 +731,33 @@ function buildModel(rng: SeededRandom, config: Required<SiteOptions>): SiteModel
     blogIndex: '/blogs/journal/',
     scripts: [...shared, ...chunks],
     shared,
+    asyncChunks,
+    reviewsWidget: asset('reviews-widget', 'js'),
+    wishlistModule: asset('wishlist-module', 'js'),
+    consentScript: asset('consent', 'js'),
+    theme: asset('theme', 'css'),
+    fonts: asset('fonts', 'css'),
+    manifest: '/site.webmanifest',
+    frenchHome: '/fr/',
     css: criticalCss(rng),
+    logo: `data:image/svg+xml;base64,${Buffer.from(logoSvg(rng)).toString('base64')}`,
   };
+}
+
+/** A wordmark of a few hundred path points, about the size of a theme's inline logo. */
+function logoSvg(rng: SeededRandom): string {
+  const points = Array.from(
+    { length: 180 },
+    () => `${rng.between(0, 2000) / 10} ${rng.between(0, 400) / 10}`,
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 40" role="img" aria-label="${STORE}"><path fill="#1d1d1f" d="M${points.join(' L')}Z"/></svg>`;
+}
+
+/** Base64 of random bytes, as an embedded font or image reads to the scan. */
+function randomBase64(rng: SeededRandom, bytes: number): string {
+  const data = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) data[i] = rng.int(256);
+  return data.toString('base64');
 }
 
 function criticalCss(rng: SeededRandom): string {
@@ -889,6 +1082,7 @@ class PageTemplates {
       '<meta name="viewport" content="width=device-width,initial-scale=1">\n',
       `<title>${escapeHtml(title)} – ${STORE}</title>\n<meta name="description" content="${escapeHtml(description)}">\n`,
       `<link rel="canonical" href="${path}">\n<link rel="preload" as="script" href="${scripts[0]}">\n`,
+      `<link rel="stylesheet" href="${this.#model.theme}">\n<link rel="manifest" href="${this.#model.manifest}">\n`,
       `<style>${this.#model.css}</style>\n`,
       `<script>window.dataLayer=window.dataLayer||[];window.ShopMeta={page:{pageType:"${type}",resourceId:${rng.between(1000, 999_999)}},currency:"USD",locale:"en-US"};`,
       `var _learnq=_learnq||[];_learnq.push(['account','${PUBLIC_KEY}']);dataLayer.push({event:"page_view",page_type:"${type}"});</script>\n`,
@@ -896,8 +1090,9 @@ class PageTemplates {
       '</head>\n',
     );
     // Planted extras sit in the head or body depending on what they are.
-    const headExtras = extras.filter((extra) => extra.startsWith('<script'));
-    const bodyExtras = extras.filter((extra) => !extra.startsWith('<script'));
+    const inHead = (extra: string) => extra.startsWith('<script') || extra.startsWith('<link');
+    const headExtras = extras.filter(inHead);
+    const bodyExtras = extras.filter((extra) => !inHead(extra));
     page.push(...headExtras.map((extra) => `${extra}\n`));
     page.push(`<body class="template-${type}">\n`, this.#header, '<main id="main" class="page-width">\n');
     page.push(...bodyExtras.map((extra) => `${extra}\n`));
@@ -938,7 +1133,7 @@ class PageTemplates {
     const parts = [
       '<a class="skip-link" href="#main">Skip to content</a>\n',
       '<div class="announcement-bar" role="region">Free shipping on orders over $75. Free returns within 30 days.</div>\n',
-      '<header class="site-header"><a class="logo" href="/">Northwind</a><nav class="main-nav" aria-label="Main"><ul>',
+      `<header class="site-header"><a class="logo" href="/"><img src="${this.#model.logo}" alt="Northwind" width="200" height="40"></a><nav class="main-nav" aria-label="Main"><ul>`,
     ];
     for (const category of this.#model.categories) {
       parts.push(
@@ -959,7 +1154,10 @@ class PageTemplates {
     const parts = ['<footer class="footer"><div class="footer__columns"><ul class="footer__links">'];
     for (const info of this.#model.infoPages)
       parts.push(`<li><a href="${info.path}">${escapeHtml(info.title)}</a></li>`);
-    parts.push(`<li><a href="${this.#model.blogIndex}">Journal</a></li></ul><ul class="footer__links">`);
+    parts.push(
+      '<li><a href="/pages/returns-policy">Returns policy</a></li>',
+      `<li><a href="${this.#model.blogIndex}">Journal</a></li></ul><ul class="footer__links">`,
+    );
     for (const post of this.#model.posts.slice(0, 3)) {
       parts.push(`<li><a href="${post.path}">${escapeHtml(post.title)}</a></li>`);
     }
@@ -1014,7 +1212,9 @@ class CodeFactory {
       case 1: {
         const entries = Array.from(
           { length: rng.between(10, 40) },
-          () => `"${rng.pick(COMPONENTS)}.${prop()}":"${this.#text.sentence()}"`,
+          // Minified strings carry escapes: quotes, newlines, `\u00a0`.
+          () =>
+            `"${rng.pick(COMPONENTS)}.${prop()}":"${this.#text.sentence()}${rng.pick(['', '', '\\n', ' \\"%s\\"', '\\u00a0'])}"`,
         );
         return `${exports}var ${id()}={${entries.join(',')}};`;
       }
@@ -1051,6 +1251,7 @@ class SiteWriter {
   readonly #root: string;
   pages = 0;
   scripts = 0;
+  stylesheets = 0;
   pageBytes = 0;
   scriptBytes = 0;
 
@@ -1068,6 +1269,15 @@ class SiteWriter {
   script(path: string, code: string): void {
     this.scriptBytes += this.#write(path, code);
     this.scripts++;
+  }
+
+  stylesheet(path: string, css: string): void {
+    this.scriptBytes += this.#write(path, css);
+    this.stylesheets++;
+  }
+
+  serverConfig(config: ServerConfig): void {
+    this.#write(`/${SERVER_CONFIG_FILE}`, `${JSON.stringify(config, null, 2)}\n`);
   }
 
   #write(path: string, content: string): number {

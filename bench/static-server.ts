@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, posix, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SERVER_CONFIG_FILE, type ServerConfig } from './site-generator.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -12,6 +13,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
   '.xml': 'application/xml',
+  '.webmanifest': 'application/manifest+json',
 };
 
 /** One file of the site, held in memory. */
@@ -20,22 +22,29 @@ export interface StaticFile {
   contentType: string;
 }
 
-/** Site path (`/products/x.html`, `/index.html`) → file. */
-export type StaticSite = Map<string, StaticFile>;
+/** Site path (`/products/x.html`, `/index.html`) → file, plus the redirects and extra headers. */
+export interface StaticSite {
+  files: Map<string, StaticFile>;
+  config: ServerConfig;
+}
 
 /**
  * Reads every file under `root` into memory, so that serving a request touches neither the disk nor
- * the file system: the benchmark then measures the clients, not the server's file handling.
+ * the file system: the benchmark then measures the clients, not the server's file handling. A
+ * `_server.json` at the root (written by the generator) holds redirects and extra response headers.
  */
 export function loadSite(root: string): StaticSite {
-  const site: StaticSite = new Map();
+  const files = new Map<string, StaticFile>();
+  let config: ServerConfig = { headers: {}, redirects: {} };
   const walk = (dir: string, prefix: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       const sitePath = `${prefix}/${entry.name}`;
       if (entry.isDirectory()) walk(path, sitePath);
-      else if (entry.isFile()) {
-        site.set(sitePath, {
+      else if (sitePath === `/${SERVER_CONFIG_FILE}`) {
+        config = JSON.parse(readFileSync(path, 'utf8')) as ServerConfig;
+      } else if (entry.isFile()) {
+        files.set(sitePath, {
           body: readFileSync(path),
           contentType: CONTENT_TYPES[extname(entry.name)] ?? 'application/octet-stream',
         });
@@ -43,7 +52,7 @@ export function loadSite(root: string): StaticSite {
     }
   };
   walk(resolve(root), '');
-  return site;
+  return { files, config };
 }
 
 export interface StaticServerOptions {
@@ -78,7 +87,18 @@ function respond(site: StaticSite, request: IncomingMessage, response: ServerRes
     response.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 }).end();
     return;
   }
-  const file = findFile(site, request.url ?? '/');
+  const pathname = pathOf(request.url ?? '/');
+  const redirect = pathname === undefined ? undefined : site.config.redirects[pathname];
+  if (redirect !== undefined) {
+    response.writeHead(redirect.status, {
+      ...redirect.headers,
+      location: redirect.location,
+      'content-length': 0,
+    });
+    response.end();
+    return;
+  }
+  const file = pathname === undefined ? undefined : findFile(site, pathname);
   if (file === undefined) {
     response.writeHead(404, {
       'content-type': 'text/plain; charset=utf-8',
@@ -87,21 +107,27 @@ function respond(site: StaticSite, request: IncomingMessage, response: ServerRes
     response.end(request.method === 'HEAD' ? undefined : NOT_FOUND);
     return;
   }
-  response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.body.length });
+  response.writeHead(200, {
+    ...(pathname === undefined ? {} : site.config.headers[pathname]),
+    'content-type': file.contentType,
+    'content-length': file.body.length,
+  });
   response.end(request.method === 'HEAD' ? undefined : file.body);
 }
 
-function findFile(site: StaticSite, rawUrl: string): StaticFile | undefined {
-  let pathname: string;
+function pathOf(rawUrl: string): string | undefined {
   try {
-    pathname = decodeURIComponent(new URL(rawUrl, 'http://localhost').pathname);
+    return decodeURIComponent(new URL(rawUrl, 'http://localhost').pathname);
   } catch {
     return undefined;
   }
+}
+
+function findFile(site: StaticSite, pathname: string): StaticFile | undefined {
   const candidates = pathname.endsWith('/') ? [`${pathname}index.html`] : [pathname, `${pathname}.html`];
   for (const candidate of candidates) {
     // Keys are normalised paths under the root, so `..` cannot reach anything else.
-    const file = site.get(posix.normalize(candidate));
+    const file = site.files.get(posix.normalize(candidate));
     if (file !== undefined) return file;
   }
   return undefined;
@@ -208,12 +234,12 @@ function runChild(args: string[]): void {
   }
   const site = loadSite(root);
   let bytes = 0;
-  for (const file of site.values()) bytes += file.body.length;
+  for (const file of site.files.values()) bytes += file.body.length;
   const server = createStaticServer(site, { delayMs });
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
-    process.stdout.write(`listening ${port} files ${site.size} bytes ${bytes}\n`);
+    process.stdout.write(`listening ${port} files ${site.files.size} bytes ${bytes}\n`);
   });
   const quit = () => process.exit(0);
   process.on('SIGTERM', quit);

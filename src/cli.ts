@@ -1,11 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type ScanHooks, type ScanResult, scanSite } from './scan/crawler.js';
-import { scrubSecrets } from './scan/detector.js';
+import type { ScanHooks, ScanResult } from './scan/crawler.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
-import { renderTextReport, toJsonReport } from './scan/report.js';
-import { toSarif } from './scan/sarif.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_KEYS_FOUND = 1;
@@ -25,7 +22,8 @@ Options:
   --max-pages <n>              pages to fetch at most (default 200)
   --max-depth <n>              link hops from the start page (default 10)
   --max-scripts <n>            scripts to fetch at most (default 500)
-  --concurrency <n>            requests in flight at once (default 8)
+  --concurrency <n>            requests in flight at most (default 32); a scan starts with 8
+                               and adds more while the site keeps answering as fast
   --timeout <seconds>          per request (default 15)
   --time-budget <seconds>      for the whole scan (default 300)
   --max-bytes <n>              bytes read per response, e.g. 10mb (default 10mb)
@@ -73,6 +71,15 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     return EXIT_CLEAN;
   }
 
+  // The scan engine (undici, the detector) is loaded only for a scan: `--version` and `--help` answer at once.
+  const [{ scanSite }, { scrubSecrets }, { renderTextReport, toJsonReport }, { toSarif }] = await Promise.all(
+    [
+      import('./scan/crawler.js'),
+      import('./scan/detector.js'),
+      import('./scan/report.js'),
+      import('./scan/sarif.js'),
+    ],
+  );
   const showProgress = io.stderr.isTTY === true && !parsed.quiet;
   const hooks: ScanHooks = {
     onProgress: showProgress

@@ -269,6 +269,24 @@ describe('klaviyo-checkup scan', () => {
     expect(result.stdout).toContain('Usage: klaviyo-checkup scan <url>');
   });
 
+  it('answers --version without loading the scan engine', async () => {
+    // undici is a CommonJS package, so once anything imports it, it sits in the require cache.
+    const probe = `
+      import { createRequire } from 'node:module';
+      const { main } = await import(${JSON.stringify(new URL('../dist/cli.js', import.meta.url).href)});
+      const out = [];
+      const code = await main(['--version'], { stdout: { write: (t) => out.push(t) }, stderr: process.stderr, env: {} });
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('undici'));
+      process.stdout.write(JSON.stringify({ code, version: out.join('').trim(), loaded: loaded.length }));`;
+    const result = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', probe], (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : -1, stdout, stderr }),
+      );
+    });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ code: 0, version: '0.1.0', loaded: 0 });
+  });
+
   it('treats no arguments as a usage error: usage on stderr, exit 2', async () => {
     const result = await run([]);
     expect(result.code).toBe(2);

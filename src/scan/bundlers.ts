@@ -1,3 +1,5 @@
+import { forEachMatchAt } from './anchored.js';
+
 /**
  * What bundlers' runtimes say about the chunks a build can load. Each parser reads a structure the
  * bundler writes (a chunk map, a chunk list, a manifest) and returns the URLs it names, with the
@@ -31,8 +33,9 @@ export interface WebpackChunkNamer {
 }
 
 /** Chunk ids a build loads on demand, from `__webpack_require__.e(<id>)` calls. */
-const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s{0,20}(\d{1,9}|"[\w./-]{1,100}")\s{0,20}\)/g;
-/** Longest match of WEBPACK_ENSURE. */
+const WEBPACK_ENSURE = /\b([\w$]{1,40})\.e\(\s{0,20}(\d{1,9}|"[\w./-]{1,100}")\s{0,20}\)/y;
+/** Longest name before `.e(`, and longest match of WEBPACK_ENSURE. */
+const MAX_REQUIRE_NAME = 40;
 const MAX_ENSURE_LENGTH = 190;
 /** How far after `.e(<id>)` the runtime's module import (`n.bind(n, …)`) must follow. */
 const BIND_WINDOW = 300;
@@ -43,7 +46,7 @@ const MAX_NAMER_LENGTH = 200_000;
 
 /** The chunk-name functions of a webpack or rspack runtime in `code`, if it is one. */
 export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNamer[] {
-  if (!code.includes('.u=') && !code.includes('.u =') && !code.includes('miniCssF')) return [];
+  if (!mayNameChunks(code)) return [];
   const namers: WebpackChunkNamer[] = [];
   for (const match of code.matchAll(WEBPACK_NAMER)) {
     const require = match[1] as string;
@@ -59,35 +62,53 @@ export function findWebpackNamers(code: string, scriptUrl: URL): WebpackChunkNam
   return namers;
 }
 
+/** Whether code holds `.u=`, `.u =` or `miniCssF`, in one pass over its `.u`s. */
+function mayNameChunks(code: string): boolean {
+  for (let i = code.indexOf('.u'); i !== -1; i = code.indexOf('.u', i + 2)) {
+    const next = code.charCodeAt(i + 2);
+    if (next === 0x3d || (next === 0x20 && code.charCodeAt(i + 3) === 0x3d)) return true;
+  }
+  return code.includes('miniCssF');
+}
+
+/**
+ * Where a match of WEBPACK_ENSURE may start: within the name just before each `.e(`, for the calls
+ * with a `.bind(` within reach (the others cannot be chunk loads), so a file of `.e(` calls alone
+ * costs one pass.
+ */
+function ensureStarts(code: string): number[] {
+  const starts: number[] = [];
+  let bind = code.indexOf('.bind(');
+  for (let call = code.indexOf('.e('); call !== -1 && bind !== -1; call = code.indexOf('.e(', call + 3)) {
+    if (bind < call) bind = code.indexOf('.bind(', call);
+    if (bind === -1) break;
+    if (bind - call > MAX_ENSURE_LENGTH + BIND_WINDOW) {
+      // No call before this point has a `.bind(` within reach.
+      call = Math.max(call, bind - MAX_ENSURE_LENGTH - BIND_WINDOW - 3);
+      continue;
+    }
+    let start = call;
+    while (start > 0 && call - start < MAX_REQUIRE_NAME && /[\w$]/.test(code[start - 1] as string)) start--;
+    for (let i = start; i < call; i++) starts.push(i);
+  }
+  return starts;
+}
+
 /**
  * Ids of chunks that code asks the webpack runtime for, e.g. `n.e(147).then(n.bind(n, 7147))`. Only a
- * call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not. Calls with no
- * `.bind(` within reach are skipped in one jump, so a file of `.e(` calls alone costs one pass.
+ * call followed by the runtime's own module import is a chunk load: `x.e(3)` alone is not.
  */
 export function findWebpackChunkIds(code: string): string[] {
   if (!code.includes('.e(')) return [];
-  let bind = code.indexOf('.bind(');
   const ids = new Set<string>();
-  WEBPACK_ENSURE.lastIndex = 0;
-  for (
-    let match = WEBPACK_ENSURE.exec(code);
-    match !== null && bind !== -1;
-    match = WEBPACK_ENSURE.exec(code)
-  ) {
-    const end = WEBPACK_ENSURE.lastIndex;
-    if (bind < end) bind = code.indexOf('.bind(', end);
-    if (bind === -1) break;
-    if (bind >= end + BIND_WINDOW) {
-      // No call that ends before this point has a `.bind(` within reach.
-      WEBPACK_ENSURE.lastIndex = Math.max(end, bind - BIND_WINDOW - MAX_ENSURE_LENGTH);
-      continue;
-    }
+  forEachMatchAt(WEBPACK_ENSURE, code, ensureStarts(code), (match) => {
+    const end = match.index + match[0].length;
     const require = match[1] as string;
     const after = code.slice(end, end + BIND_WINDOW);
     if (!after.includes(`${require}.bind(${require},`) && !after.includes(`${require}.bind(${require}, `))
-      continue;
+      return;
     ids.add((match[2] as string).replace(/"/g, ''));
-  }
+  });
   return [...ids];
 }
 

@@ -1,25 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  findNextChunks,
-  findNuxtPrerenderedRoutes,
-  findParcelBundles,
-  findViteDeps,
-  findWebpackChunkIds,
-  findWebpackNamers,
-  nextBaseOf,
-  type WebpackChunkNamer,
-  webpackChunkUrl,
-} from './bundlers.js';
+import type { Analysis, NamerData, RefData } from './analysis.js';
+import { type Analyzer, createAnalyzer } from './analysis-pool.js';
+import { type WebpackChunkNamer, webpackChunkUrl } from './bundlers.js';
+import { AdaptiveWindow } from './concurrency.js';
 import { ScanError } from './errors.js';
-import {
-  extractFromHtml,
-  findScriptUrlsInCode,
-  findStylesheetImports,
-  linkHeaderRefs,
-  parseSitemap,
-  type ScriptRef,
-  sitemapsFromRobots,
-} from './extract.js';
+import { linkHeaderRefs, parseSitemap, type ScriptRef, sitemapsFromRobots } from './extract.js';
 import { type FetchedResource, Fetcher } from './fetcher.js';
 import {
   type Finding,
@@ -98,6 +83,11 @@ export interface ScanHooks {
   signal?: AbortSignal;
   /** Injectable for tests of the backoff; defaults to real timers. */
   now?: () => number;
+  /**
+   * Where pages and scripts are decoded and scanned; by default worker threads (one fewer than cores,
+   * at most two) when the build has them, the calling thread otherwise.
+   */
+  analyzer?: Analyzer;
   /** Told about each HTML page read, with the scripts it loads (the render pass picks pages by them). */
   onPage?: (page: CrawledPage) => void;
 }
@@ -105,6 +95,23 @@ export interface ScanHooks {
 export interface CrawledPage {
   url: string;
   scripts: string[];
+}
+
+/** What fetching and analysing a task came to, waiting to be applied in order. No body waits here. */
+interface Outcome {
+  task: Task;
+  /** Whether the scan had been stopped when the task finished: its result is then not used. */
+  stopped: boolean;
+  /** Every redirect response on the way, followed or not, with the redirects before it. */
+  redirectHeaders: { url: URL; headerText: string; passed: readonly URL[] }[];
+  resource?: FetchedResource;
+  /** Of the body: the page, script, sitemap or robots.txt, or the error page of a failure. */
+  analysis?: Analysis;
+  error?: unknown;
+  analysisError?: unknown;
+  /** The sitemaps a robots.txt names, and a sitemap's entries. */
+  sitemaps?: string[];
+  sitemap?: { index: boolean; locations: string[] };
 }
 
 interface Task {
@@ -144,6 +151,12 @@ const MAX_WEBPACK_RUNTIMES = 20;
 const MAX_WEBPACK_CHUNK_IDS = 20_000;
 const MAX_LISTED = 100;
 const MAX_REMEMBERED_LINKS = 200_000;
+/**
+ * Finished tasks that may wait for an earlier, slower one before no new task starts. They hold
+ * analyses, not bodies, so a thousand cost a few MB; one slow response then holds up only the
+ * links found after it, while the queue keeps being fetched.
+ */
+const MIN_FINISHED_WAITING = 1_024;
 
 /**
  * The task as its file was reached: each redirect joins the chain, so that the chain ends with the
@@ -180,19 +193,22 @@ export async function scanSite(
     maxBytes: options.maxBytesPerResponse,
     maxRedirects: options.maxRedirects,
     userAgent: options.userAgent,
+    connections: options.concurrency,
   });
   // A refused literal address is answered here, before any socket exists.
   fetcher.checkTarget(startUrl);
+  const analyzer = hooks.analyzer ?? createAnalyzer();
   try {
-    return await new Crawl(startUrl, options, fetcher, hooks).run();
+    return await new Crawl(startUrl, options, fetcher, analyzer, hooks).run();
   } finally {
-    await fetcher.close();
+    await Promise.all([fetcher.close(), hooks.analyzer === undefined ? analyzer.close() : undefined]);
   }
 }
 
 class Crawl {
   readonly #options: ScanOptions;
   readonly #fetcher: Fetcher;
+  readonly #analyzer: Analyzer;
   readonly #hooks: ScanHooks;
   readonly #now: () => number;
   readonly #startUrl: URL;
@@ -202,7 +218,15 @@ class Crawl {
 
   readonly #queue: Task[] = [];
   #head = 0;
-  #active = 0;
+  /** Tasks being fetched (and analysed), at most the window's size (`concurrency` at the most). */
+  #inFlight = 0;
+  readonly #window: AdaptiveWindow;
+  /** Sequence number of the next task to start, and of the next one to apply. */
+  #started = 0;
+  #applied = 0;
+  /** Finished tasks waiting for every earlier one to be applied. */
+  readonly #finished = new Map<number, Outcome>();
+  #applying = false;
   readonly #seenPages = new Set<string>();
   readonly #seenScripts = new Set<string>();
   readonly #seenSitemaps = new Set<string>();
@@ -219,6 +243,7 @@ class Crawl {
   readonly #errors: ResourceError[] = [];
   readonly #skipped: ResourceError[] = [];
   readonly #truncated: ScanResult['truncated'] = [];
+  /** Absolute and root-relative page links handled on an earlier page: they are not looked at again. */
   readonly #handledLinks = new Set<string>();
   /**
    * webpack/rspack runtimes seen so far, and every async chunk id some script asked for, each with the
@@ -227,29 +252,13 @@ class Crawl {
   readonly #webpackNamers: { namer: WebpackChunkNamer; app: string }[] = [];
   readonly #webpackChunkIds = new Map<string, { id: string; app: string; asker: Task }>();
 
-  /**
-   * Resolves a page link unless the same absolute or root-relative link was handled on an earlier
-   * page: site-wide navigation would otherwise cost one URL parse per link per page.
-   */
-  readonly #resolveNewPageLink = (raw: string, base: URL): URL | null => {
-    const key =
-      raw.startsWith('/') && !raw.startsWith('//')
-        ? `${base.origin}${raw}`
-        : /^https?:/i.test(raw)
-          ? raw
-          : '';
-    if (key !== '') {
-      if (this.#handledLinks.has(key)) return null;
-      if (this.#handledLinks.size < MAX_REMEMBERED_LINKS) this.#handledLinks.add(key);
-    }
-    return resolveLink(raw, base);
-  };
-
-  constructor(startUrl: URL, options: ScanOptions, fetcher: Fetcher, hooks: ScanHooks) {
+  constructor(startUrl: URL, options: ScanOptions, fetcher: Fetcher, analyzer: Analyzer, hooks: ScanHooks) {
     this.#startUrl = startUrl;
     this.#finalUrl = startUrl;
     this.#options = options;
     this.#fetcher = fetcher;
+    this.#analyzer = analyzer;
+    this.#window = new AdaptiveWindow(options.concurrency);
     this.#hooks = hooks;
     this.#now = hooks.now ?? Date.now;
     this.#scope = new SiteScope(startUrl);
@@ -347,36 +356,144 @@ class Crawl {
     this.#queue.push(task);
   }
 
-  /** Runs queued tasks with bounded concurrency until the queue is empty or the scan is stopped. */
+  /**
+   * Runs queued tasks until the queue is empty or the scan is stopped. Up to `concurrency` tasks are
+   * fetched and analysed at once, but their results are applied (findings recorded, links queued) in
+   * the order the tasks started, so the same site always gives the same crawl and the same report,
+   * however the responses and the analysis threads interleave.
+   */
   #drain(): Promise<void> {
     return new Promise((resolve) => {
-      const pump = () => {
+      const maxFinished = Math.max(MIN_FINISHED_WAITING, this.#options.concurrency * 16);
+      const pump = (): void => {
         while (
           !this.#stopped &&
-          this.#active < this.#options.concurrency &&
+          this.#inFlight < this.#window.size &&
+          this.#finished.size < maxFinished &&
           this.#head < this.#queue.length
         ) {
           const task = this.#queue[this.#head] as Task;
           this.#queue[this.#head] = undefined as unknown as Task;
           this.#head++;
-          this.#active++;
-          this.#runTask(task).finally(() => {
-            this.#active--;
-            this.#reportProgress();
+          this.#inFlight++;
+          const sequence = this.#started++;
+          void this.#prepare(task).then((outcome) => {
+            this.#inFlight--;
+            this.#finished.set(sequence, outcome);
+            void applyInOrder();
             pump();
           });
         }
-        if (this.#active === 0 && (this.#stopped || this.#head >= this.#queue.length)) resolve();
+        if (
+          this.#inFlight === 0 &&
+          this.#finished.size === 0 &&
+          !this.#applying &&
+          (this.#stopped || this.#head >= this.#queue.length)
+        )
+          resolve();
+      };
+      const applyInOrder = async (): Promise<void> => {
+        if (this.#applying) return;
+        this.#applying = true;
+        for (let outcome = this.#finished.get(this.#applied); outcome !== undefined; ) {
+          this.#finished.delete(this.#applied);
+          await this.#apply(outcome);
+          this.#applied++;
+          this.#reportProgress();
+          outcome = this.#finished.get(this.#applied);
+        }
+        this.#applying = false;
+        pump();
       };
       pump();
     });
   }
 
-  async #runTask(task: Task): Promise<void> {
+  /**
+   * Fetches a task's resource and has its body analysed; never throws (a failure is the outcome).
+   * What waits to be applied holds no body: pages, scripts, error pages and sitemaps are analysed here.
+   */
+  async #prepare(task: Task): Promise<Outcome> {
+    const redirectHeaders: Outcome['redirectHeaders'] = [];
+    let resource: FetchedResource;
     try {
-      const resource = await this.#fetchWithRetries(task);
-      if (this.#stopped && this.#stoppedBy !== undefined) return;
-      await this.#handle(task, resource);
+      resource = await this.#fetchWithRetries(task, (url, headerText, passed) =>
+        redirectHeaders.push({ url, headerText, passed }),
+      );
+    } catch (error) {
+      const outcome: Outcome = { task, error, stopped: this.#stopped, redirectHeaders };
+      const errorPage = error instanceof ScanError ? error.resource : undefined;
+      const body = errorPage === undefined ? undefined : takeBody(errorPage);
+      if (!outcome.stopped && errorPage !== undefined && body !== undefined) {
+        // An error page is public too: its keys are reported with the error (never its links).
+        const kind = task.kind === 'page' ? 'error-page' : task.kind === 'script' ? 'text' : undefined;
+        if (kind !== undefined) {
+          try {
+            outcome.analysis = await this.#analyzer.analyze({
+              kind,
+              body,
+              contentType: errorPage.contentType ?? '',
+              url: errorPage.url.href,
+            });
+          } catch {
+            // The error itself is still reported.
+          }
+        }
+      }
+      return outcome;
+    }
+    const outcome: Outcome = {
+      task,
+      resource,
+      stopped: this.#stopped && this.#stoppedBy !== undefined,
+      redirectHeaders,
+    };
+    if (outcome.stopped) return outcome;
+    try {
+      if (task.kind === 'robots' || task.kind === 'sitemap') {
+        const text = resource.text;
+        if (text !== undefined) {
+          if (task.kind === 'robots') outcome.sitemaps = sitemapsFromRobots(text);
+          else outcome.sitemap = await parseSitemap(text);
+        }
+      }
+      const body = takeBody(resource);
+      if (body === undefined) return outcome;
+      const common = { body, contentType: resource.contentType, url: resource.url.href };
+      const reached = afterRedirects(task, resource.redirects);
+      outcome.analysis = await this.#analyzer.analyze(
+        task.kind === 'page'
+          ? { kind: 'page', ...common }
+          : task.kind === 'script'
+            ? {
+                kind: 'code',
+                ...common,
+                ...(task.scriptKind === undefined ? {} : { scriptKind: task.scriptKind }),
+                ...(task.routeBase === undefined ? {} : { routeBase: task.routeBase.href }),
+                follow: followsCode(reached),
+                // A hint: the count is checked again when the result is applied.
+                findNamers: this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES,
+              }
+            : { kind: 'text', ...common },
+      );
+    } catch (error) {
+      outcome.analysisError = error;
+    }
+    return outcome;
+  }
+
+  async #apply(outcome: Outcome): Promise<void> {
+    const { task } = outcome;
+    try {
+      for (const { url, headerText, passed } of outcome.redirectHeaders)
+        this.#scanHeaders(afterRedirects(task, passed), url, headerText);
+      if (outcome.error !== undefined) {
+        // A failure that came from the stop itself is not an error of the site.
+        if (!outcome.stopped) this.#recordFailure(task, outcome.error, outcome.analysis);
+      } else if (outcome.resource !== undefined && !outcome.stopped) {
+        this.#handle(task, outcome.resource, outcome);
+        if (outcome.analysisError !== undefined) this.#recordFailure(task, outcome.analysisError);
+      }
     } catch (error) {
       this.#recordFailure(task, error);
     } finally {
@@ -388,21 +505,30 @@ class Crawl {
     }
   }
 
-  async #fetchWithRetries(task: Task): Promise<FetchedResource> {
+  async #fetchWithRetries(
+    task: Task,
+    onRedirectResponse: (url: URL, headerText: string, passed: readonly URL[]) => void,
+  ): Promise<FetchedResource> {
     for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       const passed: URL[] = [];
       try {
-        return await this.#fetcher.fetch({
+        const resource = await this.#fetcher.fetch({
           url: task.url,
           signal: this.#controller.signal,
           unpackGzipFile: task.kind === 'sitemap',
           allowRedirect: (from, to) => this.#allowRedirect(task, from, to),
           onRedirectResponse: (url, headerText) => {
             if (url.href !== task.url.href) passed.push(url);
-            this.#scanHeaders(afterRedirects(task, passed), url, headerText);
+            onRedirectResponse(url, headerText, [...passed]);
           },
         });
+        this.#window.onResponse(performance.now() - started, resource.bytes);
+        return resource;
       } catch (error) {
+        if (showsStrain(error)) this.#window.onStrain();
+        else if (error instanceof ScanError && error.resource !== undefined)
+          this.#window.onResponse(performance.now() - started, 0);
         if (
           !(error instanceof ScanError) ||
           !error.retryable ||
@@ -448,11 +574,10 @@ class Crawl {
     this.#collector.scan(headerText, { ...this.#where(task, url), html: false, location: 'response-header' });
   }
 
-  async #handle(requested: Task, resource: FetchedResource): Promise<void> {
+  #handle(requested: Task, resource: FetchedResource, { analysis, sitemaps, sitemap }: Outcome): void {
     const task = afterRedirects(requested, resource.redirects);
     if (resource.truncated) this.#truncated.push({ url: resource.url.href, bytesRead: resource.bytes });
     this.#scanHeaders(task, resource.url, resource.headerText);
-    const text = resource.text;
     if (task.start) this.#finalUrl = resource.url;
 
     if (task.kind === 'page') {
@@ -466,10 +591,12 @@ class Crawl {
       }
       this.#pagesScanned++;
       if (resource.links.length > 0) this.#followLinkHeaders(task, resource);
-      if (text === undefined) return;
-      const html = resource.contentType.includes('html') || /^\s*</.test(text.slice(0, 256));
-      this.#collector.scan(text, { ...this.#where(task, resource.url), html });
-      if (html) this.#followPage(text, resource.url, task);
+      if (analysis === undefined) return;
+      this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
+        ...this.#where(task, resource.url),
+        html: analysis.html,
+      });
+      if (analysis.html) this.#followPage(analysis, resource.url, task);
       return;
     }
 
@@ -477,22 +604,27 @@ class Crawl {
       if (task.scriptKind === 'stylesheet') this.#stylesheetsScanned++;
       else this.#scriptsScanned++;
       if (resource.links.length > 0) this.#followLinkHeaders(task, resource);
-      if (text === undefined) return;
-      this.#collector.scan(text, { ...this.#where(task, resource.url), html: false });
-      this.#followCode(text, resource.url, task);
+      if (analysis === undefined) return;
+      this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
+        ...this.#where(task, resource.url),
+        html: false,
+      });
+      if (followsCode(task)) this.#followCode(analysis, resource.url, task);
       return;
     }
 
     this.#sitemapsRead++;
-    if (text === undefined) return;
-    this.#collector.scan(text, { ...this.#where(task, resource.url), html: false });
+    if (analysis === undefined) return;
+    this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
+      ...this.#where(task, resource.url),
+      html: false,
+    });
     if (task.kind === 'robots') {
-      for (const raw of sitemapsFromRobots(text)) this.#addSitemap(raw, resource.url);
+      for (const raw of sitemaps ?? []) this.#addSitemap(raw, resource.url);
       return;
     }
-    const sitemap = await parseSitemap(text);
-    for (const raw of sitemap.locations) {
-      if (sitemap.index) this.#addSitemap(raw, resource.url);
+    for (const raw of sitemap?.locations ?? []) {
+      if (sitemap?.index) this.#addSitemap(raw, resource.url);
       else {
         const url = resolveLink(raw, resource.url);
         if (url)
@@ -508,58 +640,43 @@ class Crawl {
   }
 
   /**
-   * What a script, stylesheet or JSON file names in turn: URLs in its code, its bundler's chunks, a
-   * stylesheet's `@import`s. A source map names nothing to fetch: its `sources` are file names.
+   * What a script, stylesheet or JSON file names in turn (analysis.ts reads it): URLs in its code, its
+   * bundler's chunks and routes, a stylesheet's `@import`s.
    */
-  #followCode(text: string, url: URL, task: Task): void {
-    if (task.hops >= MAX_CHAIN_HOPS || task.scriptKind === 'source-map' || task.scriptKind === 'manifest')
-      return;
+  #followCode(analysis: Analysis, url: URL, task: Task): void {
+    // An app manifest (Nuxt) names routes, and nothing else.
     if (task.scriptKind === 'app-manifest') {
-      if (task.routeBase === undefined) return;
-      for (const ref of findNuxtPrerenderedRoutes(text, task.routeBase))
-        this.#addPage(
-          ref.url,
-          1,
-          task.page,
-          extendVia(task.via, { url: ref.url.href, reason: ref.reason }),
-          0,
-        );
-      return;
-    }
-    if (task.scriptKind === 'stylesheet') {
-      for (const ref of findStylesheetImports(text, url)) this.#addCodeRef(ref, task, url);
-      return;
-    }
-    for (const ref of findScriptUrlsInCode(text, url)) this.#addCodeRef(ref, task, url);
-    for (const ref of findViteDeps(text, url)) this.#addCodeRef(codeRef(ref), task, url);
-    for (const ref of findParcelBundles(text, url)) this.#addCodeRef(codeRef(ref), task, url);
-    const nextBase = nextBaseOf(url);
-    if (nextBase !== undefined) {
-      for (const ref of findNextChunks(text, nextBase)) {
-        if (ref.kind !== 'page') this.#addCodeRef(codeRef(ref), task, url);
-        else if (this.#scope.includes(ref.url))
+      for (const ref of analysis.refs ?? []) {
+        if (ref.type === 'page')
           this.#addPage(
-            ref.url,
+            new URL(ref.url),
             1,
             task.page,
-            extendVia(task.via, { url: ref.url.href, reason: ref.reason }),
+            extendVia(task.via, { url: ref.url, reason: ref.reason }),
             0,
           );
       }
+      return;
     }
-    this.#followWebpack(text, url, task);
+    for (const ref of analysis.refs ?? []) {
+      if (ref.type === 'script') {
+        this.#addCodeRef(scriptRef(ref), task, url);
+        continue;
+      }
+      const page = new URL(ref.url);
+      if (this.#scope.includes(page))
+        this.#addPage(page, 1, task.page, extendVia(task.via, { url: page.href, reason: ref.reason }), 0);
+    }
+    this.#followWebpack(analysis, url, task);
   }
 
-  /**
-   * webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one.
-   * Chunk ids are numbers private to one build: a page that runs two (the store and a widget) gives
-   * each runtime only the ids of its own app.
-   */
-  #followWebpack(text: string, url: URL, task: Task): void {
-    const namers = this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES ? findWebpackNamers(text, url) : [];
-    const ids = findWebpackChunkIds(text);
+  /** webpack/rspack: chunk names come from a runtime's map, chunk ids from any script that loads one. */
+  #followWebpack(analysis: Analysis, url: URL, task: Task): void {
+    const namers =
+      this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES ? (analysis.namers ?? []).map(namerOf) : [];
+    const ids = analysis.chunkIds ?? [];
     if (namers.length === 0 && ids.length === 0) return;
-    const app = webpackAppOf(text);
+    const app = analysis.webpackApp ?? '';
     for (const namer of namers) {
       this.#webpackNamers.push({ namer, app });
       for (const id of namer.ids) this.#addWebpackChunk(namer, id, task, url);
@@ -616,17 +733,19 @@ class Crawl {
     this.#addScript(ref, from);
   }
 
-  #followPage(html: string, pageUrl: URL, task: Task): void {
-    let links: ReturnType<typeof extractFromHtml>;
-    try {
-      links = extractFromHtml(html, pageUrl, this.#resolveNewPageLink);
-    } catch (error) {
-      this.#errors.push({ url: pageUrl.href, error: `could not read the page's links: ${String(error)}` });
+  #followPage(analysis: Analysis, pageUrl: URL, task: Task): void {
+    const { links } = analysis;
+    if (analysis.linkError !== undefined || links === undefined) {
+      this.#errors.push({
+        url: pageUrl.href,
+        error: `could not read the page's links: ${analysis.linkError}`,
+      });
       return;
     }
-    this.#hooks.onPage?.({ url: pageUrl.href, scripts: links.scripts.map((ref) => ref.url.href) });
-    for (const ref of links.scripts) this.#addScript(ref, task);
-    for (const url of links.alternates)
+    this.#hooks.onPage?.({ url: pageUrl.href, scripts: links.scripts.map((ref) => ref.url) });
+    for (const ref of links.scripts) this.#addScript(scriptRef(ref), task);
+    for (const href of links.alternates) {
+      const url = new URL(href);
       this.#addPage(
         url,
         task.depth + 1,
@@ -634,7 +753,15 @@ class Crawl {
         extendVia(task.via, { url: url.href, reason: 'hreflang alternate' }),
         task.hops,
       );
-    for (const url of links.pages) this.#addPage(url, task.depth + 1, pageUrl.href, task.via, task.hops);
+    }
+    for (const { key, href } of links.pages) {
+      // Site-wide navigation repeats the same links on every page; each is followed from the first.
+      if (key !== '') {
+        if (this.#handledLinks.has(key)) continue;
+        if (this.#handledLinks.size < MAX_REMEMBERED_LINKS) this.#handledLinks.add(key);
+      }
+      this.#addPage(new URL(href), task.depth + 1, pageUrl.href, task.via, task.hops);
+    }
   }
 
   #addSeeds(): void {
@@ -771,7 +898,7 @@ class Crawl {
     this.#addSitemap('/sitemap.xml', new URL(origin));
   }
 
-  #recordFailure(task: Task, error: unknown): void {
+  #recordFailure(task: Task, error: unknown, errorPage?: Analysis): void {
     if (this.#stopped && this.#stoppedBy !== undefined) return;
     const scanError =
       error instanceof ScanError
@@ -785,17 +912,19 @@ class Crawl {
     // A missing robots.txt or sitemap is normal, not an error worth reporting.
     if ((task.kind === 'robots' || task.kind === 'sitemap') && scanError.status === 404) return;
     this.#note(this.#errors, { url: task.url.href, error: scanError.message });
-    this.#scanErrorPage(task, scanError);
+    this.#scanErrorPage(task, scanError, errorPage);
   }
 
-  /** An error page is as public as any other: keys in its body or headers are findings too. */
-  #scanErrorPage(requested: Task, error: ScanError): void {
+  /** An error page is as public as any other: keys in its body (analysed already) or headers are findings too. */
+  #scanErrorPage(requested: Task, error: ScanError, analysis: Analysis | undefined): void {
     const resource = error.resource;
     if (resource === undefined || (requested.kind !== 'page' && requested.kind !== 'script')) return;
     const task = afterRedirects(requested, resource.redirects ?? []);
-    if (resource.text !== undefined) {
-      const html = task.kind === 'page' && /^\s*</.test(resource.text.slice(0, 256));
-      this.#collector.scan(resource.text, { ...this.#where(task, resource.url), html });
+    if (analysis !== undefined) {
+      this.#collector.record(analysis.privateKeys, analysis.placeholders, analysis.publicKeys, {
+        ...this.#where(task, resource.url),
+        html: analysis.html,
+      });
     }
     this.#scanHeaders(task, resource.url, resource.headerText);
   }
@@ -823,14 +952,32 @@ function resourceKindOf(task: Task): ResourceKind {
   return 'script';
 }
 
-const WEBPACK_CHUNK_GLOBAL = /\b(?:webpack|rspack)Chunk[\w$-]*/;
+/** Answers that say the site is struggling or limiting the scan: fewer requests at once, then. */
+function showsStrain(error: unknown): boolean {
+  if (!(error instanceof ScanError)) return false;
+  if (error.code === 'TIMEOUT' || error.code === 'NETWORK') return true;
+  return error.code === 'HTTP_STATUS' && (error.status === 429 || (error.status ?? 0) >= 500);
+}
 
-/**
- * The app a webpack/rspack file belongs to: its chunk-loading global (`self.webpackChunk_N_E`,
- * `webpackChunk<package name>` by default), which the runtime and every chunk of one build share.
- */
-function webpackAppOf(code: string): string {
-  return WEBPACK_CHUNK_GLOBAL.exec(code)?.[0] ?? '';
+/** A source map names nothing to fetch (its `sources` are file names), nor does a manifest. */
+function followsCode(task: Task): boolean {
+  return task.hops < MAX_CHAIN_HOPS && task.scriptKind !== 'source-map' && task.scriptKind !== 'manifest';
+}
+
+/** The fetched body, handed over to the analyzer: nothing here reads it (nor its text) afterwards. */
+function takeBody(resource: { body?: Buffer }): Buffer | undefined {
+  const { body } = resource;
+  resource.body = undefined;
+  return body;
+}
+
+function scriptRef(ref: RefData): ScriptRef {
+  return {
+    url: new URL(ref.url),
+    kind: ref.kind,
+    reason: ref.reason,
+    ...(ref.routeBase === undefined ? {} : { routeBase: new URL(ref.routeBase) }),
+  };
 }
 
 /** Files whose app is unknown are matched with every app, so no chunk is missed. */
@@ -838,9 +985,8 @@ function sameWebpackApp(a: string, b: string): boolean {
   return a === b || a === '' || b === '';
 }
 
-/** A bundler's file as something to fetch. */
-function codeRef(ref: { url: URL; kind: 'script' | 'stylesheet' | 'page'; reason: string }): ScriptRef {
-  return { url: ref.url, kind: ref.kind === 'stylesheet' ? 'stylesheet' : 'referenced', reason: ref.reason };
+function namerOf(data: NamerData): WebpackChunkNamer {
+  return { ...data, base: new URL(data.base) };
 }
 
 /** The public-key audit and the notes about limits, as warnings a person can act on. */

@@ -325,6 +325,51 @@ const ENCODED_PREFIX = new RegExp(
   'gi',
 );
 
+const ENCODED_PREFIX_AT = new RegExp(ENCODED_PREFIX.source, 'iy');
+
+function isPCode(c: number): boolean {
+  return c === 0x70 || c === 0x50;
+}
+
+/** Whether an escaped `p` may start at `i`, an escape character: `\x70` or `\u…`, `%70`, `&#…`. */
+function mayStartEncodedP(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0x25) return text.charCodeAt(i + 1) === 0x37;
+  if (c === 0x26) return text.charCodeAt(i + 1) === 0x23;
+  const after = text.charCodeAt(backslashRunEnd(text, i)) | 0x20;
+  return after === 0x78 || after === 0x75;
+}
+
+/**
+ * Calls `visit` with the start of every match of ENCODED_PREFIX, as its global search would find
+ * them, at a fraction of its cost. Every match has an escape character (`\`, `%`, `&`) at its start,
+ * or one or two characters in after `p` or `pk`; so only those places are tried, with a sticky copy.
+ */
+function forEachEncodedPrefix(text: string, visit: (index: number) => void): void {
+  const starts: number[] = [];
+  for (const escapeChar of ['\\', '%', '&']) {
+    for (let e = text.indexOf(escapeChar); e !== -1; e = text.indexOf(escapeChar, e + 1)) {
+      // Only the first backslash of a run starts an escape: the pattern looks behind for another.
+      if (text.charCodeAt(e - 1) === 0x5c) continue;
+      if (mayStartEncodedP(text, e)) starts.push(e);
+      const before = text.charCodeAt(e - 1);
+      if (isPCode(before)) starts.push(e - 1);
+      else if ((before | 0x20) === 0x6b && isPCode(text.charCodeAt(e - 2))) starts.push(e - 2);
+    }
+  }
+  if (starts.length === 0) return;
+  starts.sort((a, b) => a - b);
+  let end = 0;
+  for (const start of starts) {
+    if (start < end) continue;
+    ENCODED_PREFIX_AT.lastIndex = start;
+    const m = ENCODED_PREFIX_AT.exec(text);
+    if (m === null) continue;
+    end = start + m[0].length;
+    visit(start);
+  }
+}
+
 /**
  * Placeholders read in full per text: documentation shows a handful, and each costs the decoding
  * around it, so a file of thousands is read only this far. Reset by `privateKeysIn` for each text (the
@@ -565,7 +610,7 @@ function scanLevel(
 ): void {
   // Both loops finish before any recursion below, so the shared global patterns are safe to reuse.
   forEachMatchStart(KEY_GLOBAL, text, (index) => verifyCandidate(text, index, emit));
-  forEachMatchStart(ENCODED_PREFIX, text, (index) => verifyCandidate(text, index, emit));
+  forEachEncodedPrefix(text, (index) => verifyCandidate(text, index, emit));
   if (depth >= MAX_BASE64_DEPTH) return;
   forEachBase64Decoding(text, runs, (decoded, rawOffset) => {
     if (!DECODED_HINT.test(decoded)) return;
@@ -652,7 +697,7 @@ const PUBLIC_KEY_SIGNALS: ReadonlyArray<{
   },
   {
     via: 'onsite-path',
-    literals: ['onsite'],
+    literals: ['klaviyo.js'],
     pattern: new RegExp(`onsite${SLASH}js${SLASH}([A-Za-z0-9]{6})${SLASH}klaviyo\\.js`, 'gd'),
   },
   {
@@ -695,9 +740,39 @@ function forEachTrackData(
   }
 }
 
+/**
+ * Which of `literals` occur in `text`. Literals with a `y` (`company…`, `klaviyo.js`) are looked for
+ * from the `y`s of the text, in one pass: `y` is far rarer than `c` or `k`, and a search skips to
+ * each occurrence of the literal's first character, so this costs a third of one `includes` each.
+ */
+function presentLiterals(text: string, literals: readonly string[]): Set<string> {
+  const present = new Set<string>();
+  const byY: string[] = [];
+  for (const literal of literals) {
+    if (literal.includes('y')) byY.push(literal);
+    else if (text.includes(literal)) present.add(literal);
+  }
+  for (let i = text.indexOf('y'); i !== -1 && byY.length > 0; i = text.indexOf('y', i + 1)) {
+    for (let k = byY.length - 1; k >= 0; k--) {
+      const literal = byY[k] as string;
+      if (text.startsWith(literal, i - literal.indexOf('y'))) {
+        present.add(literal);
+        byY.splice(k, 1);
+      }
+    }
+  }
+  return present;
+}
+
+const SIGNAL_LITERALS = [...new Set(PUBLIC_KEY_SIGNALS.flatMap((signal) => signal.literals))];
+
 function scanPublicSignals(text: string, decoded: boolean, emit: (hit: LevelPublicHit) => void): void {
+  const present = presentLiterals(
+    text,
+    decoded ? SIGNAL_LITERALS : SIGNAL_LITERALS.filter((literal) => literal !== 'token'),
+  );
   for (const { via, literals, pattern, decodedOnly } of PUBLIC_KEY_SIGNALS) {
-    if ((decodedOnly === true && !decoded) || !literals.some((literal) => text.includes(literal))) continue;
+    if ((decodedOnly === true && !decoded) || !literals.some((literal) => present.has(literal))) continue;
     for (const m of text.matchAll(pattern)) {
       const span = m.indices?.[1];
       if (span !== undefined) emit({ key: m[1] as string, offset: span[0], via });
@@ -826,6 +901,25 @@ export function findSplitKeys(html: string): KeyHit[] {
     i = keyEnd - 2;
   }
   return hits;
+}
+
+/**
+ * Whether `findSplitKeys` could find anything in byte text (latin1 of UTF-8, decode.ts): a `pk` that
+ * starts a word with markup close enough after it. In bytes "close enough" is three times a key's
+ * length, since a character is at most three bytes per UTF-16 unit; a superset of what the text has.
+ */
+export function maySplitKey(bytes: string): boolean {
+  const reach = VISIBLE_UNITS * 3;
+  for (let i = bytes.indexOf('pk'); i !== -1; i = bytes.indexOf('pk', i + 2)) {
+    const tagAt = bytes.indexOf('<', i);
+    if (tagAt === -1) return false;
+    if (tagAt - i > reach) {
+      i = Math.max(i, tagAt - reach - 2);
+      continue;
+    }
+    if (!isWordCode(bytes.charCodeAt(i - 1))) return true;
+  }
+  return false;
 }
 
 /**

@@ -14,11 +14,17 @@ export type ScanErrorCode =
 /** Codes where trying the same request again may succeed. */
 const RETRYABLE: ReadonlySet<ScanErrorCode> = new Set(['NETWORK', 'TIMEOUT', 'HTTP_STATUS']);
 
-interface ErrorResource {
+/**
+ * The response that came with an HTTP error, and the redirects to it; `body` is its content's bytes,
+ * to be scanned elsewhere.
+ */
+export interface ErrorResource {
   url: URL;
-  text?: string;
+  readonly text?: string;
   headerText: string;
   redirects?: readonly URL[];
+  contentType?: string;
+  body?: Buffer;
 }
 
 export class ScanError extends Error {

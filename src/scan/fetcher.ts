@@ -5,7 +5,10 @@ import { pipeline, type Readable, Transform, type TransformCallback } from 'node
 import zlib from 'node:zlib';
 import { Agent, buildConnector, type Dispatcher, request } from 'undici';
 import { describeRefusal, isRefusedAddress, parseHostAddress } from './address.js';
+import { decodeText } from './decode.js';
 import { ScanError } from './errors.js';
+
+export { decodeText };
 
 export interface FetchPolicy {
   allowPrivateNetworks: boolean;
@@ -15,6 +18,8 @@ export interface FetchPolicy {
   maxBytes: number;
   maxRedirects: number;
   userAgent: string;
+  /** Connections kept per origin (16 unless said): as many as requests the caller keeps in flight. */
+  connections?: number;
 }
 
 export interface FetchRequest {
@@ -37,8 +42,13 @@ export interface FetchedResource {
   url: URL;
   status: number;
   contentType: string;
-  /** Decoded text; absent when the content was binary. */
-  text?: string;
+  /** Decoded text, decoded on first use; absent when the content was binary. */
+  readonly text?: string;
+  /**
+   * The content's bytes (after content decoding), for a consumer that decodes elsewhere (the
+   * analysis workers); absent when the content was binary. Whoever hands it to another thread owns it.
+   */
+  body?: Buffer;
   /** The response headers as `name: value` lines, to be scanned like the body. */
   headerText: string;
   /** Values of the `Link` headers (preloads, alternates). */
@@ -52,6 +62,52 @@ export interface FetchedResource {
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REMEMBERED_HOSTS = 1_000;
+
+/** Hops in flight under each caller's signal: one listener per signal stops them all. */
+const hopsBySignal = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * One hop's deadline joined with the caller's signal. Cheaper than `AbortSignal.any` with
+ * `AbortSignal.timeout` per request, which the profile showed on every request of a scan.
+ */
+function hopDeadline(
+  outer: AbortSignal | undefined,
+  timeoutMs: number,
+): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    timeoutMs,
+  );
+  timer.unref();
+  let hops: Set<AbortController> | undefined;
+  if (outer?.aborted) controller.abort(outer.reason);
+  else if (outer !== undefined) {
+    hops = hopsBySignal.get(outer);
+    if (hops === undefined) {
+      const created = new Set<AbortController>();
+      hopsBySignal.set(outer, created);
+      outer.addEventListener(
+        'abort',
+        () => {
+          for (const hop of created) hop.abort(outer.reason);
+          created.clear();
+        },
+        { once: true },
+      );
+      hops = created;
+    }
+    hops.add(controller);
+  }
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      hops?.delete(controller);
+    },
+  };
+}
 
 /**
  * Fetches one URL at a time under the safety policy. Every connection's address is checked twice: at
@@ -61,13 +117,21 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 export class Fetcher {
   readonly #policy: FetchPolicy;
   readonly #agent: Agent;
+  /** Host names checkTarget let through: the answer depends on the name and the policy alone. */
+  readonly #allowedHosts = new Set<string>();
   /** Whether any request was ever sent; tests and the CLI use it to prove a refusal sent nothing. */
   requestsSent = 0;
   bytesRead = 0;
 
   constructor(policy: FetchPolicy) {
     this.#policy = policy;
-    const baseConnect = buildConnector({ timeout: policy.timeoutMs, lookup: guardedLookup(policy) } as never);
+    // HTTP/2 where a TLS server offers it: many requests on one connection, which still goes through
+    // both address checks (at lookup and on the connected socket) like every other.
+    const baseConnect = buildConnector({
+      timeout: policy.timeoutMs,
+      lookup: guardedLookup(policy),
+      allowH2: true,
+    } as never);
     const connect: buildConnector.connector = (options, callback) => {
       baseConnect(options, (error, socket) => {
         if (error !== null) {
@@ -85,7 +149,8 @@ export class Fetcher {
     };
     this.#agent = new Agent({
       connect,
-      connections: 16,
+      allowH2: true,
+      connections: policy.connections ?? 16,
       headersTimeout: policy.timeoutMs,
       bodyTimeout: policy.timeoutMs,
       keepAliveTimeout: 4_000,
@@ -94,10 +159,12 @@ export class Fetcher {
 
   /** Throws ScanError('REFUSED_TARGET') without any network traffic when the URL's host is a refused address. */
   checkTarget(url: URL): void {
+    // Every request of a scan asks about the same few hosts; an allowed one is remembered.
+    if (this.#allowedHosts.has(url.hostname)) return;
     const literal = parseHostAddress(url.hostname);
-    if (literal === null) return;
-    const refusal = refusalFor(literal, this.#policy, url.hostname);
+    const refusal = literal === null ? null : refusalFor(literal, this.#policy, url.hostname);
     if (refusal !== null) throw refusal;
+    if (this.#allowedHosts.size < MAX_REMEMBERED_HOSTS) this.#allowedHosts.add(url.hostname);
   }
 
   async fetch(req: FetchRequest): Promise<FetchedResource> {
@@ -105,89 +172,93 @@ export class Fetcher {
     let current = req.url;
     for (;;) {
       this.checkTarget(current);
-      const signal = req.signal
-        ? AbortSignal.any([req.signal, AbortSignal.timeout(this.#policy.timeoutMs)])
-        : AbortSignal.timeout(this.#policy.timeoutMs);
-      let response: Awaited<ReturnType<typeof request>>;
+      const deadline = hopDeadline(req.signal, this.#policy.timeoutMs);
+      const { signal } = deadline;
       try {
-        this.requestsSent++;
-        response = await request(current, {
-          dispatcher: this.#agent,
-          method: 'GET',
-          signal,
-          headers: {
-            'user-agent': this.#policy.userAgent,
-            accept:
-              'text/html,application/xhtml+xml,application/javascript,application/json,text/*;q=0.9,*/*;q=0.5',
-            'accept-encoding': 'gzip, deflate, br',
-          },
-        });
-      } catch (error) {
-        throw toScanError(error, current, req.signal);
-      }
-      const { statusCode, headers, body } = response;
-      const location = headerValue(headers.location);
-      if (REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
-        discard(body);
-        req.onRedirectResponse?.(current, headerLines(headers));
-        if (redirects.length >= this.#policy.maxRedirects) {
-          throw new ScanError('TOO_MANY_REDIRECTS', `more than ${this.#policy.maxRedirects} redirects`);
-        }
-        let next: URL;
+        let response: Awaited<ReturnType<typeof request>>;
         try {
-          next = new URL(location, current);
-        } catch {
-          throw new ScanError('NETWORK', `redirect to an invalid URL`);
+          this.requestsSent++;
+          response = await request(current, {
+            dispatcher: this.#agent,
+            method: 'GET',
+            signal,
+            headers: {
+              'user-agent': this.#policy.userAgent,
+              accept:
+                'text/html,application/xhtml+xml,application/javascript,application/json,text/*;q=0.9,*/*;q=0.5',
+              'accept-encoding': 'gzip, deflate, br',
+            },
+          });
+        } catch (error) {
+          throw toScanError(error, current, req.signal);
         }
-        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-          throw new ScanError('OFF_SITE_REDIRECT', `redirect to a ${next.protocol} URL`);
+        const { statusCode, headers, body } = response;
+        const location = headerValue(headers.location);
+        if (REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
+          discard(body);
+          req.onRedirectResponse?.(current, headerLines(headers));
+          if (redirects.length >= this.#policy.maxRedirects) {
+            throw new ScanError('TOO_MANY_REDIRECTS', `more than ${this.#policy.maxRedirects} redirects`);
+          }
+          let next: URL;
+          try {
+            next = new URL(location, current);
+          } catch {
+            throw new ScanError('NETWORK', `redirect to an invalid URL`);
+          }
+          if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+            throw new ScanError('OFF_SITE_REDIRECT', `redirect to a ${next.protocol} URL`);
+          }
+          next.hash = '';
+          // A hop into a refused network is reported as such, whatever the site scope says.
+          this.checkTarget(next);
+          if (req.allowRedirect && !req.allowRedirect(current, next)) {
+            throw new ScanError('OFF_SITE_REDIRECT', `redirects off the site to ${next.origin}`);
+          }
+          redirects.push(next);
+          current = next;
+          continue;
         }
-        next.hash = '';
-        // A hop into a refused network is reported as such, whatever the site scope says.
-        this.checkTarget(next);
-        if (req.allowRedirect && !req.allowRedirect(current, next)) {
-          throw new ScanError('OFF_SITE_REDIRECT', `redirects off the site to ${next.origin}`);
+        const contentType = (headerValue(headers['content-type']) ?? '').toLowerCase();
+        let resource: FetchedResource;
+        try {
+          const result = await readBody(body, {
+            contentEncoding: (headerValue(headers['content-encoding']) ?? '').trim().toLowerCase(),
+            contentType,
+            maxBytes: this.#policy.maxBytes,
+            unpackGzipFile: req.unpackGzipFile === true,
+            contentLength: contentLengthOf(headerValue(headers['content-length'])),
+          });
+          this.bytesRead += result.bytes;
+          resource = withLazyText({
+            requestedUrl: req.url,
+            url: current,
+            status: statusCode,
+            contentType,
+            binary: result.body === undefined,
+            truncated: result.truncated,
+            bytes: result.bytes,
+            redirects,
+            headerText: headerLines(headers),
+            links: headerList(headers.link),
+            ...(result.body === undefined ? {} : { body: result.body }),
+          });
+        } catch (error) {
+          throw toScanError(error, current, req.signal);
         }
-        redirects.push(next);
-        current = next;
-        continue;
+        if (statusCode >= 400) {
+          // An error page is public too (a storefront's 404 page carries its layout and scripts): its
+          // body travels with the error so the crawler can still scan it.
+          throw new ScanError('HTTP_STATUS', `HTTP ${statusCode}`, {
+            status: statusCode,
+            retryAfterSeconds: parseRetryAfter(headerValue(headers['retry-after'])),
+            resource,
+          });
+        }
+        return resource;
+      } finally {
+        deadline.clear();
       }
-      const contentType = (headerValue(headers['content-type']) ?? '').toLowerCase();
-      let resource: FetchedResource;
-      try {
-        const result = await readBody(body, {
-          contentEncoding: (headerValue(headers['content-encoding']) ?? '').trim().toLowerCase(),
-          contentType,
-          maxBytes: this.#policy.maxBytes,
-          unpackGzipFile: req.unpackGzipFile === true,
-        });
-        this.bytesRead += result.bytes;
-        resource = {
-          requestedUrl: req.url,
-          url: current,
-          status: statusCode,
-          contentType,
-          binary: result.text === undefined,
-          truncated: result.truncated,
-          bytes: result.bytes,
-          redirects,
-          headerText: headerLines(headers),
-          links: headerList(headers.link),
-          ...(result.text === undefined ? {} : { text: result.text }),
-        };
-      } catch (error) {
-        throw toScanError(error, current, req.signal);
-      }
-      if (statusCode >= 400) {
-        // An error page is public too (a storefront's 404 page carries its layout and scripts): its
-        // body travels with the error so the crawler can still scan it.
-        throw new ScanError('HTTP_STATUS', `HTTP ${statusCode}`, {
-          status: statusCode,
-          retryAfterSeconds: parseRetryAfter(headerValue(headers['retry-after'])),
-          resource,
-        });
-      }
-      return resource;
     }
   }
 
@@ -198,9 +269,8 @@ export class Fetcher {
    */
   async relay(req: RelayRequest): Promise<RelayedResponse> {
     this.checkTarget(req.url);
-    const signal = req.signal
-      ? AbortSignal.any([req.signal, AbortSignal.timeout(this.#policy.timeoutMs)])
-      : AbortSignal.timeout(this.#policy.timeoutMs);
+    const deadline = hopDeadline(req.signal, this.#policy.timeoutMs);
+    const { signal } = deadline;
     const headers: Record<string, string> = { 'user-agent': this.#policy.userAgent };
     for (const [name, value] of Object.entries(req.headers)) {
       if (!NOT_RELAYED_REQUEST_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
@@ -221,12 +291,11 @@ export class Fetcher {
       });
       const contentType = (headerValue(received['content-type']) ?? '').toLowerCase();
       const encoding = (headerValue(received['content-encoding']) ?? '').trim().toLowerCase();
-      const { buffer, truncated } = await collect(
-        body,
-        withDecoder(body, encoding),
-        this.#policy.maxBytes,
-        false,
-      );
+      const { buffer, truncated } = await collect(body, withDecoder(body, encoding), {
+        maxBytes: this.#policy.maxBytes,
+        stopAtBinary: false,
+        contentLength: undefined,
+      });
       this.bytesRead += buffer.length;
       const binary = BINARY_TYPE.test(contentType) || looksBinary(buffer.subarray(0, 1024));
       return {
@@ -240,6 +309,8 @@ export class Fetcher {
       };
     } catch (error) {
       throw toScanError(error, req.url, req.signal);
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -301,6 +372,19 @@ function relayedHeaders(headers: Record<string, string | string[] | undefined>):
     kept[name] = Array.isArray(value) ? value.join('\n') : value;
   }
   return kept;
+}
+
+/** Text is decoded only when someone reads it: bodies scanned in a worker are never decoded here. */
+function withLazyText(resource: Omit<FetchedResource, 'text'>): FetchedResource {
+  let text: string | undefined;
+  return Object.defineProperty(resource, 'text', {
+    enumerable: true,
+    get: () => {
+      if (resource.body === undefined) return undefined;
+      text ??= decodeText(resource.body, resource.contentType);
+      return text;
+    },
+  }) as FetchedResource;
 }
 
 export function refusalFor(
@@ -448,13 +532,20 @@ interface BodyOptions {
   contentType: string;
   maxBytes: number;
   unpackGzipFile: boolean;
+  /** The Content-Length the server declared, when it did. */
+  contentLength: number | undefined;
 }
 
-/** Reads, decompresses and decodes a body, keeping at most maxBytes of decoded content. */
+function contentLengthOf(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,15}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+/** Reads and decompresses a body, keeping at most maxBytes of decoded content; no body when binary. */
 async function readBody(
   body: Readable,
   options: BodyOptions,
-): Promise<{ text?: string; bytes: number; truncated: boolean }> {
+): Promise<{ body?: Buffer; bytes: number; truncated: boolean }> {
   const isGzipType = /gzip/.test(options.contentType);
   if (BINARY_TYPE.test(options.contentType) && !(isGzipType && options.unpackGzipFile)) {
     discard(body);
@@ -462,42 +553,68 @@ async function readBody(
   }
   let stream: Readable = withDecoder(body, options.contentEncoding);
   if (options.unpackGzipFile && isGzipType) stream = withDecoder(stream, 'gzip');
+
   // Binary content is recognised from its first bytes and not read any further.
-  const { buffer, truncated, binary } = await collect(body, stream, options.maxBytes, true);
+  const { buffer, truncated, binary } = await collect(body, stream, {
+    maxBytes: options.maxBytes,
+    stopAtBinary: true,
+    contentLength: options.contentLength,
+  });
   if (binary) return { bytes: buffer.length, truncated: false };
   if (looksBinary(buffer.subarray(0, 1024))) return { bytes: buffer.length, truncated };
-  return { text: decodeText(buffer, options.contentType), bytes: buffer.length, truncated };
+  return { body: buffer, bytes: buffer.length, truncated };
 }
 
-/** Reads a decoded stream into one buffer of at most maxBytes, then releases the connection's body. */
+/**
+ * Reads a decoded stream into one buffer of at most maxBytes, then releases the connection's body. A
+ * body of declared length (and no content encoding) is copied into its own buffer as it arrives: no
+ * joining copy at the end, no chunks kept, and the buffer is the whole of its memory, so it moves to
+ * an analysis thread as it is.
+ */
 async function collect(
   body: Readable,
   stream: Readable,
-  maxBytes: number,
-  stopAtBinary: boolean,
+  options: { maxBytes: number; stopAtBinary: boolean; contentLength: number | undefined },
 ): Promise<{ buffer: Buffer; truncated: boolean; binary: boolean }> {
+  const { maxBytes, contentLength } = options;
+  let whole =
+    stream === body && contentLength !== undefined && contentLength <= maxBytes
+      ? Buffer.allocUnsafeSlow(contentLength)
+      : undefined;
   const chunks: Buffer[] = [];
   let bytes = 0;
   let truncated = false;
   let binary = false;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const read of stream as AsyncIterable<Buffer>) {
     const room = maxBytes - bytes;
-    if (chunk.length > room) {
-      chunks.push(chunk.subarray(0, room));
-      bytes += room;
+    const chunk = read.length > room ? read.subarray(0, room) : read;
+    if (whole !== undefined && bytes + chunk.length > whole.length) {
+      // More than the server declared: collected as chunks from here on.
+      chunks.push(whole.subarray(0, bytes));
+      whole = undefined;
+    }
+    if (whole !== undefined) chunk.copy(whole, bytes);
+    else chunks.push(chunk);
+    const first = bytes === 0;
+    bytes += chunk.length;
+    if (chunk !== read) {
       truncated = true;
       break;
     }
-    chunks.push(chunk);
-    bytes += chunk.length;
-    if (stopAtBinary && chunks.length === 1 && looksBinary(chunk)) {
+    if (options.stopAtBinary && first && looksBinary(chunk)) {
       binary = true;
       break;
     }
   }
   stream.destroy();
   discard(body);
-  return { buffer: Buffer.concat(chunks, bytes), truncated, binary };
+  const buffer =
+    whole === undefined
+      ? Buffer.concat(chunks, bytes)
+      : bytes === whole.length
+        ? whole
+        : whole.subarray(0, bytes);
+  return { buffer, truncated, binary };
 }
 
 function withDecoder(body: Readable, encoding: string): Readable {
@@ -549,37 +666,4 @@ function looksBinary(sample: Buffer): boolean {
   const limit = Math.min(sample.length, 1024);
   for (let i = 0; i < limit; i++) if (sample[i] === 0) return true;
   return false;
-}
-
-/** Decodes with the charset from the header, a BOM, or a <meta> tag, falling back to UTF-8. */
-export function decodeText(buffer: Buffer, contentType: string): string {
-  const label =
-    charsetFromBom(buffer) ?? charsetFromContentType(contentType) ?? charsetFromMeta(buffer) ?? 'utf-8';
-  // Buffer's own UTF-8 decoder is several times faster than TextDecoder's on large pages.
-  if (/^(?:utf-?8|unicode-1-1-utf-8)$/i.test(label)) return buffer.toString('utf8').replace(/^\uFEFF/, '');
-  try {
-    return new TextDecoder(label).decode(buffer);
-  } catch {
-    // An unknown label (or a build of Node without full ICU) falls back to UTF-8.
-    return new TextDecoder('utf-8').decode(buffer);
-  }
-}
-
-function charsetFromBom(buffer: Buffer): string | undefined {
-  if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return 'utf-8';
-  if (buffer[0] === 0xff && buffer[1] === 0xfe) return 'utf-16le';
-  if (buffer[0] === 0xfe && buffer[1] === 0xff) return 'utf-16be';
-  return undefined;
-}
-
-function charsetFromContentType(contentType: string): string | undefined {
-  return /charset\s*=\s*["']?([\w.:-]+)/i.exec(contentType)?.[1];
-}
-
-function charsetFromMeta(buffer: Buffer): string | undefined {
-  const head = buffer.subarray(0, 2048).toString('latin1');
-  return (
-    /<meta[^>]+charset\s*=\s*["']?([\w.:-]+)/i.exec(head)?.[1] ??
-    /<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)/i.exec(head)?.[1]
-  );
 }

@@ -1,7 +1,8 @@
+import type { LocatedKeyHit } from './analysis.js';
 import { scanText } from './detector.js';
 import { type HtmlLocation, locateInHtml } from './html-location.js';
 import { fingerprintKey, maskKey } from './redact.js';
-import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit } from './types.js';
+import type { Confidence, KeyContext, KeyEncoding, KeyForm } from './types.js';
 
 /**
  * What kind of resource a key was found in. The last four are seen only by the render pass: a request
@@ -121,6 +122,20 @@ const MAX_PLACEHOLDER_OCCURRENCES = 20;
 export const MAX_DISTINCT_KEYS = 200;
 const MAX_PUBLIC_KEY_URLS = 20;
 
+/** Where a resource's hits were seen, as the occurrences will say. */
+export interface ResourcePlace {
+  url: string;
+  page: string;
+  resource: ResourceKind;
+  html: boolean;
+  /** For every hit; otherwise each hit's own, for HTML. */
+  location?: HtmlLocation;
+  via: Hop[];
+  hopsOmitted?: number;
+  /** For a request the page sent (the render pass): its method. */
+  method?: string;
+}
+
 /** Runs the detector over each resource and folds the hits into one finding per distinct key. */
 export class FindingsCollector {
   readonly keyring = new KeyRing();
@@ -132,39 +147,48 @@ export class FindingsCollector {
   readonly #beyondLimit = new Set<string>();
 
   /** Scans one resource's text; returns how many private-key occurrences it held. */
-  scan(
-    text: string,
-    where: {
-      url: string;
-      page: string;
-      resource: ResourceKind;
-      html: boolean;
-      location?: HtmlLocation;
-      via: Hop[];
-      hopsOmitted?: number;
-      method?: string;
-    },
+  scan(text: string, where: ResourcePlace): number {
+    const { privateKeys, placeholders, publicKeys } = scanText(text, { html: where.html });
+    const located = (hit: LocatedKeyHit) =>
+      where.html && where.location === undefined ? locateInHtml(text, hit.offset) : undefined;
+    return this.#fold(privateKeys, placeholders, publicKeys, where, located);
+  }
+
+  /** Folds in the hits of a resource analysed elsewhere (analysis.ts), located already. */
+  record(
+    privateKeys: LocatedKeyHit[],
+    placeholders: LocatedKeyHit[],
+    publicKeys: ReadonlyArray<{ key: string }>,
+    where: ResourcePlace,
   ): number {
-    const { privateKeys: hits, placeholders, publicKeys } = scanText(text, { html: where.html });
-    const occurrence = (hit: KeyHit): Occurrence => ({
-      url: where.url,
-      page: where.page,
-      resource: where.resource,
-      ...(where.location
-        ? { location: where.location }
-        : where.html
-          ? { location: locateInHtml(text, hit.offset) }
-          : {}),
-      line: hit.line,
-      column: hit.column,
-      context: hit.context,
-      encoding: hit.encoding,
-      confidence: hit.confidence,
-      snippet: hit.snippet,
-      via: where.via,
-      ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
-      ...(where.method === undefined ? {} : { method: where.method }),
-    });
+    return this.#fold(privateKeys, placeholders, publicKeys, where, (hit) => hit.location);
+  }
+
+  #fold(
+    hits: LocatedKeyHit[],
+    placeholders: LocatedKeyHit[],
+    publicKeys: ReadonlyArray<{ key: string }>,
+    where: ResourcePlace,
+    locationOf: (hit: LocatedKeyHit) => HtmlLocation | undefined,
+  ): number {
+    const occurrence = (hit: LocatedKeyHit): Occurrence => {
+      const location = where.location ?? locationOf(hit);
+      return {
+        url: where.url,
+        page: where.page,
+        resource: where.resource,
+        ...(location === undefined ? {} : { location }),
+        line: hit.line,
+        column: hit.column,
+        context: hit.context,
+        encoding: hit.encoding,
+        confidence: hit.confidence,
+        snippet: hit.snippet,
+        via: where.via,
+        ...(where.hopsOmitted ? { hopsOmitted: where.hopsOmitted } : {}),
+        ...(where.method === undefined ? {} : { method: where.method }),
+      };
+    };
     for (const hit of placeholders) this.#addPlaceholder(hit, occurrence);
     let counted = 0;
     for (const hit of hits) {
@@ -212,7 +236,7 @@ export class FindingsCollector {
   }
 
   /** The first placeholders (up to a limit) are kept to be shown; the rest are not counted. */
-  #addPlaceholder(hit: KeyHit, occurrence: (hit: KeyHit) => Occurrence): void {
+  #addPlaceholder(hit: LocatedKeyHit, occurrence: (hit: LocatedKeyHit) => Occurrence): void {
     const fingerprint = fingerprintKey(hit.key);
     let placeholder = this.#placeholders.get(fingerprint);
     if (placeholder === undefined) {

@@ -6,7 +6,10 @@ export interface ScanOptions {
   maxDepth: number;
   /** Scripts fetched at most. */
   maxScripts: number;
-  /** Requests in flight at once. */
+  /**
+   * Requests in flight at once, at most: a scan starts with 8 (or fewer, if this is lower) and adds
+   * more while the site answers as fast as before (concurrency.ts).
+   */
   concurrency: number;
   /** One request, headers and body. */
   requestTimeoutMs: number;
@@ -40,7 +43,7 @@ export const DEFAULT_SCAN_OPTIONS: Readonly<ScanOptions> = Object.freeze({
   maxPages: 200,
   maxDepth: 10,
   maxScripts: 500,
-  concurrency: 8,
+  concurrency: 32,
   requestTimeoutMs: 15_000,
   timeBudgetMs: 300_000,
   maxBytesPerResponse: 10 * 1024 * 1024,

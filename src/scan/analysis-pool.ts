@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type Analysis, type AnalysisRequest, LinkTable, ResourceAnalyzer } from './analysis.js';
+import type { AnalysisReply } from './analysis-worker.js';
+
+/** Where a scan's pages and scripts are analysed: worker threads, or the calling thread. */
+export interface Analyzer {
+  /** Worker threads in use; 0 when analysis runs on the calling thread. */
+  readonly threads: number;
+  analyze(request: AnalysisRequest): Promise<Analysis>;
+  close(): Promise<void>;
+}
+
+/** Analysis on the calling thread, one resource at a time. */
+export function inlineAnalyzer(): Analyzer {
+  const analyzer = new ResourceAnalyzer();
+  const links = new LinkTable();
+  return {
+    threads: 0,
+    analyze: async (request) => links.read(analyzer.analyze(request)),
+    close: async () => {},
+  };
+}
+
+// Built next to this module; absent when the sources run untranspiled (the tests), which then analyse inline.
+const WORKER_URL = new URL('./analysis-worker.js', import.meta.url);
+/**
+ * Fetching and crawling keep the main thread about as busy as one analysis thread, so threads are one
+ * fewer than cores: on two cores a second thread only contends with the main one, and each thread
+ * costs its own compiled code (the detector warms up once per thread) and about 30 MB.
+ */
+const MAX_THREADS = 2;
+const DEFAULT_THREADS = Math.min(MAX_THREADS, availableParallelism() - 1);
+
+/**
+ * The analyzer for one scan: decoding, detection and link extraction run on worker threads while the
+ * main thread fetches, so a scan uses every core of a small machine; on one core, all runs inline.
+ */
+export function createAnalyzer(threads: number = DEFAULT_THREADS): Analyzer {
+  if (threads < 1 || !existsSync(fileURLToPath(WORKER_URL))) return inlineAnalyzer();
+  return new WorkerPool(threads);
+}
+
+interface Waiting {
+  resolve: (analysis: Analysis) => void;
+  reject: (error: Error) => void;
+  thread: Thread;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: number;
+  alive: boolean;
+  links: LinkTable;
+}
+
+class WorkerPool implements Analyzer {
+  readonly #threads: Thread[] = [];
+  readonly #waiting = new Map<number, Waiting>();
+  #nextId = 1;
+  #fallback: Analyzer | undefined;
+
+  constructor(threads: number) {
+    for (let i = 0; i < threads; i++) this.#threads.push(this.#start());
+  }
+
+  get threads(): number {
+    return this.#threads.filter((thread) => thread.alive).length;
+  }
+
+  #start(): Thread {
+    const worker = new Worker(WORKER_URL);
+    const thread: Thread = { worker, pending: 0, alive: true, links: new LinkTable() };
+    worker.on('message', (replies: AnalysisReply[]) => {
+      for (const { id, analysis, error } of replies) {
+        const waiting = this.#waiting.get(id);
+        if (waiting === undefined) continue;
+        this.#waiting.delete(id);
+        thread.pending--;
+        if (analysis !== undefined) waiting.resolve(thread.links.read(analysis));
+        else waiting.reject(new Error(`the analysis failed: ${error ?? 'unknown error'}`));
+      }
+    });
+    // A thread that dies (out of memory on a hostile page, say) fails what it held; the others go on.
+    const fail = (error: Error) => {
+      thread.alive = false;
+      for (const [id, waiting] of this.#waiting) {
+        if (waiting.thread !== thread) continue;
+        this.#waiting.delete(id);
+        waiting.reject(error);
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`an analysis thread stopped (exit code ${code})`)));
+    return thread;
+  }
+
+  analyze(request: AnalysisRequest): Promise<Analysis> {
+    let chosen: Thread | undefined;
+    for (const thread of this.#threads) {
+      if (thread.alive && (chosen === undefined || thread.pending < chosen.pending)) chosen = thread;
+    }
+    if (chosen === undefined) {
+      this.#fallback ??= inlineAnalyzer();
+      return this.#fallback.analyze(request);
+    }
+    const thread = chosen;
+    const id = this.#nextId++;
+    thread.pending++;
+    const { body } = request;
+    // A buffer that is the whole of its memory moves to the thread without a copy; a slice of a pool is copied.
+    const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject, thread });
+      thread.worker.postMessage({ id, request }, owned ? [body.buffer as ArrayBuffer] : []);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#threads.map((thread) => thread.worker.terminate()));
+  }
+}
