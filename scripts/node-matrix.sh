@@ -16,6 +16,7 @@ if [[ -n $(git -C "$root" status --porcelain --untracked-files=no) ]]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/klaviyo-checkup-node-matrix.XXXXXX")
+chmod 755 "$work" # readable by `nobody`, whom a render test runs the CLI as when CI runs as root
 trap 'rm -rf "$work"' EXIT
 forget_npm_run_environment
 

