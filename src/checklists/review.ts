@@ -7,6 +7,7 @@
  */
 
 import { CheckupError } from '../errors.js';
+import { plural } from '../words.js';
 import { findRole, normalizeRole, sameRole } from './roles.js';
 import type { RosterUser } from './roster.js';
 
@@ -492,11 +493,6 @@ export function completionBlockers(review: Review): string[] {
     );
   }
   return blockers;
-}
-
-/** "1 user", "1,887 users". */
-export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** What a follow-up asks for in Klaviyo: "remove jo@x.com from Klaviyo", "change jo@x.com to Analyst". */

@@ -26,6 +26,7 @@ import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import type { ReviewRecord, ReviewRepository } from '../store/reviews.js';
+import { plural } from '../words.js';
 
 export interface ReviewServiceDeps {
   db: Database;
@@ -151,7 +152,7 @@ export class ReviewService {
     if (users.length === 0) {
       throw new CheckupError<RequestErrorCode>(
         'unreadable',
-        `No users could be read from the roster (${unreadable.length} unreadable line(s)). Copy the table from Settings > Users and paste it again.`,
+        `No users could be read from the roster (${plural(unreadable.length, 'unreadable line')}). Copy the table from Settings > Users and paste it again.`,
       );
     }
     // The reviewer's own Klaviyo account is flagged: a decision on it needs a reason.
@@ -186,7 +187,7 @@ export class ReviewService {
         subjectType: 'review',
         subjectId: id,
         actor: input.userId,
-        action: `started the review with ${users.length} users`,
+        action: `started the review with ${plural(users.length, 'user')}`,
         at: now.toISOString(),
       });
     })();

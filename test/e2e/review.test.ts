@@ -105,7 +105,7 @@ describe('/klaviyo-review with a 120-user roster', () => {
     reviewTs = String((posted.result as { ts: string }).ts);
     const message = harness.slack.message('C0SHOP', reviewTs) as FakeMessage;
     expect(JSON.stringify(message.blocks)).toContain('0 of 120');
-    expect(JSON.stringify(message.blocks)).toContain('3 roster line(s) could not be read');
+    expect(JSON.stringify(message.blocks)).toContain('3 roster lines could not be read');
     const detail = await harness.slack.waitFor(
       'chat.postMessage',
       (call) => call.args.thread_ts === reviewTs,

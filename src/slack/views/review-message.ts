@@ -13,6 +13,7 @@ import {
 } from '../../checklists/review.js';
 import { type RosterDiff, stripInvisible } from '../../checklists/roster.js';
 import type { UnreadableRosterLine } from '../../store/reviews.js';
+import { plural } from '../../words.js';
 import {
   actions,
   button,
@@ -59,7 +60,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   const blocks: KnownBlock[] = [header(`Klaviyo access review: ${review.period}${account}`)];
   blocks.push(
     context(
-      `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${progress.users}* users decided · ${progress.flagged} flagged · ${progress.followUpsOpen} follow-up(s) open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
+      `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${plural(progress.users, 'user')}* decided · ${progress.flagged} flagged · ${plural(progress.followUpsOpen, 'follow-up')} open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
     ),
   );
   const flagLines = Object.entries(summary.flags)
@@ -74,12 +75,12 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   if (review.changes) {
     const { added, removed, roleChanged } = review.changes;
     notes.push(
-      `Since the last review: ${added.length} new, ${removed.length} gone, ${roleChanged.length} role change(s) (details in the thread)`,
+      `Since the last review: ${added.length} new, ${removed.length} gone, ${plural(roleChanged.length, 'role change')} (details in the thread)`,
     );
   }
   if (review.unreadable.length > 0)
     notes.push(
-      `:warning: ${review.unreadable.length} roster line(s) could not be read and were left out (listed in the thread)`,
+      `:warning: ${plural(review.unreadable.length, 'roster line')} could not be read and were left out (listed in the thread)`,
     );
   if (notes.length > 0) blocks.push(context(...notes));
 
@@ -128,7 +129,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   if (open.length > MAX_FOLLOW_UPS_SHOWN)
     blocks.push(
       context(
-        `…and ${open.length - MAX_FOLLOW_UPS_SHOWN} more open follow-ups; they appear here as these are done.`,
+        `…and ${plural(open.length - MAX_FOLLOW_UPS_SHOWN, 'more open follow-up')}; they appear here as these are done.`,
       ),
     );
   if (done.length > 0) {

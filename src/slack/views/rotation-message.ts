@@ -13,6 +13,7 @@ import {
   STEP_TITLES,
   suggestedKeyLabel,
 } from '../../checklists/rotation.js';
+import { plural } from '../../words.js';
 import {
   actions,
   blocksTextLength,
@@ -92,7 +93,9 @@ function drawRotation(
     })
     .join('\n');
   const moreLocations =
-    state.locationCount > 5 ? `\n…and ${state.locationCount - 5} more places (see the scan's thread)` : '';
+    state.locationCount > 5
+      ? `\n…and ${plural(state.locationCount - 5, 'more place')} (see the scan's thread)`
+      : '';
   const rescan = state.proof.rescan
     ? `\nLast re-scan ${slackDate(state.proof.rescan.at)}: ${state.proof.rescan.clean ? 'the key is gone' : 'the key is still there'}`
     : '';
@@ -323,6 +326,6 @@ export function rotationSummary(state: RotationChecklist): SlackMessage {
   for (const integration of state.integrations) {
     for (const mark of [integration.keyCreated, integration.updated]) if (mark) people.add(mark.by);
   }
-  const text = `:tada: *Rotation of \`${state.key.masked}\` complete* in ${took}. The exposed key is deleted, Klaviyo rejects it, and ${escapeMrkdwn(hostOf(state.target))} no longer shows it. ${state.integrations.length} integration(s) moved to new keys${people.size > 0 ? ` by ${[...people].map(userMention).join(', ')}` : ''}.`;
+  const text = `:tada: *Rotation of \`${state.key.masked}\` complete* in ${took}. The exposed key is deleted, Klaviyo rejects it, and ${escapeMrkdwn(hostOf(state.target))} no longer shows it. ${plural(state.integrations.length, 'integration')} moved to new keys${people.size > 0 ? ` by ${[...people].map(userMention).join(', ')}` : ''}.`;
   return { text: `Rotation of ${state.key.masked} complete in ${took}`, blocks: [section(text)] };
 }
