@@ -219,7 +219,7 @@ const FORGERIES: Record<string, Forgery> = {
   }),
   'action review:follow_up': onMessage(
     (w) => w.review,
-    (w) => ({ action_id: 'review:follow_up', value: `${w.reviewId}|remove:u1@shop.example|done` }),
+    (w) => ({ action_id: 'review:follow_up', value: `${w.reviewId}|0123456789abcdef|done` }),
   ),
   'action review:account_item': onMessage(
     (w) => w.review,

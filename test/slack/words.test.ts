@@ -15,7 +15,7 @@ import {
 } from '../../src/checklists/rotation.js';
 import type { Finding } from '../../src/scan/findings.js';
 import { homeView } from '../../src/slack/views/home.js';
-import { type ReviewView, reviewMessage, rosterMessages } from '../../src/slack/views/review-message.js';
+import { attentionMessages, type ReviewView, reviewMessage } from '../../src/slack/views/review-message.js';
 import { reasonModal, reviewStartModal, usersModal } from '../../src/slack/views/review-modals.js';
 import { rotationMessage, rotationSummary } from '../../src/slack/views/rotation-message.js';
 import { scanMessage } from '../../src/slack/views/scan-message.js';
@@ -175,7 +175,7 @@ const CORPUS: [string, unknown][] = [
   ],
   ['review, open', reviewMessage(reviewView(review()))],
   ['review, complete', reviewMessage(reviewView(review(), true))],
-  ['roster in the thread', rosterMessages(reviewView(review()))],
+  ['who needs attention, in the thread', attentionMessages(reviewView(review()))],
   [
     'user list with notes',
     usersModal(

@@ -257,7 +257,7 @@ function reviewBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {
   const review = data.review;
   if (review) {
     const text = [
-      `:clipboard: *${escapeMrkdwn(truncate(review.period, MAX_PERIOD))}* is open: *${review.decided} of ${plural(review.users, 'user')}* decided`,
+      `:clipboard: *${escapeMrkdwn(truncate(review.period, MAX_PERIOD))}* is open: *${review.decided.toLocaleString('en-US')} of ${plural(review.users, 'user')}* decided`,
       `${review.flagged} flagged · ${plural(review.followUpsOpen, 'follow-up')} open · ${plural(review.accountItemsOpen, 'account item')} open`,
     ].join('\n');
     return [withLink(section(text, { block_id: 'home_review' }), links, 'Open review', review.permalink)];
