@@ -325,7 +325,7 @@ export function decide(review: Review, email: string, decision: Decision, by: st
   if (followUp?.doneAt) {
     throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
-      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before changing the decision`,
+      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ? `<@${followUp.doneBy}>` : 'someone'}; reopen it before changing the decision`,
     );
   }
   const decided: ReviewUser = { ...user, decision: next, decidedBy: by, decidedAt: now.toISOString() };
@@ -364,7 +364,7 @@ export function undecide(review: Review, email: string): Review {
   if (followUp?.doneAt) {
     throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
-      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before clearing the decision`,
+      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ? `<@${followUp.doneBy}>` : 'someone'}; reopen it before clearing the decision`,
     );
   }
   const { decision: _decision, decidedBy: _by, decidedAt: _at, ...rest } = user;

@@ -315,7 +315,7 @@ export class ReviewService {
     await gateway.postQuietly(
       record.channelId,
       notice(
-        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '')}. ${
+        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '').replace(/ \(complete\)$/, '')}. ${
           sent
             ? `The evidence was sent to <@${completer}> in a direct message.`
             : 'The evidence could not be sent; the bot keeps it.'

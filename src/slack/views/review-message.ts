@@ -165,7 +165,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
           confirm: confirmDialog(
             'Complete the review?',
             blockers.length === 0
-              ? 'Every user is decided, every follow-up and account item is done. The evidence will be exported to this channel.'
+              ? 'Every user is decided, every follow-up and account item is done. The evidence will be sent to you in a direct message.'
               : `Not yet possible: ${truncate(withoutEmails(blockers.join('; '), state.users), 250)}`,
             blockers.length === 0 ? 'Complete' : 'OK',
           ),

@@ -139,7 +139,7 @@ function drawRotation(
   if (state.integrations.length > 0 && !complete) {
     blocks.push(
       context(
-        'For each integration: in Klaviyo, Settings > API Keys > *Create Private API Key*. Give it the suggested label and the narrowest scope: *Custom*, with read or full access only to the areas that integration uses (scopes cannot be changed later). Then put the new key into the integration.',
+        'For each integration: in Klaviyo, Settings > API keys > *Create Private API Key*. Give it the suggested label and the narrowest scope: *Custom*, with read or full access only to the areas that integration uses (scopes cannot be changed later). Then put the new key into the integration.',
       ),
     );
   }
@@ -259,7 +259,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
   if (step.done) text += `The key ending in \`${last4}\` was deleted.`;
   else if (blockers.length > 0) text += `Available once you ${blockers.join(' and ')}.`;
   else
-    text += `In Klaviyo, Settings > API Keys: hover over the key ending in *\`${last4}\`* and click Delete. Klaviyo does not ask for confirmation, so check the last four characters first.`;
+    text += `In Klaviyo, Settings > API keys: hover over the key ending in *\`${last4}\`* and click Delete. Klaviyo does not ask for confirmation, so check the last four characters first.`;
   const block: SectionBlock = section(text, { block_id: 'item_s_delete' });
   if (complete) return block;
   if (!step.done && blockers.length === 0) {
@@ -267,7 +267,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
       style: 'danger',
       confirm: confirmDialog(
         `Deleted …${last4}?`,
-        `Confirm that you deleted the private key ending in *${last4}* in Klaviyo (Settings > API Keys). Klaviyo deletes without asking, so make sure it was this key.`,
+        `Confirm that you deleted the private key ending in *${last4}* in Klaviyo (Settings > API keys). Klaviyo deletes without asking, so make sure it was this key.`,
         `Yes, …${last4} is deleted`,
       ),
     });

@@ -90,7 +90,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
   const summary =
     count === 0
       ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
-      : `:rotating_light: *${plural(count, 'exposed Klaviyo private key')}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
+      : `:rotating_light: *${plural(count, 'exposed Klaviyo private key')}* on ${target} (${scope}). ${count === 1 ? 'Anyone can read it: rotate it.' : 'Anyone can read them: rotate each one.'}`;
   const blocks: KnownBlock[] = [title, section(summary)];
 
   const siteIds = report.publicKeys.slice(0, 10).map((use) => `\`${use.key}\` (${use.count}×)`);
@@ -220,7 +220,7 @@ export function scanDetailMessages(report: ScanReport): ScanDetails {
     const groups = groupOccurrences(finding.occurrences);
     const pages = pagesOf(finding.occurrences).length;
     const lines = [
-      `*\`${finding.masked}\`* · sha256 \`${finding.fingerprint.slice(0, 16)}…\` · seen ${finding.occurrenceCount}× on ${plural(pages, 'page')}`,
+      `*\`${finding.masked}\`* · fingerprint \`${finding.fingerprint.slice(0, 16)}…\` · seen ${finding.occurrenceCount}× on ${plural(pages, 'page')}`,
     ];
     for (const group of groups.slice(0, GROUPS_PER_KEY)) {
       const where = groupPlaces(group, host);
