@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ScanHooks, ScanResult } from './scan/crawler.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
+import { plural } from './words.js';
 
 export const EXIT_CLEAN = 0;
 export const EXIT_KEYS_FOUND = 1;
@@ -14,7 +15,7 @@ const STOP_GRACE_MS = 10_000;
 const USAGE = `Usage: klaviyo-checkup scan <url> [options]
 
 Crawls a website and reports every exposed Klaviyo private API key (pk_…).
-Exit status: 0 no private key found, 1 private key(s) found, 2 the scan could not run.
+Exit status: 0 no private key found, 1 one or more private keys found, 2 the scan could not run.
 
 Options:
   --json                       print the report as one JSON object on stdout
@@ -85,7 +86,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
     onProgress: showProgress
       ? throttle((p) => {
           io.stderr.write(
-            `\rScanning… ${p.pagesScanned} pages, ${p.scriptsScanned} scripts, ${p.findings} key(s) `,
+            `\rScanning… ${plural(p.pagesScanned, 'page')}, ${plural(p.scriptsScanned, 'script')}, ${plural(p.findings, 'key')} `,
           );
         }, 200)
       : undefined,

@@ -117,11 +117,12 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   });
   const seeded = watched.seed();
   if (seeded > 0) log.info('configured sites added to the watched sites', { count: seeded });
+  const reminders = new ReminderRepository(db);
   scheduler = new Scheduler({
     config,
     log,
     gateway,
-    reminders: new ReminderRepository(db),
+    reminders,
     reviews,
     rotations,
     scans,
@@ -158,6 +159,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     ledger,
     forms: new FormSeal(db),
     now,
+    isReminder: (channelId, ts) => reminders.messageAt(channelId, ts) !== undefined,
     snoozeReview: (choice, userId, message) => {
       const outcome = scheduler.snooze(choice, message);
       if ('until' in outcome)

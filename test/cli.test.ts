@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintKey } from '../src/scan/redact.js';
 import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from './fixtures/site-server.js';
+import { pluralProblems } from './slack/words.js';
 
 const BIN = new URL('../bin/klaviyo-checkup.js', import.meta.url).pathname;
 
@@ -93,7 +94,8 @@ describe('klaviyo-checkup scan', () => {
   it('prints a readable report without full keys, and the keys only with --reveal', async () => {
     const masked = await run(['scan', shop.url('/'), '--allow-private-networks']);
     expect(masked.code).toBe(1);
-    expect(masked.stdout).toContain('EXPOSED: 2 Klaviyo private key(s)');
+    expect(masked.stdout).toContain('EXPOSED: 2 Klaviyo private keys found in public code. Rotate each one.');
+    expect(pluralProblems(masked.stdout)).toEqual([]);
     expect(masked.stdout).toContain(`pk_…${legacy.slice(-4)}`);
     expect(masked.stdout).toContain('belongs to this site');
     expect(masked.stdout + masked.stderr).not.toContain(legacy);

@@ -1,3 +1,4 @@
+import { plural } from '../words.js';
 /**
  * The evidence a completed review leaves: every user with their decision, as CSV and as Markdown.
  * Pure: the review in, text out.
@@ -161,7 +162,7 @@ export function evidenceMarkdown(review: Review, meta: EvidenceMeta): string {
       : '- Completed: not yet',
   );
   lines.push(
-    `- Policy: idle after ${review.policy.idleDays} days; at most ${review.policy.maxAdmins} Admins; company domains: ${
+    `- Policy: idle after ${plural(review.policy.idleDays, 'day')}; at most ${plural(review.policy.maxAdmins, 'Admin')}; company domains: ${
       review.policy.companyDomains.length > 0 ? md(review.policy.companyDomains.join(', ')) : 'not checked'
     }`,
   );

@@ -7,6 +7,7 @@
  */
 
 import { CheckupError } from '../errors.js';
+import { plural } from '../words.js';
 import { findRole, normalizeRole, sameRole } from './roles.js';
 import type { RosterUser } from './roster.js';
 
@@ -324,7 +325,7 @@ export function decide(review: Review, email: string, decision: Decision, by: st
   if (followUp?.doneAt) {
     throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
-      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before changing the decision`,
+      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ? `<@${followUp.doneBy}>` : 'someone'}; reopen it before changing the decision`,
     );
   }
   const decided: ReviewUser = { ...user, decision: next, decidedBy: by, decidedAt: now.toISOString() };
@@ -363,7 +364,7 @@ export function undecide(review: Review, email: string): Review {
   if (followUp?.doneAt) {
     throw new CheckupError<ReviewErrorCode>(
       'follow_up_done',
-      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ?? 'someone'}; reopen it before clearing the decision`,
+      `The follow-up for ${user.email} was marked done by ${followUp.doneBy ? `<@${followUp.doneBy}>` : 'someone'}; reopen it before clearing the decision`,
     );
   }
   const { decision: _decision, decidedBy: _by, decidedAt: _at, ...rest } = user;
@@ -492,11 +493,6 @@ export function completionBlockers(review: Review): string[] {
     );
   }
   return blockers;
-}
-
-/** "1 user", "1,887 users". */
-export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** What a follow-up asks for in Klaviyo: "remove jo@x.com from Klaviyo", "change jo@x.com to Analyst". */

@@ -3,6 +3,7 @@
  * exposed". Pure state transitions: state and an action in, new state out. No I/O.
  */
 import { CheckupError } from '../errors.js';
+import { plural } from '../words.js';
 
 export type StepId = 'record' | 'replace' | 'identify' | 'delete' | 'verify';
 export type IntegrationPart = 'keyCreated' | 'updated';
@@ -293,7 +294,7 @@ const PAGES_NAMED = 3;
  */
 function rescanWords(state: RotationChecklist, clean: boolean, stillOn: readonly string[]): string {
   const seen = state.pagesSeen ?? new Set(state.locations.map((location) => location.page)).size;
-  const pages = (count: number) => `${count} page${count === 1 ? '' : 's'}`;
+  const pages = (count: number) => plural(count, 'page');
   if (clean)
     return seen === 1
       ? 'the key is no longer found on the page where it was seen'

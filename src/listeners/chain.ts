@@ -35,7 +35,7 @@ export interface Door {
   /** What the listener does, in words for an error reply: "starting the scan". */
   what: string;
   who: Who;
-  /** Where its requests must come from, for doors that act on a rotation, a review or a scan. */
+  /** Where its requests must come from, for doors that act on a rotation, a review, a scan or a reminder. */
   from?: From;
 }
 

@@ -22,6 +22,8 @@ export interface Services {
   reviews: ReviewService;
   home: HomeService;
   watched: WatchService;
+  /** True when the bot posted a review reminder as this message (and stored it). */
+  isReminder: (channelId: string, ts: string) => boolean;
   /** Records a snooze of the review reminder clicked in `message`: when it comes back, or why not. */
   snoozeReview: (
     choice: 'day' | 'week',

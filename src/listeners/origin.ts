@@ -4,9 +4,10 @@ import { formMetadata } from './views/metadata.js';
 
 /**
  * Where a request must come from to be applied: the message of the rotation, review or scan it acts
- * on, or a form (or the user list) the bot opened from there for the same person.
+ * on, a review reminder the bot posted, or a form (or the user list) the bot opened from there for the
+ * same person.
  */
-export type From = { message: 'rotation' | 'review' | 'scan' } | { form: FormOrigin['kind'] };
+export type From = { message: 'rotation' | 'review' | 'scan' | 'reminder' } | { form: FormOrigin['kind'] };
 
 /** The refusal for a request that did not come from where it must. */
 export const WRONG_PLACE =
@@ -36,10 +37,17 @@ function subjectOf(payload: Payload): string {
   return (action?.value ?? action?.selected_option?.value ?? '').split('|')[0] ?? '';
 }
 
-function fromMessage(services: Services, kind: 'rotation' | 'review' | 'scan', payload: Payload): boolean {
+function fromMessage(
+  services: Services,
+  kind: 'rotation' | 'review' | 'scan' | 'reminder',
+  payload: Payload,
+): boolean {
   if (payload.container?.type !== 'message') return false;
   const channel = payload.channel?.id ?? payload.container.channel_id;
   const ts = payload.message?.ts ?? payload.container.message_ts;
+  // A reminder's buttons name nothing: the message itself must be one the bot stored as a reminder.
+  if (kind === 'reminder')
+    return channel !== undefined && ts !== undefined && services.isReminder(channel, ts);
   const id = subjectOf(payload);
   if (kind === 'scan') {
     const scan = services.scans.get(id);

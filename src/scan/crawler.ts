@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { plural } from '../words.js';
 import type { Analysis, NamerData, RefData } from './analysis.js';
 import { type Analyzer, createAnalyzer } from './analysis-pool.js';
 import { type WebpackChunkNamer, webpackChunkUrl } from './bundlers.js';
@@ -1041,7 +1042,7 @@ export function auditWarnings(
   if (truncated.length > 0) {
     warnings.push({
       code: 'truncated',
-      message: `${truncated.length} response(s) were larger than the per-response limit; only their beginning was scanned.`,
+      message: `${plural(truncated.length, 'response')} ${truncated.length === 1 ? 'was' : 'were'} larger than the per-response limit; only ${truncated.length === 1 ? 'its' : 'their'} beginning was scanned.`,
     });
   }
   if (stoppedBy !== undefined) {

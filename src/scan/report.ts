@@ -1,3 +1,4 @@
+import { plural } from '../words.js';
 import type { ScanResult } from './crawler.js';
 import { scrubSecrets } from './detector.js';
 import type { Finding, Hop, Occurrence, Placeholder } from './findings.js';
@@ -157,14 +158,16 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   lines.push(`Klaviyo key scan of ${result.target}`);
   if (result.finalUrl !== result.target) lines.push(`  (redirected to ${result.finalUrl})`);
   lines.push(
-    `Scanned ${result.pagesScanned} page(s)${result.stylesheetsScanned ? `, ${result.scriptsScanned} script(s) and ${result.stylesheetsScanned} stylesheet(s)` : ` and ${result.scriptsScanned} script(s)`} in ${(result.durationMs / 1000).toFixed(1)} s.`,
+    `Scanned ${plural(result.pagesScanned, 'page')}${result.stylesheetsScanned ? `, ${plural(result.scriptsScanned, 'script')} and ${plural(result.stylesheetsScanned, 'stylesheet')}` : ` and ${plural(result.scriptsScanned, 'script')}`} in ${(result.durationMs / 1000).toFixed(1)} s.`,
   );
   if (result.render !== undefined) lines.push(describeRender(result.render));
   lines.push('');
   if (keys === 0) {
     lines.push('No Klaviyo private key found.');
   } else {
-    lines.push(`EXPOSED: ${keys} Klaviyo private key(s) found in public code. Rotate each one.`);
+    lines.push(
+      `EXPOSED: ${plural(keys, 'Klaviyo private key')} found in public code. Rotate ${keys === 1 ? 'it' : 'each one'}.`,
+    );
     for (const finding of result.findings) lines.push('', ...describeFinding(finding, result, options));
   }
   const placeholders = result.placeholders ?? [];
@@ -177,14 +180,14 @@ export function renderTextReport(full: ScanResult, options: ReportOptions = { re
   if (result.publicKeys.length === 0) lines.push('Public key (site ID): none seen.');
   else
     lines.push(
-      `Public key(s) (site ID): ${result.publicKeys.map((use) => `${use.key} (${use.count}×)`).join(', ')}`,
+      `${result.publicKeys.length === 1 ? 'Public key' : 'Public keys'} (site ID): ${result.publicKeys.map((use) => `${use.key} (${use.count}×)`).join(', ')}`,
     );
   if (result.warnings.length > 0) {
     lines.push('', 'Warnings:');
     for (const warning of result.warnings) lines.push(`  - ${warning.message}`);
   }
   if (result.errors.length > 0) {
-    lines.push('', `Could not fetch ${result.errors.length} resource(s):`);
+    lines.push('', `Could not fetch ${plural(result.errors.length, 'resource')}:`);
     for (const error of result.errors.slice(0, 20)) lines.push(`  - ${error.url}: ${error.error}`);
     if (result.errors.length > 20) lines.push(`  … and ${result.errors.length - 20} more (see --json)`);
   }
@@ -202,7 +205,7 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
   lines.push(`    fingerprint sha256:${finding.fingerprint}`);
   if (finding.accountPublicKey !== undefined)
     lines.push(`    belongs to Klaviyo account ${finding.accountPublicKey}`);
-  lines.push(`    seen ${finding.occurrenceCount} time(s):`);
+  lines.push(`    seen ${plural(finding.occurrenceCount, 'time')}:`);
   for (const occurrence of finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN)) {
     const verb = occurrence.resource === 'request' ? 'sent by' : 'loaded by';
     const loadedBy = occurrence.page !== occurrence.url ? ` (${verb} ${occurrence.page})` : '';
@@ -213,7 +216,9 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
     lines.push(`      ${occurrence.snippet}`);
   }
   if (finding.occurrenceCount > MAX_OCCURRENCES_SHOWN) {
-    lines.push(`    … and ${finding.occurrenceCount - MAX_OCCURRENCES_SHOWN} more place(s) (see --json)`);
+    lines.push(
+      `    … and ${finding.occurrenceCount - MAX_OCCURRENCES_SHOWN} more ${finding.occurrenceCount - MAX_OCCURRENCES_SHOWN === 1 ? 'place' : 'places'} (see --json)`,
+    );
   }
   return lines;
 }
@@ -221,7 +226,7 @@ function describeFinding(finding: Finding, result: ScanResult, options: ReportOp
 function describePlaceholder(placeholder: Placeholder): string[] {
   const first = placeholder.occurrences[0];
   return [
-    `  ${placeholder.masked}  (${placeholder.reason}; seen ${placeholder.occurrenceCount} time(s))`,
+    `  ${placeholder.masked}  (${placeholder.reason}; seen ${plural(placeholder.occurrenceCount, 'time')})`,
     ...(first === undefined ? [] : [`    - ${first.url}, ${describeOccurrence(first)}`]),
   ];
 }
@@ -230,5 +235,5 @@ function describePlaceholder(placeholder: Placeholder): string[] {
 export function describeRender(render: RenderSummary): string {
   if (render.status === 'unavailable' || (render.status === 'failed' && render.pagesRendered === 0))
     return `Not rendered in a browser: ${render.reason}.`;
-  return `Rendered ${render.pagesRendered} of ${render.pagesPlanned} page(s) in ${render.browser ?? 'a browser'} in ${(render.durationMs / 1000).toFixed(1)} s: ${render.requestsSeen} request(s) checked, ${render.requestsFetched} fetched by the scan, ${render.requestsHeldBack} held back, ${render.requestsRefused} refused; ${render.runtimeScripts} script(s) seen only at runtime.`;
+  return `Rendered ${render.pagesRendered} of ${plural(render.pagesPlanned, 'page')} in ${render.browser ?? 'a browser'} in ${(render.durationMs / 1000).toFixed(1)} s: ${plural(render.requestsSeen, 'request')} checked, ${render.requestsFetched} fetched by the scan, ${render.requestsHeldBack} held back, ${render.requestsRefused} refused; ${plural(render.runtimeScripts, 'script')} seen only at runtime.`;
 }

@@ -1,3 +1,4 @@
+import { plural } from '../words.js';
 import type { ScanResult } from './crawler.js';
 import { describeOccurrence, describeVia, redactedResult } from './report.js';
 
@@ -51,7 +52,7 @@ export function toSarif(full: ScanResult, toolVersion: string): object {
           ruleId: RULE_ID,
           level: 'error',
           message: {
-            text: `Klaviyo private key ${finding.masked} (sha256:${finding.fingerprint.slice(0, 16)}…) is exposed in ${finding.occurrenceCount} place(s).`,
+            text: `Klaviyo private key ${finding.masked} (sha256:${finding.fingerprint.slice(0, 16)}…) is exposed in ${plural(finding.occurrenceCount, 'place')}.`,
           },
           locations: finding.occurrences.slice(0, 100).map((occurrence) => ({
             physicalLocation: {

@@ -16,6 +16,7 @@ import { notice } from '../slack/views/help.js';
 import { type ReminderState, reminderMessage, snoozeRefusal } from '../slack/views/reminder-message.js';
 import type { ReminderMessage, ReminderRepository } from '../store/reviews.js';
 import type { ScanRepository } from '../store/scans.js';
+import { plural } from '../words.js';
 import { type AssignedItem, openReviewFollowUps, openRotationItems } from './open-items.js';
 import { periodOf, type ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
@@ -322,7 +323,7 @@ export class Scheduler {
     await gateway.postQuietly(
       channel,
       notice(
-        `:rotating_light: The scheduled scan of ${target} found ${fresh.length} new exposed Klaviyo private key(s): ${fresh
+        `:rotating_light: The scheduled scan of ${target} found ${plural(fresh.length, 'new exposed Klaviyo private key')}: ${fresh
           .map((finding) => `\`${finding.masked}\``)
           .join(', ')}. Run \`/klaviyo-scan ${target}\` for the details and the rotation checklist.`,
       ),

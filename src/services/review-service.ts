@@ -17,15 +17,17 @@ import type { SlackGateway } from '../slack/gateway.js';
 import { slackDate } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import {
+  attentionMessages,
   type ReviewView,
   reviewDetailMessages,
   reviewMessage,
-  rosterMessages,
+  withoutEmails,
 } from '../slack/views/review-message.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import type { ReviewRecord, ReviewRepository } from '../store/reviews.js';
+import { plural } from '../words.js';
 
 export interface ReviewServiceDeps {
   db: Database;
@@ -151,7 +153,7 @@ export class ReviewService {
     if (users.length === 0) {
       throw new CheckupError<RequestErrorCode>(
         'unreadable',
-        `No users could be read from the roster (${unreadable.length} unreadable line(s)). Copy the table from Settings > Users and paste it again.`,
+        `No users could be read from the roster (${plural(unreadable.length, 'unreadable line')}). Copy the table from Settings > Users and paste it again.`,
       );
     }
     // The reviewer's own Klaviyo account is flagged: a decision on it needs a reason.
@@ -186,7 +188,7 @@ export class ReviewService {
         subjectType: 'review',
         subjectId: id,
         actor: input.userId,
-        action: `started the review with ${users.length} users`,
+        action: `started the review with ${plural(users.length, 'user')}`,
         at: now.toISOString(),
       });
     })();
@@ -202,7 +204,11 @@ export class ReviewService {
       throw error;
     }
     reviews.setMessage(id, channel, ts);
-    for (const detail of [...reviewDetailMessages(this.view(saved)), ...rosterMessages(this.view(saved))]) {
+    // The thread carries counts and who needs attention; the roster itself is in the user list.
+    for (const detail of [
+      ...reviewDetailMessages(this.view(saved)),
+      ...attentionMessages(this.view(saved)),
+    ]) {
       await gateway.postQuietly(channel, detail, ts);
     }
     log.info('review started', { reviewId: id, users: users.length, unreadable: unreadable.length });
@@ -255,17 +261,23 @@ export class ReviewService {
       // Single decisions live in the evidence; bulk decisions, follow-ups, account items and
       // completion are worth a line in the thread.
       if (change.type !== 'decide') {
-        await gateway.postQuietly(record.channelId, notice(`<@${actor}> ${applied.event}.`), ts);
+        const line = withoutEmails(applied.event, record.state.users);
+        await gateway.postQuietly(record.channelId, notice(`<@${actor}> ${line}.`), ts);
       }
     }
     if (change.type === 'complete' && record.completedAt !== undefined) await this.#finish(record);
   }
 
-  /** Exports the evidence, keeps it, uploads it, and says when the next review is due. */
+  /**
+   * Exports the evidence, keeps it, and sends it to the person who completed the review, in a direct
+   * message: it lists every user with email, role, last login and decision, which the channel does
+   * not show. The channel is told where it went and when the next review is due.
+   */
   async #finish(record: ReviewRecord): Promise<void> {
     const { gateway, reviews, log } = this.#deps;
+    const completer = record.state.completedBy ?? record.startedBy;
     const meta = {
-      reviewer: record.state.completedBy ?? record.startedBy,
+      reviewer: completer,
       period: record.period,
       people: await this.#people(peopleOf(record.state)),
       ...(record.state.account ? { account: record.state.account } : {}),
@@ -274,19 +286,27 @@ export class ReviewService {
     const markdown = evidenceMarkdown(record.state, meta);
     reviews.storeEvidence(record.id, csv, markdown);
     const next = this.nextDue(new Date(record.completedAt as string));
+    let sent = false;
     try {
       const name = `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}`;
+      const direct = await gateway.post(
+        completer,
+        notice(
+          `:lock: The evidence of the Klaviyo access review ${record.period}: every user with name, email, role, last login and decision, who decided and when. Keep it for the auditor; the channel sees only the counts.`,
+        ),
+      );
       await gateway.uploadFiles(
-        record.channelId,
+        direct.channel,
         `Evidence of the Klaviyo access review ${record.period}.`,
         [
           { filename: `${name}.csv`, title: `Access review ${record.period} (CSV)`, content: csv },
           { filename: `${name}.md`, title: `Access review ${record.period} (Markdown)`, content: markdown },
         ],
-        record.messageTs,
+        direct.ts,
       );
+      sent = true;
     } catch (error) {
-      log.warn('could not upload the review evidence; it is kept in the database', {
+      log.warn('could not send the review evidence; it is kept in the database', {
         reviewId: record.id,
         error: String(error),
       });
@@ -295,7 +315,11 @@ export class ReviewService {
     await gateway.postQuietly(
       record.channelId,
       notice(
-        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '')}. Next review due ${slackDate(next.toISOString(), '{date_long}')}.`,
+        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '').replace(/ \(complete\)$/, '')}. ${
+          sent
+            ? `The evidence was sent to <@${completer}> in a direct message.`
+            : 'The evidence could not be sent; the bot keeps it.'
+        } Next review due ${slackDate(next.toISOString(), '{date_long}')}.`,
       ),
     );
     log.info('review completed', { reviewId: record.id, nextDue: next.toISOString() });

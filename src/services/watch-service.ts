@@ -40,7 +40,7 @@ export class WatchService {
       if (!isCheckupError(error)) throw error;
       throw new CheckupError<RequestErrorCode>(
         error.code as RequestErrorCode,
-        `Not watched: ${error.message.replace(/^Not scanned: /, '')}`,
+        `Not watched: ${error.message.replace(/^Not scanned: /, '').replace(/^Only /, 'only ')}`,
       );
     }
     const at = now().toISOString();

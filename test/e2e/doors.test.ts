@@ -52,8 +52,6 @@ const UNPLACED: Record<string, string> = {
   'command /klaviyo-scan': 'a command is typed anywhere',
   'command /klaviyo-review': 'a command is typed anywhere',
   'action scan:open_rotation': 'only answers with a link to the checklist',
-  'action reminder:start_review': 'opens the start form, which reports to the reminder’s channel',
-  'action /^reminder:snooze:/': 'snoozes the one review reminder',
   'action home:start_scan': 'opens the scan form on App Home',
   'action home:start_review': 'opens the review form on App Home',
 };
@@ -67,6 +65,7 @@ interface World {
   rotation: { channel: string; ts: string };
   reviewId: string;
   review: { channel: string; ts: string };
+  reminder: { channel: string; ts: string };
   users: FakeView;
   addIntegration: FakeView;
   assign: FakeView;
@@ -87,7 +86,9 @@ interface Forgery {
 
 /** Another message the bot posted in the same channel. */
 function otherMessage(world: World, ts: string): string {
-  return [world.scan.ts, world.rotation.ts, world.review.ts].find((other) => other !== ts) as string;
+  return [world.scan.ts, world.rotation.ts, world.review.ts, world.reminder.ts].find(
+    (other) => other !== ts,
+  ) as string;
 }
 
 function onMessage(
@@ -218,7 +219,7 @@ const FORGERIES: Record<string, Forgery> = {
   }),
   'action review:follow_up': onMessage(
     (w) => w.review,
-    (w) => ({ action_id: 'review:follow_up', value: `${w.reviewId}|remove:u1@shop.example|done` }),
+    (w) => ({ action_id: 'review:follow_up', value: `${w.reviewId}|0123456789abcdef|done` }),
   ),
   'action review:account_item': onMessage(
     (w) => w.review,
@@ -237,11 +238,11 @@ const FORGERIES: Record<string, Forgery> = {
     (w) => ({ action_id: 'review:complete', value: w.reviewId }),
   ),
   'action reminder:start_review': onMessage(
-    (w) => w.review,
+    (w) => w.reminder,
     () => ({ action_id: 'reminder:start_review', value: 'start' }),
   ),
   'action /^reminder:snooze:/': onMessage(
-    (w) => w.review,
+    (w) => w.reminder,
     () => ({ action_id: 'reminder:snooze:week', value: 'week' }),
   ),
   'action home:start_scan': {
@@ -350,7 +351,7 @@ beforeAll(async () => {
     },
   });
   const harness = await startHarness({
-    env: { ALLOWED_USERS: `${ALICE},${BOB}`, COMPANY_DOMAINS: 'shop.example' },
+    env: { ALLOWED_USERS: `${ALICE},${BOB}`, COMPANY_DOMAINS: 'shop.example', REVIEW_CHANNEL: 'C0SHOP' },
     slack: {
       channels: [
         { id: 'C0SHOP', name: 'security', is_member: true },
@@ -367,6 +368,12 @@ beforeAll(async () => {
     .refusal()
     .slice(0, 150);
   const slack = harness.slack;
+
+  // The review reminder the bot posts at start (the review is overdue): its buttons are forged too.
+  const reminderMessage = await waitUntil(
+    () => slack.messagesIn('C0SHOP').find((message) => message.text.includes('Klaviyo security review')),
+    'the review reminder',
+  );
 
   // A scan with two keys; a rotation of the first.
   await harness.command(site.url('/'));
@@ -432,6 +439,7 @@ beforeAll(async () => {
     rotation,
     reviewId,
     review,
+    reminder: { channel: 'C0SHOP', ts: reminderMessage.ts },
     users,
     reviewStart,
     // Alice is the reviewer: a decision on her own account (row 1) asks for a reason first.

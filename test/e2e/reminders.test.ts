@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WRONG_PLACE } from '../../src/listeners/origin.js';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { blockAction, findElement, type Harness, startHarness } from './harness.js';
 
@@ -23,6 +25,18 @@ afterAll(async () => {
   await harness?.close();
 });
 
+function snoozedUntil(): string | undefined {
+  const db = new Database(harness.databasePath, { readonly: true });
+  try {
+    const row = db.prepare(`SELECT value FROM settings WHERE name = 'review_snoozed_until'`).get() as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  } finally {
+    db.close();
+  }
+}
+
 describe('the quarterly review reminder, on a clock the test controls', () => {
   it('reminds once about the quarter that is due, and not again on the next tick', async () => {
     const first = await harness.bot.scheduler.tick(clock);
@@ -40,11 +54,35 @@ describe('the quarterly review reminder, on a clock the test controls', () => {
     expect(reminders()).toHaveLength(1);
   });
 
+  it('takes Snooze and Start only from the reminder it posted: a copy on another message changes nothing', async () => {
+    const message = reminders()[0] as FakeMessage;
+    const forgeries = [
+      { ...message, channel: 'C0NOTJOINED' },
+      { ...message, ts: '1699999999.000100' },
+    ];
+    for (const where of forgeries) {
+      for (const id of ['reminder:snooze:week', 'reminder:start_review']) {
+        const before = harness.slack.responses.length;
+        const opened = harness.slack.callsTo('views.open').length;
+        await harness.action(blockAction(harness.slack, where, findElement(message.blocks, id) as never));
+        const answer = await harness.slack.waitForResponse(
+          (post) => harness.slack.responses.indexOf(post) >= before,
+        );
+        expect(JSON.stringify(answer.body), `${id} in ${where.channel} ${where.ts}`).toContain(
+          WRONG_PLACE.slice(0, 60),
+        );
+        expect(harness.slack.callsTo('views.open')).toHaveLength(opened);
+      }
+    }
+    expect(snoozedUntil()).toBeUndefined();
+  });
+
   it('comes back after a snooze, once', async () => {
     const message = reminders()[0] as FakeMessage;
     const snooze = findElement(message.blocks, 'reminder:snooze:day');
     await harness.action(blockAction(harness.slack, message, snooze as never));
     await harness.slack.waitForResponse((post) => JSON.stringify(post.body).includes('Snoozed'));
+    expect(snoozedUntil()).toBeDefined();
     clock = new Date('2026-12-21T11:00:00Z');
     expect((await harness.bot.scheduler.tick(clock)).reviewReminder).toBeUndefined();
     clock = new Date('2026-12-21T12:06:00Z');

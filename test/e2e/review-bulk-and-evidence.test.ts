@@ -204,7 +204,7 @@ describe('a 2,000-user roster', () => {
     expect(reason.callback_id).toBe('review:reason');
     await giveReason(alice, reason, view, 'Runs the review; keeps Admin.');
     await waitUntil(
-      () => JSON.stringify(h.slack.message(message.channel, message.ts)?.blocks).includes('2000 of 2000'),
+      () => JSON.stringify(h.slack.message(message.channel, message.ts)?.blocks).includes('2,000 of 2,000'),
       'every decision on the review message',
     );
 
@@ -298,20 +298,20 @@ describe('the evidence', () => {
         'name,email,role,last login',
         'Sam Owner,sam@shop.example,Owner,2026-11-20',
         'Alice Lead,alice@shop.example,Admin,2026-11-20',
-        `"Mallory \u202Eexe.gnp",mal\u200Blory@shop.example,Ad\u0000min,2026-11-20`,
+        `"Mallory \u202Eexe.gnp",mal\u200Blory@shop.example,Ad\u0000min,2025-01-20`,
         '"＝HYPERLINK(""http://evil.example"")",formula@shop.example,Superuser,2026-11-20',
       ].join('\n'),
       'Acme Store (AbC123)',
     );
-    // In Slack: the roster in the thread, without the invisible characters.
+    // In Slack: who needs attention in the thread, by name, without the invisible characters.
     const thread = await waitUntil(() => {
       const text = JSON.stringify(
         h.slack.callsTo('chat.postMessage').filter((call) => call.args.thread_ts === message.ts),
       );
-      return text.includes('mallory@shop.example') ? text : undefined;
-    }, 'the roster in the thread');
+      return text.includes('Needs attention') ? text : undefined;
+    }, 'who needs attention, in the thread');
     expect(thread).not.toMatch(/[\u202E\u200B\u0000]|\\u202e|\\u200b|\\u0000/i);
-    expect(thread).toContain('Mallory exe.gnp');
+    expect(thread).toContain('• Mallory exe.gnp: No login for 90+ days');
     expect(JSON.stringify(h.slack.message(message.channel, message.ts)?.blocks)).toContain(
       'Acme Store (AbC123)',
     );
@@ -364,9 +364,46 @@ describe('the evidence', () => {
     const complete = findElement(h.slack.message(message.channel, message.ts)?.blocks, 'review:complete');
     await alice.send(blockAction(h.slack, message, complete as never));
     await waitUntil(() => h.slack.uploadedFiles.length >= 2, 'the evidence');
+    // The evidence goes to Alice, who completed the review, in a direct message; not to the channel.
+    expect(h.slack.uploadedFiles.map((file) => file.channel)).toEqual(['D0ALICE', 'D0ALICE']);
     const csv = h.slack.uploadedFiles.find((file) => file.name.endsWith('.csv'))?.content.toString() ?? '';
     const markdown =
       h.slack.uploadedFiles.find((file) => file.name.endsWith('.md'))?.content.toString() ?? '';
+    await waitUntil(
+      () => h.slack.messagesIn('C0SHOP').some((posted) => posted.text.includes('is complete')),
+      'the completion in the thread',
+    );
+
+    // Nothing the channel can read names a roster email, role or last login: the message, its
+    // thread (follow-ups, who confirmed them, the completion) and any file shared there.
+    const emails = ['sam@shop.example', 'alice@shop.example', 'mallory@shop.example', 'formula@shop.example'];
+    const channel = JSON.stringify([
+      h.slack.messagesIn('C0SHOP'),
+      h.slack.calls.filter(
+        (call) => ['chat.postMessage', 'chat.update'].includes(call.method) && call.args.channel === 'C0SHOP',
+      ),
+      h.slack.uploadedFiles
+        .filter((file) => file.channel === 'C0SHOP')
+        .map((file) => file.content.toString()),
+    ]);
+    for (const email of emails) expect(channel).not.toContain(email);
+    expect(channel).not.toContain('2026-11-20');
+    // The removal, and who confirmed it, name the user as the roster does.
+    expect(channel).toContain(
+      'confirmed in Klaviyo: ＝HYPERLINK(\\"http://evil.example\\") was removed from Klaviyo',
+    );
+    expect(channel).toContain('The evidence was sent to <@U0ALICE> in a direct message.');
+    // The user list, shown only to the people who decide, has them.
+    const list = JSON.stringify(h.slack.calls.filter((call) => call.method.startsWith('views.')));
+    for (const email of emails) expect(list).toContain(email);
+
+    // The evidence an auditor reads: every user with name, email, role and decision, who decided, when.
+    const rows = csv.split('\r\n');
+    for (const email of emails)
+      expect(
+        rows.find((row) => row.includes(`,${email},`)),
+        email,
+      ).toMatch(/,(keep|remove),.*,Alice Lead <alice@shop\.example> \(Slack U0ALICE\),\d{4}-\d{2}-\d{2}T/);
 
     expect(markdown).toContain('- Klaviyo account: Acme Store (AbC123)');
     expect(markdown).toContain('- Reviewer: Alice Lead \\<alice@shop.example\\> (Slack U0ALICE)');

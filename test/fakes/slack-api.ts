@@ -666,6 +666,10 @@ export class FakeSlack {
     if (isUserId(channel)) {
       return { id: `D${channel.slice(1)}`, is_im: true, is_private: true, is_member: true };
     }
+    // The direct message the bot opened by posting to a user, named by its own ID as Slack answers it.
+    if (/^D[A-Z0-9]+$/.test(channel) && this.messages.has(channel)) {
+      return { id: channel, is_im: true, is_private: true, is_member: true };
+    }
     const info = this.channelInfo(channel);
     if (info === undefined) return err('channel_not_found');
     if (info.is_archived) return err('is_archived');

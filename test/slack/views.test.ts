@@ -184,7 +184,7 @@ describe('scanMessage', () => {
       findings.map((_, i) => fullKey(i)),
     );
     const shown = shownTexts(message).join('\n');
-    expect(message.text).toContain('12 exposed Klaviyo private key(s)');
+    expect(message.text).toContain('12 exposed Klaviyo private keys');
     expect(shown).toContain('…and 2 more keys');
     for (const item of findings.slice(0, 10)) {
       expect(shown).toContain(item.masked);

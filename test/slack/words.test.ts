@@ -15,7 +15,7 @@ import {
 } from '../../src/checklists/rotation.js';
 import type { Finding } from '../../src/scan/findings.js';
 import { homeView } from '../../src/slack/views/home.js';
-import { type ReviewView, reviewMessage, rosterMessages } from '../../src/slack/views/review-message.js';
+import { attentionMessages, type ReviewView, reviewMessage } from '../../src/slack/views/review-message.js';
 import { reasonModal, reviewStartModal, usersModal } from '../../src/slack/views/review-modals.js';
 import { rotationMessage, rotationSummary } from '../../src/slack/views/rotation-message.js';
 import { scanMessage } from '../../src/slack/views/scan-message.js';
@@ -175,7 +175,7 @@ const CORPUS: [string, unknown][] = [
   ],
   ['review, open', reviewMessage(reviewView(review()))],
   ['review, complete', reviewMessage(reviewView(review(), true))],
-  ['roster in the thread', rosterMessages(reviewView(review()))],
+  ['who needs attention, in the thread', attentionMessages(reviewView(review()))],
   [
     'user list with notes',
     usersModal(
@@ -193,7 +193,28 @@ const CORPUS: [string, unknown][] = [
     reasonModal(1, 'keep', 'alice@shop.example', { reviewId: 'R1', filter: 'all', page: 1, origin: 'x' }),
   ],
   ['review start form', reviewStartModal('x', { period: '2026 Q2', users: 5 }, 'Acme Store')],
+  [
+    'scan of one page and one script',
+    scanMessage({
+      scanId: 's1',
+      target: 'https://shop.example/',
+      status: 'done',
+      requestedBy: 'U0ALICE',
+      report: { ...report(), pagesScanned: 1, scriptsScanned: 1 },
+    }),
+  ],
+  ['review of one user', reviewMessage(reviewView(oneUserReview()))],
+  ['review start form, one user before', reviewStartModal('x', { period: '2026 Q2', users: 1 }, undefined)],
 ];
+
+function oneUserReview(): Review {
+  return startReview(
+    [{ name: 'Sam Owner', email: 'sam@shop.example', role: 'Owner', lastLogin: '2026-06-01' }],
+    { companyDomains: ['shop.example'], maxAdmins: 1, idleDays: 90 },
+    { slackUser: 'U0ALICE' },
+    NOW,
+  );
+}
 
 describe('the words of every view', () => {
   test('the checks catch what they look for', () => {
@@ -205,6 +226,24 @@ describe('the words of every view', () => {
       text: ':white_check_mark: <@U0ALICE> <!date^1^{date_short}|2026-07-01> `company_id` <https://x.example/a_b|the site> jo_e@x.example',
     };
     expect(wordProblems(fine, 'sample')).toEqual([]);
+  });
+
+  test('a count of one takes the singular, and no noun is left with "(s)"', () => {
+    for (const bad of [
+      'Scanned 1 pages and 2 scripts',
+      ':rotating_light: *1 exposed Klaviyo private keys* on the site',
+      '*0 of 1 users* decided',
+      'found 3 key(s)',
+    ])
+      expect(wordProblems({ text: bad }, 'sample'), bad).toHaveLength(1);
+    for (const fine of [
+      'Scanned 1 page and 2 scripts',
+      '1 access review is open',
+      'Scanned 11 pages, 2.1 seconds, 1,001 users',
+      'an http(s) address',
+      '1 was kept',
+    ])
+      expect(wordProblems({ text: fine }, 'sample'), fine).toEqual([]);
   });
 
   test.each(CORPUS)('%s: no ISO date, internal name or variable, and valid Block Kit', (name, view) => {

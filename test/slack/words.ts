@@ -1,7 +1,8 @@
 /**
  * Words a marketing team should never read in Slack: ISO timestamps and dates (Slack's `<!date^…>`
- * shows each reader their own time zone), snake_case identifiers (the app's internal names), and the
- * names of the bot's environment variables (for admins, in App Home only).
+ * shows each reader their own time zone), snake_case identifiers (the app's internal names), counts
+ * with the wrong noun ("1 pages", "key(s)"), and the names of the bot's environment variables (for
+ * admins, in App Home only).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,37 @@ function ownWords(text: string): string {
 
 const ISO = /\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?/;
 const SNAKE = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/;
+/** A lazy plural: "key(s)". */
+const LAZY_PLURAL = /\b(?!https?\()[A-Za-z-]+\(s\)/;
+/**
+ * One of something in the plural: "1 pages", "1 exposed Klaviyo private keys", "0 of 1 users". The
+ * words a count is allowed to carry before its noun are listed; the noun ends in s but is no plural
+ * of those that do anyway.
+ */
+const ONE_PLURAL =
+  /(?<![\d.,])\b1 (?:(?:exposed|new|more|other|open|unflagged|undecided|unreadable|watched|flagged|Klaviyo|private|roster|role|account|key-shaped) )*([A-Za-z-]+s)\b/g;
+const NOT_PLURAL = new Set([
+  'is',
+  'was',
+  'has',
+  'this',
+  'its',
+  'as',
+  'access',
+  'status',
+  'address',
+  'process',
+]);
+
+/** The count-and-noun problems of one text of our own words. */
+export function pluralProblems(words: string): string[] {
+  const problems: string[] = [];
+  const lazy = LAZY_PLURAL.exec(words);
+  if (lazy) problems.push(`"${lazy[0]}"`);
+  for (const match of words.matchAll(ONE_PLURAL))
+    if (!NOT_PLURAL.has((match[1] as string).toLowerCase())) problems.push(`"${match[0]}"`);
+  return problems;
+}
 
 /** The problems in one payload; `admin` surfaces (App Home) may name environment variables. */
 export function wordProblems(payload: unknown, where: string, options: { admin?: boolean } = {}): string[] {
@@ -59,6 +91,8 @@ export function wordProblems(payload: unknown, where: string, options: { admin?:
     if (iso) problems.push(`${where}: an ISO date "${iso[0]}" in "${text.slice(0, 160)}"`);
     const snake = SNAKE.exec(words);
     if (snake) problems.push(`${where}: an internal name "${snake[0]}" in "${text.slice(0, 160)}"`);
+    for (const plural of pluralProblems(words))
+      problems.push(`${where}: a count with the wrong noun ${plural} in "${text.slice(0, 160)}"`);
     if (!options.admin) {
       // Also inside code spans: a variable name is the app's word wherever it is shown.
       const env = ENV_NAMES.find((name) => new RegExp(`\\b${name}\\b`).test(text));

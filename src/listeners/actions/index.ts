@@ -58,7 +58,7 @@ const startingWith = (prefix: string) => new RegExp(`^${prefix}`);
  * Buttons and menus: on scan results, checklists, the review, its reminder and App Home. Every door
  * but the link buttons (which Slack opens itself) is for the configured people; those acting on a
  * rotation, a review or a scan also check that the click came from its own message, or from the user
- * list opened there.
+ * list opened there, and a reminder's buttons that they came from a reminder the bot posted.
  */
 export function registerActions(app: App, services: Services): void {
   const act = (what: string) => chain(services, { what, who: 'members' });
@@ -67,6 +67,8 @@ export function registerActions(app: App, services: Services): void {
     chain(services, { what, who: 'members', from: { message: 'rotation' } });
   const onReview = (what: string) => chain(services, { what, who: 'members', from: { message: 'review' } });
   const inUserList = (what: string) => chain(services, { what, who: 'members', from: { form: 'review' } });
+  const onReminder = (what: string) =>
+    chain(services, { what, who: 'members', from: { message: 'reminder' } });
 
   app.action<BlockButtonAction>(
     ACTION_START_ROTATION,
@@ -150,12 +152,12 @@ export function registerActions(app: App, services: Services): void {
   );
   app.action<BlockButtonAction>(
     ACTION_REMINDER_START,
-    ...act('opening the review form'),
+    ...onReminder('opening the review form'),
     reminderStart(services),
   );
   app.action<BlockButtonAction>(
     startingWith(`${ACTION_REMINDER_SNOOZE}:`),
-    ...act('snoozing the reminder'),
+    ...onReminder('snoozing the reminder'),
     reminderSnooze(services),
   );
 

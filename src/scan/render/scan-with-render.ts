@@ -1,3 +1,4 @@
+import { plural } from '../../words.js';
 import { type ScanHooks, type ScanResult, scanSite } from '../crawler.js';
 import { Fetcher } from '../fetcher.js';
 import { FindingsCollector } from '../findings.js';
@@ -176,7 +177,7 @@ export async function scanSiteWithRender(
     });
     const reason =
       run.stoppedBy === 'time-budget'
-        ? `the time budget ran out after ${run.pagesRendered} of ${pages.length} page(s)`
+        ? `the time budget ran out after ${run.pagesRendered} of ${plural(pages.length, 'page')}`
         : run.stoppedBy === 'aborted'
           ? 'the scan was stopped'
           : run.stoppedBy === 'browser-crashed'

@@ -1,3 +1,5 @@
+import { plural } from '../../words.js';
+
 /** Dates as people read them: Slack shows each reader their own time zone; the fallback is in words. */
 
 const DAY_MS = 86_400_000;
@@ -28,7 +30,7 @@ export function slackDayAndTime(date: Date, timeZone: string): string {
 /** How long ago `then` was at `now`, roughly, as a person says it: "2 months ago", "3 days ago". */
 export function timeAgo(then: Date, now: Date): string {
   const ms = now.getTime() - then.getTime();
-  const count = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  const count = (n: number, unit: string) => `${plural(n, unit)} ago`;
   if (ms < 60_000) return 'just now';
   if (ms < 3_600_000) return count(Math.floor(ms / 60_000), 'minute');
   if (ms < DAY_MS) return count(Math.floor(ms / 3_600_000), 'hour');

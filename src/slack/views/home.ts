@@ -1,5 +1,6 @@
 import type { Button, HomeView, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import type { ScanStatus } from '../../store/scans.js';
+import { plural } from '../../words.js';
 import {
   actions,
   button,
@@ -248,7 +249,7 @@ function rotationBlocks(rotations: HomeRotation[], links: LinkButtons): KnownBlo
     );
   });
   if (rotations.length > MAX_ROTATIONS)
-    blocks.push(context(`…and ${rotations.length - MAX_ROTATIONS} more open rotations`));
+    blocks.push(context(`…and ${plural(rotations.length - MAX_ROTATIONS, 'more open rotation')}`));
   return blocks;
 }
 
@@ -256,8 +257,8 @@ function reviewBlocks(data: HomeData, links: LinkButtons): KnownBlock[] {
   const review = data.review;
   if (review) {
     const text = [
-      `:clipboard: *${escapeMrkdwn(truncate(review.period, MAX_PERIOD))}* is open: *${review.decided} of ${review.users}* users decided`,
-      `${review.flagged} flagged · ${review.followUpsOpen} follow-ups open · ${review.accountItemsOpen} account items open`,
+      `:clipboard: *${escapeMrkdwn(truncate(review.period, MAX_PERIOD))}* is open: *${review.decided.toLocaleString('en-US')} of ${plural(review.users, 'user')}* decided`,
+      `${review.flagged} flagged · ${plural(review.followUpsOpen, 'follow-up')} open · ${plural(review.accountItemsOpen, 'account item')} open`,
     ].join('\n');
     return [withLink(section(text, { block_id: 'home_review' }), links, 'Open review', review.permalink)];
   }
@@ -282,11 +283,11 @@ function scanBlocks(scans: HomeScan[], links: LinkButtons): KnownBlock[] {
   if (scans.length === 0) return [section('No scans yet.', { block_id: 'home_sites_none' })];
   const blocks: KnownBlock[] = scans.slice(0, MAX_SITES).map((scan, i) => {
     const at = scan.finishedAt ? ` · ${when(scan.finishedAt)}` : '';
-    const pages = scan.status === 'done' ? ` · ${scan.pagesScanned} pages` : '';
+    const pages = scan.status === 'done' ? ` · ${plural(scan.pagesScanned, 'page')}` : '';
     const text = `*${siteName(scan.target)}*\n${scanResult(scan)}${at}${pages}`;
     return withLink(section(text, { block_id: `home_site_${i}` }), links, 'Open report', scan.permalink);
   });
-  if (scans.length > MAX_SITES) blocks.push(context(`…and ${scans.length - MAX_SITES} more sites`));
+  if (scans.length > MAX_SITES) blocks.push(context(`…and ${plural(scans.length - MAX_SITES, 'more site')}`));
   return blocks;
 }
 
@@ -329,7 +330,7 @@ function scanResult(scan: HomeScan): string {
       const keys = scan.keysFound;
       if (keys === undefined) return 'done';
       if (keys === 0) return ':white_check_mark: clean';
-      return `:rotating_light: *${keys} exposed key${keys === 1 ? '' : 's'}*`;
+      return `:rotating_light: *${plural(keys, 'exposed key')}*`;
     }
   }
 }

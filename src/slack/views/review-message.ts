@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import {
   ACCOUNT_ITEM_ORDER,
@@ -13,10 +14,10 @@ import {
 } from '../../checklists/review.js';
 import { type RosterDiff, stripInvisible } from '../../checklists/roster.js';
 import type { UnreadableRosterLine } from '../../store/reviews.js';
+import { plural } from '../../words.js';
 import {
   actions,
   button,
-  calendarDay,
   confirmDialog,
   context,
   escapeMrkdwn,
@@ -59,7 +60,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   const blocks: KnownBlock[] = [header(`Klaviyo access review: ${review.period}${account}`)];
   blocks.push(
     context(
-      `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided} of ${progress.users}* users decided · ${progress.flagged} flagged · ${progress.followUpsOpen} follow-up(s) open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
+      `${complete ? ':white_check_mark: *Complete*' : ':clipboard: *Open*'} · *${progress.decided.toLocaleString('en-US')} of ${plural(progress.users, 'user')}* decided · ${progress.flagged} flagged · ${plural(progress.followUpsOpen, 'follow-up')} open · ${ACCOUNT_ITEM_ORDER.length - progress.accountItemsOpen} of ${ACCOUNT_ITEM_ORDER.length} account items · started by ${userMention(state.reviewerSlackUser)} ${slackDate(state.startedAt)}`,
     ),
   );
   const flagLines = Object.entries(summary.flags)
@@ -74,12 +75,12 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   if (review.changes) {
     const { added, removed, roleChanged } = review.changes;
     notes.push(
-      `Since the last review: ${added.length} new, ${removed.length} gone, ${roleChanged.length} role change(s) (details in the thread)`,
+      `Since the last review: ${added.length} new, ${removed.length} gone, ${plural(roleChanged.length, 'role change')} (details in the thread)`,
     );
   }
   if (review.unreadable.length > 0)
     notes.push(
-      `:warning: ${review.unreadable.length} roster line(s) could not be read and were left out (listed in the thread)`,
+      `:warning: ${plural(review.unreadable.length, 'roster line')} could not be read and were left out (listed in the thread)`,
     );
   if (notes.length > 0) blocks.push(context(...notes));
 
@@ -109,9 +110,10 @@ export function reviewMessage(review: ReviewView): SlackMessage {
     blocks.push(
       section(`*Follow-ups in Klaviyo* (Settings > Users): ${open.length} open, ${done.length} done`),
     );
+  const inChannel = (text: string) => escapeMrkdwn(withoutEmails(text, state.users));
   for (const followUp of open.slice(0, MAX_FOLLOW_UPS_SHOWN)) {
     blocks.push(
-      section(`:white_square: ${escapeMrkdwn(capitalize(describeFollowUp(followUp)))}`, {
+      section(`:white_square: ${inChannel(capitalize(describeFollowUp(followUp)))}`, {
         block_id: `follow_up_${blocks.length}`,
         ...(complete
           ? {}
@@ -119,7 +121,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
               accessory: button(
                 'Done in Klaviyo',
                 ACTION_REVIEW_FOLLOW_UP,
-                `${review.id}|${followUp.id}|done`,
+                `${review.id}|${followUpRef(followUp)}|done`,
               ),
             }),
       }),
@@ -128,7 +130,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   if (open.length > MAX_FOLLOW_UPS_SHOWN)
     blocks.push(
       context(
-        `…and ${open.length - MAX_FOLLOW_UPS_SHOWN} more open follow-ups; they appear here as these are done.`,
+        `…and ${plural(open.length - MAX_FOLLOW_UPS_SHOWN, 'more open follow-up')}; they appear here as these are done.`,
       ),
     );
   if (done.length > 0) {
@@ -139,7 +141,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
             .slice(0, 15)
             .map(
               (followUp) =>
-                `${escapeMrkdwn(describeFollowUp(followUp))} (${userMention(followUp.doneBy ?? '')})`,
+                `${inChannel(describeFollowUp(followUp))} (${userMention(followUp.doneBy ?? '')})`,
             )
             .join('; ')}${done.length > 15 ? `; and ${done.length - 15} more` : ''}`,
           1900,
@@ -151,7 +153,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   if (complete) {
     blocks.push(
       section(
-        `:white_check_mark: Completed by ${userMention(state.completedBy ?? '')} ${slackDate(state.completedAt as string)}. The evidence (CSV and Markdown) is attached in this channel.${review.nextDue ? ` Next review due ${slackDate(review.nextDue, '{date_long}')}.` : ''}`,
+        `:white_check_mark: Completed by ${userMention(state.completedBy ?? '')} ${slackDate(state.completedAt as string)}. The evidence (CSV and Markdown) was sent to them in a direct message.${review.nextDue ? ` Next review due ${slackDate(review.nextDue, '{date_long}')}.` : ''}`,
       ),
     );
   } else {
@@ -163,8 +165,8 @@ export function reviewMessage(review: ReviewView): SlackMessage {
           confirm: confirmDialog(
             'Complete the review?',
             blockers.length === 0
-              ? 'Every user is decided, every follow-up and account item is done. The evidence will be exported to this channel.'
-              : `Not yet possible: ${truncate(blockers.join('; '), 250)}`,
+              ? 'Every user is decided, every follow-up and account item is done. The evidence will be sent to you in a direct message.'
+              : `Not yet possible: ${truncate(withoutEmails(blockers.join('; '), state.users), 250)}`,
             blockers.length === 0 ? 'Complete' : 'OK',
           ),
         }),
@@ -239,8 +241,9 @@ export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
   if (review.unreadable.length > 0) {
     let chunk = '*Roster lines that could not be read* (left out; fix and add them if they are users):';
     for (const line of review.unreadable) {
+      // The line itself stays out of the channel (it may hold an email); the reviewer has what they pasted.
       const where = line.part ? `box ${line.part}, line ${line.line}` : `line ${line.line}`;
-      const text = `\n• ${where}: ${escapeMrkdwn(line.reason)}: \`${escapeMrkdwn(truncate(line.text.replace(/`/g, "'"), 120))}\``;
+      const text = `\n• ${where}: ${escapeMrkdwn(withoutEmails(line.reason, []))}`;
       if (chunk.length + text.length > 2900) {
         sections.push(chunk);
         chunk = '*Unreadable lines (continued):*';
@@ -252,12 +255,9 @@ export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
   if (review.changes) {
     const { added, removed, roleChanged } = review.changes;
     const lines = [
-      ...added.map((user) => `• new: ${escapeMrkdwn(user.email)} (${escapeMrkdwn(user.role)})`),
-      ...removed.map((user) => `• gone: ${escapeMrkdwn(user.email)} (was ${escapeMrkdwn(user.role)})`),
-      ...roleChanged.map(
-        (change) =>
-          `• role: ${escapeMrkdwn(change.user.email)} ${escapeMrkdwn(change.from)} → ${escapeMrkdwn(change.to)}`,
-      ),
+      ...added.map((user) => `• new: ${rosterCell(channelName(user), 60)}`),
+      ...removed.map((user) => `• gone: ${rosterCell(channelName(user), 60)}`),
+      ...roleChanged.map((change) => `• role changed: ${rosterCell(channelName(change.user), 60)}`),
     ];
     let chunk = `*Since the previous review:* ${lines.length === 0 ? 'no changes.' : ''}`;
     for (const line of lines) {
@@ -272,28 +272,24 @@ export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
   return packSections(
     sections,
     'Review details',
-    '…more than fits here; the evidence export lists every user.',
+    '…more than fits here; the user list and the evidence have every user.',
   );
 }
 
 /**
- * The roster as the review read it, one line per user, in the review's thread: everyone on the
- * account is listed where the team (and an auditor) can see it, not only inside the decision form.
+ * What the review's thread says about the roster: how many users, and who needs attention, by name
+ * and flag. Everyone in the channel can read the thread, so emails, roles and last logins stay in the
+ * user list (shown only to the people allowed to decide) and in the evidence.
  */
-export function rosterMessages(review: ReviewView): SlackMessage[] {
-  const lines = review.state.users.map((user, index) => {
-    const login =
-      user.lastLogin === null
-        ? 'never logged in'
-        : user.lastLogin
-          ? `last login ${calendarDay(user.lastLogin)}`
-          : 'last login unknown';
-    const flags =
-      user.flags.length > 0 ? ` · :warning: ${user.flags.map((flag) => FLAG_LABELS[flag]).join(', ')}` : '';
-    return `${index + 1}. ${rosterCell(user.name || user.email, 60)} · ${rosterCell(user.email, 120)} · ${rosterCell(user.role, 40)} · ${login}${flags}`;
-  });
+export function attentionMessages(review: ReviewView): SlackMessage[] {
+  const users = review.state.users;
+  const flagged = users.filter((user) => user.flags.length > 0);
+  const lines = flagged.map(
+    (user) =>
+      `• ${rosterCell(channelName(user), 60)}: ${user.flags.map((flag) => FLAG_LABELS[flag]).join(', ')}`,
+  );
   const sections: string[] = [];
-  let chunk = `*The roster: ${lines.length} users*`;
+  let chunk = `*The roster: ${plural(users.length, 'user')}, ${flagged.length} flagged.* Emails, roles and last logins are in *Review users*, for the people who decide, and in the evidence.${flagged.length > 0 ? '\n*Needs attention:*' : ''}`;
   for (const line of lines) {
     if (chunk.length + line.length + 1 > 2900) {
       sections.push(chunk);
@@ -304,8 +300,43 @@ export function rosterMessages(review: ReviewView): SlackMessage[] {
   if (chunk !== '') sections.push(chunk);
   return packSections(
     sections,
-    `Roster of the review ${review.period}`,
-    '…the rest of the roster is in the evidence export.',
-    12,
+    `Who needs attention in the review ${review.period}`,
+    '…and more: *Flagged* in the review lists every one.',
+    2,
   );
+}
+
+/**
+ * What a follow-up's button carries: its ID names the user by email, and a button's value can be read
+ * by anyone in the channel, so the button names it by a digest of the ID instead.
+ */
+export function followUpRef(followUp: { id: string }): string {
+  return createHash('sha256').update(followUp.id).digest('hex').slice(0, 16);
+}
+
+/**
+ * How the channel names a roster user: by the name in the roster or, without one, by the email with
+ * its local part hidden ("j…@shop.example").
+ */
+export function channelName(user: { name: string; email: string }): string {
+  const name = stripInvisible(user.name).trim();
+  return name !== '' && !name.includes('@')
+    ? truncate(name.replace(/\s+/g, ' '), 60)
+    : maskedEmail(user.email);
+}
+
+function maskedEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? 'a user without a name' : `${email.charAt(0)}…${email.slice(at)}`;
+}
+
+const EMAIL = /[^\s@<>()"'`]+@[^\s@<>()"'`]+\.[A-Za-z]{2,}/g;
+
+/** A text for the channel: each roster email in it becomes that user's channel name, any other is masked. */
+export function withoutEmails(text: string, users: readonly { name: string; email: string }[]): string {
+  let shown = text;
+  for (const user of users)
+    if (user.email !== '' && shown.includes(user.email))
+      shown = shown.split(user.email).join(channelName(user));
+  return shown.replace(EMAIL, (email) => maskedEmail(email));
 }

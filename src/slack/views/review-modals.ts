@@ -4,7 +4,6 @@ import {
   FLAGS,
   isSoleOwner,
   isTransfer,
-  plural,
   type Review,
   type ReviewUser,
   reviewProgress,
@@ -12,6 +11,7 @@ import {
 } from '../../checklists/review.js';
 import { filterUsers, pageOf, type UserFilter } from '../../checklists/review-pages.js';
 import { describeRole, KLAVIYO_ROLES } from '../../checklists/roles.js';
+import { plural } from '../../words.js';
 import {
   actions,
   button,
@@ -165,22 +165,23 @@ export function usersModal(
 function pageMenu(indexes: number[]): ActionsBlockElement {
   const shown = indexes.join(',');
   const count = indexes.length;
+  const all = count === 1 ? 'the one' : `all ${count}`;
   const options = [
-    { text: plain(`Keep all ${count} shown`, 75), value: `keep|${shown}` },
-    { text: plain(`Remove all ${count} shown from Klaviyo`, 75), value: `remove|${shown}` },
+    { text: plain(`Keep ${all} shown`, 75), value: `keep|${shown}` },
+    { text: plain(`Remove ${all} shown from Klaviyo`, 75), value: `remove|${shown}` },
     ...KLAVIYO_ROLES.filter((role) => role.name !== 'Owner').map((role) => ({
-      text: plain(`Change all ${count} shown to ${role.name}`, 75),
+      text: plain(`Change ${all} shown to ${role.name}`, 75),
       value: `role:${role.name}|${shown}`,
     })),
   ];
   return {
     type: 'static_select',
     action_id: ACTION_REVIEW_DECIDE_PAGE,
-    placeholder: plain(`Decide the ${count} shown…`, 150),
+    placeholder: plain(`Decide ${count === 1 ? 'the one' : `the ${count}`} shown…`, 150),
     options,
     confirm: confirmDialog(
-      `Decide ${count} users at once?`,
-      `Each of the ${count} users shown gets the decision you chose, recorded in the evidence as decided by you now. Your own account and the only Owner are left for you to decide on their own.`,
+      `Decide ${plural(count, 'user')} at once?`,
+      `${count === 1 ? 'The user' : `Each of the ${count} users`} shown gets the decision you chose, recorded in the evidence as decided by you now. Your own account and the only Owner are left for you to decide on their own.`,
       'Decide them',
     ),
   };
@@ -347,7 +348,7 @@ function previousInput(previous: { period: string; users: number }): InputBlock 
       action_id: INPUT_ACTION,
       options: [
         {
-          text: plain(`Start from the ${previous.period} roster (${previous.users} users)`, 75),
+          text: plain(`Start from the ${previous.period} roster (${plural(previous.users, 'user')})`, 75),
           value: 'yes',
         },
       ],

@@ -13,6 +13,7 @@ import {
   STEP_TITLES,
   suggestedKeyLabel,
 } from '../../checklists/rotation.js';
+import { plural } from '../../words.js';
 import {
   actions,
   blocksTextLength,
@@ -92,7 +93,9 @@ function drawRotation(
     })
     .join('\n');
   const moreLocations =
-    state.locationCount > 5 ? `\n…and ${state.locationCount - 5} more places (see the scan's thread)` : '';
+    state.locationCount > 5
+      ? `\n…and ${plural(state.locationCount - 5, 'more place')} (see the scan's thread)`
+      : '';
   const rescan = state.proof.rescan
     ? `\nLast re-scan ${slackDate(state.proof.rescan.at)}: ${state.proof.rescan.clean ? 'the key is gone' : 'the key is still there'}`
     : '';
@@ -136,7 +139,7 @@ function drawRotation(
   if (state.integrations.length > 0 && !complete) {
     blocks.push(
       context(
-        'For each integration: in Klaviyo, Settings > API Keys > *Create Private API Key*. Give it the suggested label and the narrowest scope: *Custom*, with read or full access only to the areas that integration uses (scopes cannot be changed later). Then put the new key into the integration.',
+        'For each integration: in Klaviyo, Settings > API keys > *Create Private API Key*. Give it the suggested label and the narrowest scope: *Custom*, with read or full access only to the areas that integration uses (scopes cannot be changed later). Then put the new key into the integration.',
       ),
     );
   }
@@ -256,7 +259,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
   if (step.done) text += `The key ending in \`${last4}\` was deleted.`;
   else if (blockers.length > 0) text += `Available once you ${blockers.join(' and ')}.`;
   else
-    text += `In Klaviyo, Settings > API Keys: hover over the key ending in *\`${last4}\`* and click Delete. Klaviyo does not ask for confirmation, so check the last four characters first.`;
+    text += `In Klaviyo, Settings > API keys: hover over the key ending in *\`${last4}\`* and click Delete. Klaviyo does not ask for confirmation, so check the last four characters first.`;
   const block: SectionBlock = section(text, { block_id: 'item_s_delete' });
   if (complete) return block;
   if (!step.done && blockers.length === 0) {
@@ -264,7 +267,7 @@ function deleteSection(rotationId: string, state: RotationChecklist, complete: b
       style: 'danger',
       confirm: confirmDialog(
         `Deleted …${last4}?`,
-        `Confirm that you deleted the private key ending in *${last4}* in Klaviyo (Settings > API Keys). Klaviyo deletes without asking, so make sure it was this key.`,
+        `Confirm that you deleted the private key ending in *${last4}* in Klaviyo (Settings > API keys). Klaviyo deletes without asking, so make sure it was this key.`,
         `Yes, …${last4} is deleted`,
       ),
     });
@@ -323,6 +326,6 @@ export function rotationSummary(state: RotationChecklist): SlackMessage {
   for (const integration of state.integrations) {
     for (const mark of [integration.keyCreated, integration.updated]) if (mark) people.add(mark.by);
   }
-  const text = `:tada: *Rotation of \`${state.key.masked}\` complete* in ${took}. The exposed key is deleted, Klaviyo rejects it, and ${escapeMrkdwn(hostOf(state.target))} no longer shows it. ${state.integrations.length} integration(s) moved to new keys${people.size > 0 ? ` by ${[...people].map(userMention).join(', ')}` : ''}.`;
+  const text = `:tada: *Rotation of \`${state.key.masked}\` complete* in ${took}. The exposed key is deleted, Klaviyo rejects it, and ${escapeMrkdwn(hostOf(state.target))} no longer shows it. ${plural(state.integrations.length, 'integration')} moved to new keys${people.size > 0 ? ` by ${[...people].map(userMention).join(', ')}` : ''}.`;
   return { text: `Rotation of ${state.key.masked} complete in ${took}`, blocks: [section(text)] };
 }

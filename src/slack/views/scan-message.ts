@@ -5,6 +5,7 @@ import type { Finding, Hop, Occurrence, Placeholder } from '../../scan/findings.
 import { groupOccurrences, loadChain, type OccurrenceGroup, pagesOf } from '../../scan/occurrence-groups.js';
 import { describeOccurrence, WITHOUT_LINES } from '../../scan/report.js';
 import type { ScanReport, ScanStatus } from '../../store/scans.js';
+import { plural } from '../../words.js';
 import {
   actions,
   blocksTextLength,
@@ -54,8 +55,8 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     const progress = input.progress;
     const line =
       input.status === 'queued'
-        ? `:hourglass: Queued${input.queuePosition ? ` behind ${input.queuePosition} other scan(s)` : ''}: ${target}`
-        : `:mag: Scanning ${target}… ${progress ? `${progress.pagesScanned} pages and ${progress.scriptsScanned} scripts so far` : 'starting'}`;
+        ? `:hourglass: Queued${input.queuePosition ? ` behind ${plural(input.queuePosition, 'other scan')}` : ''}: ${target}`
+        : `:mag: Scanning ${target}… ${progress ? `${plural(progress.pagesScanned, 'page')} and ${plural(progress.scriptsScanned, 'script')} so far` : 'starting'}`;
     return {
       text: `Scanning ${input.target} for exposed Klaviyo private keys…`,
       blocks: [title, section(line), who],
@@ -83,13 +84,13 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
   const duration = `${(report.durationMs / 1000).toFixed(1)} s`;
   const rendered =
     report.render !== undefined && report.render.pagesRendered > 0
-      ? `, ${report.render.pagesRendered} of them rendered in a browser`
+      ? `, ${report.render.pagesRendered.toLocaleString('en-US')} of them rendered in a browser`
       : '';
-  const scope = `${report.pagesScanned} pages${rendered} and ${report.scriptsScanned} scripts in ${duration}`;
+  const scope = `${plural(report.pagesScanned, 'page')}${rendered} and ${plural(report.scriptsScanned, 'script')} in ${duration}`;
   const summary =
     count === 0
       ? `:white_check_mark: *No Klaviyo private key found* on ${target} (${scope}).`
-      : `:rotating_light: *${count} exposed Klaviyo private key${count === 1 ? '' : 's'}* on ${target} (${scope}). Anyone can read ${count === 1 ? 'it' : 'them'}: rotate each one.`;
+      : `:rotating_light: *${plural(count, 'exposed Klaviyo private key')}* on ${target} (${scope}). ${count === 1 ? 'Anyone can read it: rotate it.' : 'Anyone can read them: rotate each one.'}`;
   const blocks: KnownBlock[] = [title, section(summary)];
 
   const siteIds = report.publicKeys.slice(0, 10).map((use) => `\`${use.key}\` (${use.count}×)`);
@@ -107,7 +108,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
       .slice(0, 4)
       .map((warning) => truncate(`:warning: ${escapeMrkdwn(warning.message)}`, 500)),
     ...(report.errors.length > 0
-      ? [`${report.errors.length} resource(s) could not be fetched (see thread)`]
+      ? [`${plural(report.errors.length, 'file')} could not be fetched (see the thread)`]
       : []),
   ];
   const footer = `Requested by ${userMention(input.requestedBy)} · full keys are never shown · details in the thread`;
@@ -123,7 +124,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     used += size;
     shown++;
   }
-  if (count > shown) blocks.push(context(`…and ${count - shown} more keys, listed in the thread.`));
+  if (count > shown) blocks.push(context(`…and ${plural(count - shown, 'more key')}, listed in the thread.`));
   blocks.push(context(...notes));
   blocks.push(actions('scan_actions', [button('Re-scan', ACTION_RESCAN, input.scanId)]));
   blocks.push(context(footer));
@@ -131,7 +132,7 @@ export function scanMessage(input: ScanMessageInput): SlackMessage {
     text:
       count === 0
         ? `No Klaviyo private key found on ${input.target}`
-        : `${count} exposed Klaviyo private key(s) found on ${input.target}`,
+        : `${plural(count, 'exposed Klaviyo private key')} found on ${input.target}`,
     blocks,
   };
 }
@@ -187,10 +188,7 @@ function placesSummary(finding: Finding, host: string): string {
   const groups = groupOccurrences(finding.occurrences);
   const shown = groups.slice(0, 2).map((group) => groupPlaces(group, host).text);
   const more = groups.length - shown.length;
-  return truncate(
-    `${shown.join('; ')}${more > 0 ? `; and ${more} other place${more === 1 ? '' : 's'}` : ''}`,
-    700,
-  );
+  return truncate(`${shown.join('; ')}${more > 0 ? `; and ${plural(more, 'other place')}` : ''}`, 700);
 }
 
 const THREAD_BLOCKS_PER_MESSAGE = 40;
@@ -222,7 +220,7 @@ export function scanDetailMessages(report: ScanReport): ScanDetails {
     const groups = groupOccurrences(finding.occurrences);
     const pages = pagesOf(finding.occurrences).length;
     const lines = [
-      `*\`${finding.masked}\`* · sha256 \`${finding.fingerprint.slice(0, 16)}…\` · seen ${finding.occurrenceCount}× on ${pages} page${pages === 1 ? '' : 's'}`,
+      `*\`${finding.masked}\`* · fingerprint \`${finding.fingerprint.slice(0, 16)}…\` · seen ${finding.occurrenceCount}× on ${plural(pages, 'page')}`,
     ];
     for (const group of groups.slice(0, GROUPS_PER_KEY)) {
       const where = groupPlaces(group, host);
@@ -236,9 +234,7 @@ export function scanDetailMessages(report: ScanReport): ScanDetails {
     const hidden = groups.length - GROUPS_PER_KEY;
     if (hidden > 0) {
       abridged = true;
-      lines.push(
-        `…and ${hidden} other place${hidden === 1 ? '' : 's'} in the code, listed in the attached file.`,
-      );
+      lines.push(`…and ${plural(hidden, 'other place')} in the code, listed in the attached file.`);
     }
     if (finding.occurrenceCount > finding.occurrences.length) abridged = true;
     sections.push(truncate(lines.join('\n'), 2900));
@@ -255,7 +251,7 @@ export function scanDetailMessages(report: ScanReport): ScanDetails {
     const more = report.errors.length - shown.length;
     if (more > 0) abridged = true;
     sections.push(
-      `*Could not fetch ${report.errors.length} file${report.errors.length === 1 ? '' : 's'}:* ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
+      `*Could not fetch ${plural(report.errors.length, 'file')}:* ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
     );
   }
   const messages = packSections(
@@ -309,7 +305,7 @@ function placeholderLine(placeholders: readonly Placeholder[], host: string): st
     ? ` on ${escapeMrkdwn(truncate(shortPlace(first.occurrences[0].page, host), 120))}`
     : '';
   const count = placeholders.length;
-  return `_${count} key-shaped string${count === 1 ? ' looks' : 's look'} like a placeholder (for example \`${escapeMrkdwn(first.masked)}\`${where}): not an exposed key, not counted._`;
+  return `_${plural(count, 'key-shaped string')} ${count === 1 ? 'looks' : 'look'} like a placeholder (for example \`${escapeMrkdwn(first.masked)}\`${where}): not an exposed key, not counted._`;
 }
 
 /** A URL on the scanned site as its path ("/products/a"); elsewhere with its host. */

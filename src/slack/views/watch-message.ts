@@ -1,4 +1,5 @@
 import type { WatchedSite } from '../../store/watched-sites.js';
+import { plural } from '../../words.js';
 import { escapeMrkdwn, type SlackMessage, section, truncate, userMention } from './blocks.js';
 import { slackDay, slackDayAndTime } from './dates.js';
 import { notice } from './help.js';
@@ -62,7 +63,7 @@ export function watchListMessage(sites: readonly WatchedSite[], context: WatchCo
     );
   const more = sites.length > MAX_LISTED ? `\n…and ${sites.length - MAX_LISTED} more` : '';
   return {
-    text: `${sites.length} watched site(s)`,
+    text: plural(sites.length, 'watched site'),
     blocks: [
       section(
         `*Watched sites (${sites.length} of at most ${context.maxSites})*, re-scanned next ${slackDayAndTime(context.nextRescan, context.timeZone)}:\n${lines.join('\n')}${more}`,

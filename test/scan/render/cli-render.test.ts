@@ -4,6 +4,7 @@ import { BROWSER_ENV } from '../../../src/scan/render/browser.js';
 import { runtimeKey } from '../../fixtures/runtime-site.js';
 import { startSite, type TestSite } from '../../fixtures/site-server.js';
 import { withoutBrowser } from '../../fixtures/without-browser.js';
+import { pluralProblems } from '../../slack/words.js';
 import { BIN } from './netns.js';
 
 interface Run {
@@ -90,9 +91,10 @@ describe('klaviyo-checkup scan --render', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /Rendered 1 of 1 page\(s\) in Chromium [\d.]+ in [\d.]+ s: 2 request\(s\) checked, 1 fetched by the scan, 1 held back, 0 refused/,
+      /Rendered 1 of 1 page in Chromium [\d.]+ in [\d.]+ s: 2 requests checked, 1 fetched by the scan, 1 held back, 0 refused/,
     );
     expect(result.stdout).toContain(`pk_…${key.slice(-4)}`);
+    expect(pluralProblems(result.stdout)).toEqual([]);
     expect(result.stdout).toContain(`- ${site.url('/api/lists')} (sent by ${site.url('/')})`);
     expect(result.stdout).toContain('request header sent from the browser (GET), authorization');
     expect(result.stdout).not.toContain(key);
