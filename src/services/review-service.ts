@@ -269,9 +269,9 @@ export class ReviewService {
   }
 
   /**
-   * Exports the evidence, keeps it, and sends it to the person who completed the review, in a direct
-   * message: it lists every user with email, role, last login and decision, which the channel does
-   * not show. The channel is told where it went and when the next review is due.
+   * Exports the evidence, keeps it, and uploads it to the review's thread, where the auditor's copy is
+   * expected: the files list every user with email, role, last login and decision, which the messages
+   * of the channel do not show. The thread is told when the next review is due.
    */
   async #finish(record: ReviewRecord): Promise<void> {
     const { gateway, reviews, log } = this.#deps;
@@ -289,24 +289,18 @@ export class ReviewService {
     let sent = false;
     try {
       const name = `klaviyo-access-review-${record.period.replace(/\s+/g, '-')}`;
-      const direct = await gateway.post(
-        completer,
-        notice(
-          `:lock: The evidence of the Klaviyo access review ${record.period}: every user with name, email, role, last login and decision, who decided and when. Keep it for the auditor; the channel sees only the counts.`,
-        ),
-      );
       await gateway.uploadFiles(
-        direct.channel,
-        `Evidence of the Klaviyo access review ${record.period}.`,
+        record.channelId,
+        `Evidence of the Klaviyo access review ${record.period}: every user with name, email, role, last login and decision, who decided and when.`,
         [
           { filename: `${name}.csv`, title: `Access review ${record.period} (CSV)`, content: csv },
           { filename: `${name}.md`, title: `Access review ${record.period} (Markdown)`, content: markdown },
         ],
-        direct.ts,
+        record.messageTs,
       );
       sent = true;
     } catch (error) {
-      log.warn('could not send the review evidence; it is kept in the database', {
+      log.warn('could not upload the review evidence; it is kept in the database', {
         reviewId: record.id,
         error: String(error),
       });
@@ -317,8 +311,8 @@ export class ReviewService {
       notice(
         `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '').replace(/ \(complete\)$/, '')}. ${
           sent
-            ? `The evidence was sent to <@${completer}> in a direct message.`
-            : 'The evidence could not be sent; the bot keeps it.'
+            ? 'The evidence for the auditor is in this thread.'
+            : 'The evidence could not be uploaded; the bot keeps it.'
         } Next review due ${slackDate(next.toISOString(), '{date_long}')}.`,
       ),
     );

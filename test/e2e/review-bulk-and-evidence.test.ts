@@ -364,8 +364,11 @@ describe('the evidence', () => {
     const complete = findElement(h.slack.message(message.channel, message.ts)?.blocks, 'review:complete');
     await alice.send(blockAction(h.slack, message, complete as never));
     await waitUntil(() => h.slack.uploadedFiles.length >= 2, 'the evidence');
-    // The evidence goes to Alice, who completed the review, in a direct message; not to the channel.
-    expect(h.slack.uploadedFiles.map((file) => file.channel)).toEqual(['D0ALICE', 'D0ALICE']);
+    // The evidence goes to the review's thread, where the auditor's copy is expected.
+    expect(h.slack.uploadedFiles.map((file) => [file.channel, file.thread_ts])).toEqual([
+      ['C0SHOP', message.ts],
+      ['C0SHOP', message.ts],
+    ]);
     const csv = h.slack.uploadedFiles.find((file) => file.name.endsWith('.csv'))?.content.toString() ?? '';
     const markdown =
       h.slack.uploadedFiles.find((file) => file.name.endsWith('.md'))?.content.toString() ?? '';
@@ -374,17 +377,14 @@ describe('the evidence', () => {
       'the completion in the thread',
     );
 
-    // Nothing the channel can read names a roster email, role or last login: the message, its
-    // thread (follow-ups, who confirmed them, the completion) and any file shared there.
+    // No message the channel reads names a roster email, role or last login: the review's message
+    // and its thread (follow-ups, who confirmed them, the completion). Only the evidence files do.
     const emails = ['sam@shop.example', 'alice@shop.example', 'mallory@shop.example', 'formula@shop.example'];
     const channel = JSON.stringify([
       h.slack.messagesIn('C0SHOP'),
       h.slack.calls.filter(
         (call) => ['chat.postMessage', 'chat.update'].includes(call.method) && call.args.channel === 'C0SHOP',
       ),
-      h.slack.uploadedFiles
-        .filter((file) => file.channel === 'C0SHOP')
-        .map((file) => file.content.toString()),
     ]);
     for (const email of emails) expect(channel).not.toContain(email);
     expect(channel).not.toContain('2026-11-20');
@@ -392,7 +392,7 @@ describe('the evidence', () => {
     expect(channel).toContain(
       'confirmed in Klaviyo: ＝HYPERLINK(\\"http://evil.example\\") was removed from Klaviyo',
     );
-    expect(channel).toContain('The evidence was sent to <@U0ALICE> in a direct message.');
+    expect(channel).toContain('The evidence for the auditor is in this thread.');
     // The user list, shown only to the people who decide, has them.
     const list = JSON.stringify(h.slack.calls.filter((call) => call.method.startsWith('views.')));
     for (const email of emails) expect(list).toContain(email);

@@ -153,7 +153,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   if (complete) {
     blocks.push(
       section(
-        `:white_check_mark: Completed by ${userMention(state.completedBy ?? '')} ${slackDate(state.completedAt as string)}. The evidence (CSV and Markdown) was sent to them in a direct message.${review.nextDue ? ` Next review due ${slackDate(review.nextDue, '{date_long}')}.` : ''}`,
+        `:white_check_mark: Completed by ${userMention(state.completedBy ?? '')} ${slackDate(state.completedAt as string)}. The evidence (CSV and Markdown) is in the thread.${review.nextDue ? ` Next review due ${slackDate(review.nextDue, '{date_long}')}.` : ''}`,
       ),
     );
   } else {
@@ -165,7 +165,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
           confirm: confirmDialog(
             'Complete the review?',
             blockers.length === 0
-              ? 'Every user is decided, every follow-up and account item is done. The evidence will be sent to you in a direct message.'
+              ? 'Every user is decided, every follow-up and account item is done. The evidence goes to the thread of this message.'
               : `Not yet possible: ${truncate(withoutEmails(blockers.join('; '), state.users), 250)}`,
             blockers.length === 0 ? 'Complete' : 'OK',
           ),
