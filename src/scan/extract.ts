@@ -317,7 +317,8 @@ function nextTag(html: string, from: number): { name: string; attributes: string
       continue;
     }
     // Most tags are divs, spans and list items: one look at the first letter rules them out.
-    const names = TAGS_BY_FIRST_LETTER.get(first | 0x20);
+    const lower = first | 0x20;
+    const names = lower < 0x80 ? TAGS_BY_FIRST_LETTER[lower] : undefined;
     if (names === undefined) continue;
     for (const name of names) {
       const after = at + 1 + name.length;
@@ -334,10 +335,11 @@ function nextTag(html: string, from: number): { name: string; attributes: string
   return null;
 }
 
-const TAGS_BY_FIRST_LETTER = new Map<number, string[]>();
+// By character code, in an array: a Map lookup for every `<` of a page cost as much as finding them.
+const TAGS_BY_FIRST_LETTER: Array<string[] | undefined> = Array.from({ length: 0x80 }, () => undefined);
 for (const name of TAG_NAMES) {
   const first = name.charCodeAt(0);
-  TAGS_BY_FIRST_LETTER.set(first, [...(TAGS_BY_FIRST_LETTER.get(first) ?? []), name]);
+  TAGS_BY_FIRST_LETTER[first] = [...(TAGS_BY_FIRST_LETTER[first] ?? []), name];
 }
 
 function isAfterTagName(c: number): boolean {
