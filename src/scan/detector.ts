@@ -603,6 +603,19 @@ function forEachBase64Decoding(
 // Decoded base64 is only worth a full scan when it could hold a key: `pk`, an escape, or more base64.
 const DECODED_HINT = /pk|\\+[ux]|%[0-9a-fA-F]{2}|&(?:#|lowbar;|UnderBar;)|[A-Za-z0-9+/_-]{40}/;
 
+/**
+ * Every `pk_` of the text, ascending, found from its `k_`s: `p` is one of the commonest letters and
+ * `k` one of the rarest, so this takes a third of the time of looking for `pk_` itself.
+ */
+function prefixPositions(text: string): number[] {
+  const positions: number[] = [];
+  // `k_` cannot overlap itself, so each search goes on past the last.
+  for (let i = text.indexOf('k_', 1); i !== -1; i = text.indexOf('k_', i + 2)) {
+    if (text.charCodeAt(i - 1) === 0x70) positions.push(i - 1);
+  }
+  return positions;
+}
+
 function scanLevel(
   text: string,
   depth: number,
@@ -610,7 +623,7 @@ function scanLevel(
   runs: ReadonlyArray<readonly [number, number]> = base64Runs(text),
 ): void {
   // Both loops finish before any recursion below, so the shared global patterns are safe to reuse.
-  forEachMatchAt(KEY_AT, text, positionsOf(text, 'pk_'), (m) => verifyCandidate(text, m.index, emit));
+  forEachMatchAt(KEY_AT, text, prefixPositions(text), (m) => verifyCandidate(text, m.index, emit));
   forEachEncodedPrefix(text, (index) => verifyCandidate(text, index, emit));
   if (depth >= MAX_BASE64_DEPTH) return;
   forEachBase64Decoding(text, runs, (decoded, rawOffset) => {

@@ -664,7 +664,6 @@ function looksBinary(sample: Buffer): boolean {
   ) {
     return false;
   }
-  const limit = Math.min(sample.length, 1024);
-  for (let i = 0; i < limit; i++) if (sample[i] === 0) return true;
-  return false;
+  // Buffer's own search for the byte: a loop over every byte of every response cost more.
+  return sample.subarray(0, 1024).indexOf(0) !== -1;
 }
