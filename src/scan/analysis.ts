@@ -120,35 +120,56 @@ const MAX_NUMBERED_LINKS = 200_000;
 
 /** Analyses the resources of one scan. */
 export class ResourceAnalyzer {
-  /** Page links resolved so far, by key: their number in the table, or null when they name no URL. */
-  readonly #links = new Map<string, number | null>();
+  /**
+   * Page links resolved so far: their number in the table, or null when they name no URL. Absolute
+   * links by the link as written; root-relative ones by origin, then by the link as written, so that a
+   * link seen again is looked up without building its key (hashing a fresh string on every link of
+   * every page cost more than resolving the new ones).
+   */
+  readonly #absolute = new Map<string, number | null>();
+  readonly #rootRelative = new Map<string, Map<string, number | null>>();
+  #size = 0;
   #numbered = 0;
   #lastBase: URL | undefined;
   #lastOrigin = '';
+  #lastOriginLinks: Map<string, number | null> = new Map();
 
   /** A page link's number (or -n for `loose[n - 1]`), resolving it only the first time it is seen. */
   #pageLink(raw: string, base: URL, fresh: PageLink[], loose: PageLink[]): number | null {
-    let key = '';
+    let known: Map<string, number | null> | undefined;
     if (raw.startsWith('/') && !raw.startsWith('//')) {
       if (base !== this.#lastBase) {
         this.#lastBase = base;
-        this.#lastOrigin = base.origin;
+        if (base.origin !== this.#lastOrigin) {
+          this.#lastOrigin = base.origin;
+          let links = this.#rootRelative.get(this.#lastOrigin);
+          if (links === undefined) {
+            links = new Map();
+            this.#rootRelative.set(this.#lastOrigin, links);
+          }
+          this.#lastOriginLinks = links;
+        }
       }
-      key = `${this.#lastOrigin}${raw}`;
-    } else if (/^https?:/i.test(raw)) key = raw;
-    if (key !== '') {
-      const known = this.#links.get(key);
-      if (known !== undefined) return known;
+      known = this.#lastOriginLinks;
+    } else if (/^https?:/i.test(raw)) known = this.#absolute;
+    if (known !== undefined) {
+      const n = known.get(raw);
+      if (n !== undefined) return n;
     }
     const url = resolveLink(raw, base);
-    const room = this.#links.size < MAX_NUMBERED_LINKS;
+    const room = this.#size < MAX_NUMBERED_LINKS;
+    const key = known === undefined ? '' : known === this.#absolute ? raw : `${this.#lastOrigin}${raw}`;
     if (url === null) {
-      if (key !== '' && room) this.#links.set(key, null);
+      if (known !== undefined && room) {
+        known.set(raw, null);
+        this.#size++;
+      }
       return null;
     }
-    if (key !== '' && room) {
+    if (known !== undefined && room) {
       const n = this.#numbered++;
-      this.#links.set(key, n);
+      known.set(raw, n);
+      this.#size++;
       fresh.push({ key, href: url.href });
       return n;
     }

@@ -445,7 +445,7 @@ const PARCEL_DIST_DIR = /(?:\bimport|\bnew\s+URL)\(\s*(?:([\w$]+)|"((?:\.\.?\/)+
  * the distDir is read from that expression. A map without its loader names nothing that can be placed.
  */
 export function findParcelBundles(code: string, scriptUrl: URL): BundlerRef[] {
-  if (!code.includes('.i??=') && !code.includes('.i ??=')) return [];
+  if (!hasParcelImportMap(code)) return [];
   const base = parcelDistRoot(code, scriptUrl);
   if (base === undefined) return [];
   const refs: BundlerRef[] = [];
@@ -464,6 +464,17 @@ export function findParcelBundles(code: string, scriptUrl: URL): BundlerRef[] {
     }
   }
   return refs;
+}
+
+/**
+ * Whether code holds `.i??=` or `.i ??=`, found from its `??=`s: `?` is rare in code and `.` is
+ * everywhere, so this is one fast pass instead of two slow ones.
+ */
+function hasParcelImportMap(code: string): boolean {
+  for (let i = code.indexOf('??='); i !== -1; i = code.indexOf('??=', i + 3)) {
+    if (code.startsWith('.i', i - 2) || code.startsWith('.i ', i - 3)) return true;
+  }
+  return false;
 }
 
 /** Loader expressions tried for the dist dir; real bundles have one or two. */

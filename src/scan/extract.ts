@@ -317,7 +317,8 @@ function nextTag(html: string, from: number): { name: string; attributes: string
       continue;
     }
     // Most tags are divs, spans and list items: one look at the first letter rules them out.
-    const names = TAGS_BY_FIRST_LETTER.get(first | 0x20);
+    const lower = first | 0x20;
+    const names = lower < 0x80 ? TAGS_BY_FIRST_LETTER[lower] : undefined;
     if (names === undefined) continue;
     for (const name of names) {
       const after = at + 1 + name.length;
@@ -334,10 +335,11 @@ function nextTag(html: string, from: number): { name: string; attributes: string
   return null;
 }
 
-const TAGS_BY_FIRST_LETTER = new Map<number, string[]>();
+// By character code, in an array: a Map lookup for every `<` of a page cost as much as finding them.
+const TAGS_BY_FIRST_LETTER: Array<string[] | undefined> = Array.from({ length: 0x80 }, () => undefined);
 for (const name of TAG_NAMES) {
   const first = name.charCodeAt(0);
-  TAGS_BY_FIRST_LETTER.set(first, [...(TAGS_BY_FIRST_LETTER.get(first) ?? []), name]);
+  TAGS_BY_FIRST_LETTER[first] = [...(TAGS_BY_FIRST_LETTER[first] ?? []), name];
 }
 
 function isAfterTagName(c: number): boolean {
@@ -405,10 +407,11 @@ export function isTagManagerContainer(url: URL): boolean {
 }
 
 // Absolute (`https://…/x.js`, `//…/x.js`) or root-relative (`/assets/x.js`) script URLs in quotes.
+// Sticky: tried only from the opening quotes that urlLiteralStarts finds.
 const SCRIPT_URL_LITERAL =
-  /["'`]((?:(?:https?:)?\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.m?js(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+  /["'`]((?:(?:https?:)?\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.m?js(?:\?[^"'`\s<>\\]*)?)["'`]/y;
 const JSON_URL_LITERAL =
-  /["'`]((?:https?:\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.json(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+  /["'`]((?:https?:\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.json(?:\?[^"'`\s<>\\]*)?)["'`]/y;
 const SOURCE_MAP = /\/\/[#@]\s*sourceMappingURL=([^\s'"]+)\s*$/m;
 const SRC_ATTRIBUTE = /\bsrc\s*=\s*["']([^"'\s<>\\]+)["']/y;
 const GTM_LOADER = /["']((?:https?:)?\/\/[^"'\s]+?\/gtm\.js\?id=)["']\s*\+/g;
@@ -437,8 +440,12 @@ export function findScriptUrlsInCode(code: string, base: URL): ScriptRef[] {
     if (!url || (/\/gtm\.js$/.test(url.pathname) && !isTagManagerContainer(url))) return;
     if (!found.has(url.href)) found.set(url.href, { url, kind: scriptKind(url, kind), reason });
   };
-  for (const match of text.matchAll(SCRIPT_URL_LITERAL))
-    add(match[1] ?? '', 'referenced', 'script URL in code');
+  // Both URL patterns are quoted strings holding `.js`, `.mjs` or `.json`: they are tried from the
+  // quote that opens such a string, not from every quote of the code (a fifth of a scan's time in code).
+  const literalStarts = urlLiteralStarts(text);
+  forEachMatchAt(SCRIPT_URL_LITERAL, text, literalStarts, (match) =>
+    add(match[1] ?? '', 'referenced', 'script URL in code'),
+  );
   forEachMatchAt(SRC_ATTRIBUTE, text, positionsOf(text, 'src'), (match) => {
     const raw = match[1] ?? '';
     if (/\.m?js(?:[?#]|$)|\/gtm\.js\?/i.test(raw)) add(raw, 'referenced', 'script tag in code');
@@ -452,11 +459,39 @@ export function findScriptUrlsInCode(code: string, base: URL): ScriptRef[] {
   for (const raw of moduleSpecifiers(text)) {
     if (/^(?:\.{0,2}\/|https?:)/.test(raw)) add(raw, 'module', 'import');
   }
-  for (const match of text.matchAll(JSON_URL_LITERAL)) add(match[1] ?? '', 'data', 'JSON URL in code');
+  forEachMatchAt(JSON_URL_LITERAL, text, literalStarts, (match) =>
+    add(match[1] ?? '', 'data', 'JSON URL in code'),
+  );
   // Production source maps often carry the original source, bundled environment values included.
   const sourceMap = SOURCE_MAP.exec(code.slice(-2_000))?.[1];
   if (sourceMap !== undefined && !sourceMap.startsWith('data:')) add(sourceMap, 'source-map', 'source map');
   return [...found.values()];
+}
+
+/**
+ * Where a match of SCRIPT_URL_LITERAL or JSON_URL_LITERAL may start, ascending: for each `.js` and
+ * `.mjs` (which `.json` starts with), the nearest quote before it, unless a character no such URL
+ * holds (ASCII space, `<`, `>`, a backslash) comes first. A match's quoted part holds none of those
+ * nor a quote, so its opening quote is among these. Each character is read back once: the search
+ * from one `js` stops where the one before it began, as what lies beyond was already found.
+ */
+function urlLiteralStarts(text: string): number[] {
+  const starts: number[] = [];
+  let examined = 0;
+  for (let at = text.indexOf('js'); at !== -1; at = text.indexOf('js', at + 2)) {
+    const dot = text.charCodeAt(at - 1) === 0x2e ? at - 1 : at - 2;
+    if (text.charCodeAt(dot) !== 0x2e || (dot === at - 2 && text.charCodeAt(at - 1) !== 0x6d)) continue;
+    for (let j = dot - 1; j >= examined; j--) {
+      const c = text.charCodeAt(j);
+      if (c === 0x22 || c === 0x27 || c === 0x60) {
+        starts.push(j);
+        break;
+      }
+      if (c === 0x5c || c === 0x3c || c === 0x3e || c === 0x20 || (c >= 0x09 && c <= 0x0d)) break;
+    }
+    examined = dot;
+  }
+  return starts;
 }
 
 /** What may stand between `import`/`export` and `from`: names, `*`, braces, commas, spaces. */

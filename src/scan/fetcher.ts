@@ -3,10 +3,11 @@ import dns from 'node:dns';
 import type { Socket } from 'node:net';
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
-import { Agent, buildConnector, type Dispatcher, request } from 'undici';
+import type { Dispatcher, Agent as UndiciAgent, buildConnector as undiciConnector } from 'undici';
 import { describeRefusal, isRefusedAddress, parseHostAddress } from './address.js';
 import { decodeText } from './decode.js';
 import { ScanError } from './errors.js';
+import { Agent, buildConnector, request } from './http-client.js';
 
 export { decodeText };
 
@@ -116,7 +117,7 @@ function hopDeadline(
  */
 export class Fetcher {
   readonly #policy: FetchPolicy;
-  readonly #agent: Agent;
+  readonly #agent: UndiciAgent;
   /** Host names checkTarget let through: the answer depends on the name and the policy alone. */
   readonly #allowedHosts = new Set<string>();
   /** Whether any request was ever sent; tests and the CLI use it to prove a refusal sent nothing. */
@@ -132,7 +133,7 @@ export class Fetcher {
       lookup: guardedLookup(policy),
       allowH2: true,
     } as never);
-    const connect: buildConnector.connector = (options, callback) => {
+    const connect: undiciConnector.connector = (options, callback) => {
       baseConnect(options, (error, socket) => {
         if (error !== null) {
           callback(error, null);
@@ -663,7 +664,6 @@ function looksBinary(sample: Buffer): boolean {
   ) {
     return false;
   }
-  const limit = Math.min(sample.length, 1024);
-  for (let i = 0; i < limit; i++) if (sample[i] === 0) return true;
-  return false;
+  // Buffer's own search for the byte: a loop over every byte of every response cost more.
+  return sample.subarray(0, 1024).indexOf(0) !== -1;
 }

@@ -7,6 +7,7 @@ import {
   unescapeJs,
 } from '../../src/scan/extract.js';
 import { locateInHtml } from '../../src/scan/html-location.js';
+import { resolveLink } from '../../src/scan/url-scope.js';
 
 const page = new URL('https://shop.example/collections/all');
 
@@ -129,6 +130,44 @@ describe('findScriptUrlsInCode', () => {
 
   it('ignores bare module specifiers', () => {
     expect(findScriptUrlsInCode('import React from "react";', page)).toEqual([]);
+  });
+});
+
+describe('URL literals in code', () => {
+  // The patterns as a search from every position would run them: the reference for the anchored search.
+  const SCRIPT =
+    /["'`]((?:(?:https?:)?\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.m?js(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+  const JSON_URL =
+    /["'`]((?:https?:\/\/[^"'`\s<>\\]+?|\/[^"'`\s<>\\/][^"'`\s<>\\]*?)\.json(?:\?[^"'`\s<>\\]*)?)["'`]/g;
+  const PIECES = [
+    ...['"', '"', "'", '`', '"/', '"/', "'//", '"https://', 'a', 'x.js', 'x.js', '.mjs', '.json', 'js'],
+    ...['.', 'm', '?v=1', ' ', '\u00a0', '<', '\\', '\n', 'b/', '\\"'],
+  ];
+
+  it('finds what a search from every quote finds, in strings made of the pieces such URLs are made of', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed;
+    };
+    let compared = 0;
+    for (let round = 0; round < 3_000; round++) {
+      let code = '';
+      const length = 1 + (next() % 12);
+      for (let i = 0; i < length; i++) code += PIECES[next() % PIECES.length];
+      if (code.includes('import') || code.includes('src')) continue;
+      const expected = new Set<string>();
+      const text = unescapeJs(code);
+      for (const m of [...text.matchAll(SCRIPT), ...text.matchAll(JSON_URL)]) {
+        const url = resolveLink(m[1] as string, page);
+        if (url !== null && !/\/gtm\.js$/.test(url.pathname)) expected.add(url.href);
+      }
+      const found = findScriptUrlsInCode(code, page).map((ref) => ref.url.href);
+      expect(new Set(found), code).toEqual(expected);
+      if (expected.size > 0) compared++;
+    }
+    // The strings are not all empty of URLs.
+    expect(compared).toBeGreaterThan(100);
   });
 });
 
