@@ -584,7 +584,7 @@ describe('ExposedKeyRepository', () => {
     const keys = new ExposedKeyRepository(db);
     expect(keys.sealed(FINGERPRINT)).toBeUndefined();
     const blob = randomBytes(70);
-    keys.storeSealed(FINGERPRINT, blob);
+    keys.storeSealed(FINGERPRINT, blob, '2026-07-01T10:00:00.000Z', '2026-07-01T10:00:45.000Z');
     expect(keys.get(FINGERPRINT)?.hasEncryptedKey).toBe(true);
     expect(Buffer.compare(keys.sealed(FINGERPRINT) as Buffer, blob)).toBe(0);
     expect(keys.sealed(OTHER_FINGERPRINT)).toBeUndefined();
@@ -628,7 +628,7 @@ describe('ExposedKeyRepository', () => {
         '2026-07-01T10:00:00.000Z',
       );
       const sealed = new KeyVault(randomBytes(32)).seal(KEY, FINGERPRINT);
-      keys.storeSealed(FINGERPRINT, sealed);
+      keys.storeSealed(FINGERPRINT, sealed, '2026-07-01T10:00:00.000Z', '2026-07-01T10:00:45.000Z');
       if (options.wipe) keys.wipe(FINGERPRINT);
       db.close();
       // Closing the last connection checkpoints the WAL into the file and removes it.
