@@ -31,6 +31,10 @@ import { WatchedSiteRepository } from './store/watched-sites.js';
 export interface RunningBot {
   config: Config;
   scheduler: Scheduler;
+  /** One reconciler pass now: messages left behind are drawn again (it also runs every 10 s). */
+  reconcile(): Promise<number>;
+  /** One sweep of key copies now (it also runs every 10 s); returns how many were wiped. */
+  sweepKeys(): number;
   /** HTTP mode: the port Slack sends requests to. */
   port?: number;
   stop(): Promise<void>;
@@ -234,6 +238,8 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   return {
     config,
     scheduler,
+    reconcile: () => reconciler.reconcile(),
+    sweepKeys: () => retention.sweep(),
     ...(port === undefined ? {} : { port }),
     async stop() {
       if (stopped) return;

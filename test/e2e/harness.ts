@@ -59,6 +59,8 @@ export async function startHarness(
     scheduler?: boolean;
     /** Run the bot in Socket Mode against a fake Socket Mode server instead of over HTTP. */
     socketMode?: boolean;
+    /** How often the reconciler and the key sweep run (the bot's 10 s unless given). */
+    upkeepEveryMs?: number;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({
@@ -97,6 +99,9 @@ export async function startHarness(
       writeLog: (line) => logs.push(line),
       ...(options.now ? { now: options.now } : {}),
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+      ...(options.upkeepEveryMs === undefined ? {} : { upkeepEveryMs: options.upkeepEveryMs }),
+      // Failed Slack calls are tried again as in production, only with shorter waits between tries.
+      slackRetry: { baseMs: 10 },
     });
   /** Over HTTP: a signed POST to /slack/events. In Socket Mode: an envelope, answered by its ack. */
   const deliver = async (
