@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig, readEnvironment } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
 import { createSlackApp, createWebClient, registerListeners } from './listeners/app.js';
+import { InFlight } from './listeners/in-flight.js';
 import { createLogger, type Logger } from './log.js';
 import { nextOccurrence } from './schedule/cron.js';
 import { AccessPolicy } from './services/access.js';
@@ -33,6 +34,11 @@ export interface RunningBot {
   scheduler: Scheduler;
   /** One reconciler pass now: messages left behind are drawn again (it also runs every 10 s). */
   reconcile(): Promise<number>;
+  /**
+   * Resolves when every request's handler has finished and every update it made has reached Slack
+   * (or failed): what tests wait for instead of a pause.
+   */
+  idle(): Promise<void>;
   /** One sweep of key copies now (it also runs every 10 s); returns how many were wiped. */
   sweepKeys(): number;
   /** HTTP mode: the port Slack sends requests to. */
@@ -180,6 +186,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     nextRescan: (after) => nextOccurrence(config.rescan.schedule, after, config.review.timeZone),
     now,
   });
+  const inFlight = new InFlight();
   registerListeners(app, {
     config,
     log,
@@ -193,6 +200,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     ledger,
     forms: new FormSeal(db),
     now,
+    inFlight,
     snoozeReview: (choice, userId, message) => {
       const outcome = scheduler.snooze(choice, message);
       if ('until' in outcome)
@@ -239,6 +247,10 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     config,
     scheduler,
     reconcile: () => reconciler.reconcile(),
+    idle: async () => {
+      await inFlight.idle();
+      await gateway.settle();
+    },
     sweepKeys: () => retention.sweep(),
     ...(port === undefined ? {} : { port }),
     async stop() {

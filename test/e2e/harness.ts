@@ -386,8 +386,8 @@ export async function clickAndWait(
   const result = await harness.action(blockAction(harness.slack, message, element as never, user));
   if (result.status !== 200) throw new Error(`the click on ${actionId} answered HTTP ${result.status}`);
   await waitUntil(() => harness.slack.callsTo('chat.update').length > before, `an update after ${actionId}`);
-  // Coalesced updates may still be on their way.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The click's handler, and the coalesced updates it made, may still be under way.
+  await harness.bot.idle();
 }
 
 /** Sends app_home_opened for a user and returns the Home view the bot published. */

@@ -168,7 +168,8 @@ describe('/klaviyo-scan and the rotation checklist, end to end', () => {
       () => blocksText(latest('C0SHOP', rotationMessage.ts)).includes('updated with the new key —'),
       'the update',
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every click's handler has finished: a second audit line would be there by now.
+    await harness.bot.idle();
     const auditLines = harness.slack
       .callsTo('chat.postMessage')
       .filter(
