@@ -357,11 +357,14 @@ export async function scanAndStartRotation(
   await harness.action(
     blockAction(harness.slack, scan, findElement(scan.blocks, 'scan:start_rotation') as never),
   );
-  return waitUntil(
+  const checklist = await waitUntil(
     () =>
       harness.slack.messagesIn(channel).find((message) => message.text.includes('Rotation of the exposed')),
     'the checklist',
   );
+  // The click's handler goes on after the checklist is posted (the scan message shows "Open rotation").
+  await harness.bot.idle();
+  return checklist;
 }
 
 /**
