@@ -36,6 +36,8 @@ export interface SlackBenchOptions {
   warmup?: number;
   /** Sequential checklist clicks timed to their chat.update (100). */
   clicks?: number;
+  /** Slack outages for each way one can end, timed from their end to the checklist being right (3). */
+  outages?: number;
   /** Longest any single wait may take (a response, a Slack call from the bot): 10 s. */
   waitTimeoutMs?: number;
   /** Longest the scans started by one round may take to finish before the next round (60 s). */
@@ -60,6 +62,19 @@ export interface ClickResult {
   acks: number[];
   /** Why the clicks stopped early, if they did. */
   error?: string;
+  /** The checklist the clicks went to. */
+  checklistTs?: string;
+}
+
+/** How long a checklist stayed wrong once Slack answered again, by how the fault ended. */
+export interface RecoveryResult {
+  /** Slack came back while the gateway was still trying (its retries put the message right). */
+  duringRetries: number[];
+  /** Slack came back after the gateway had given up (the reconciler, every 10 s, put it right). */
+  afterGivingUp: number[];
+  /** Failed updates the gateway made for one click before giving up. */
+  triesPerClick?: number;
+  error?: string;
 }
 
 export interface SlackBenchResult {
@@ -68,6 +83,8 @@ export interface SlackBenchResult {
   warmup: number;
   clicksPlanned: number;
   clicks: ClickResult;
+  outagesPlanned: number;
+  recovery: RecoveryResult;
   /** Lines the bot logged (at level error). */
   botErrors: string[];
   /** What the fake Slack refused as invalid Block Kit, as Slack would have. */
@@ -96,6 +113,7 @@ interface Context {
   agent: Agent;
   waitTimeoutMs: number;
   counter: number;
+  logs: string[];
 }
 
 /**
@@ -111,6 +129,7 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
   // A full round of warm-up, so the measured rounds reuse warm connections and warm code.
   const warmup = options.warmup ?? inFlight;
   const clicksPlanned = options.clicks ?? 100;
+  const outagesPlanned = options.outages ?? 3;
   const waitTimeoutMs = options.waitTimeoutMs ?? 10_000;
   const drainTimeoutMs = options.drainTimeoutMs ?? 60_000;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -124,6 +143,8 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
   process.once('SIGTERM', onSignal);
 
   const botErrors: string[] = [];
+  /** The gateway's "could not update" warnings, which the outage figures wait for. */
+  const warnings: string[] = [];
   let slack: BenchSlack | undefined;
   let site: TestSite | undefined;
   let klaviyo: FakeKlaviyo | undefined;
@@ -143,18 +164,21 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
           DATABASE_PATH: join(dir, 'bot.sqlite'),
           SCAN_ALLOW_PRIVATE_NETWORKS: 'true',
           KLAVIYO_API_URL: klaviyo.url,
-          LOG_LEVEL: 'error',
+          // Warnings too: the outage figures wait for the gateway to say it gave up.
+          LOG_LEVEL: 'warn',
         },
         host: '127.0.0.1',
         writeLog: (line) => {
-          if (botErrors.length < MAX_LOGGED_LINES) botErrors.push(line.trimEnd());
+          if (line.includes('"level":"error"') && botErrors.length < MAX_LOGGED_LINES)
+            botErrors.push(line.trimEnd());
+          if (line.includes('could not update a Slack message')) warnings.push(line);
         },
       }),
       waitTimeoutMs,
       'the bot to start',
     );
     log(`slack bench: bot listening on 127.0.0.1:${bot.port}, fake Slack at ${slack.fake.origin}`);
-    const ctx: Context = { sender, slack, site, bot, agent, waitTimeoutMs, counter: 0 };
+    const ctx: Context = { sender, slack, site, bot, agent, waitTimeoutMs, counter: 0, logs: warnings };
 
     if (warmup > 0) {
       const warm = await sendCommands(ctx, warmup);
@@ -182,12 +206,21 @@ export async function runSlackBench(options: SlackBenchOptions = {}): Promise<Sl
     log(
       `  clicks: ${clicks.latencies.length}/${clicksPlanned} timed${clicks.error ? ` (${clicks.error})` : ''}`,
     );
+    const recovery =
+      clicks.checklistTs === undefined
+        ? { duringRetries: [], afterGivingUp: [], error: 'no checklist to fault' }
+        : await measureRecovery(ctx, clicks.checklistTs, outagesPlanned);
+    log(
+      `  outages: ${recovery.duringRetries.length + recovery.afterGivingUp.length}/${outagesPlanned * 2} timed${recovery.error ? ` (${recovery.error})` : ''}`,
+    );
     return {
       inFlight,
       rounds,
       warmup,
       clicksPlanned,
       clicks,
+      outagesPlanned,
+      recovery,
       botErrors,
       blockKitProblems: slack.fake.problems(),
       totalSeconds: (performance.now() - benchStart) / 1000,
@@ -431,9 +464,81 @@ async function measureClicks(ctx: Context, clicks: number): Promise<ClickResult>
         wait,
       );
     }
-    return { latencies, acks };
+    return { latencies, acks, checklistTs };
   } catch (error) {
     return { latencies, acks, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Slack's chat.update answers service_unavailable to everything; a click changes the checklist; then
+ * Slack answers again, either as soon as the first update has failed (the gateway is still trying) or
+ * once the gateway has given up (the message is behind, for the reconciler). Each is timed from the
+ * moment Slack answers again to the fake Slack holding the checklist with the click's change. The bot
+ * runs with its production settings: 4 tries 1, 2 and 4 s apart, a reconciler pass every 10 s.
+ */
+async function measureRecovery(ctx: Context, checklistTs: string, outages: number): Promise<RecoveryResult> {
+  const { slack } = ctx;
+  const result: RecoveryResult = { duringRetries: [], afterGivingUp: [] };
+  // The gateway's tries take 7 s at most; a reconciler pass comes within 10 s after that.
+  const wait = Math.max(ctx.waitTimeoutMs, 30_000);
+  let click = 0;
+  try {
+    for (const phase of ['duringRetries', 'afterGivingUp'] as const) {
+      for (let outage = 0; outage < outages; outage++) {
+        click++;
+        const op = click % 2 === 1 ? 'me' : 'clear';
+        const message = slack.fake.message(CHANNEL, checklistTs);
+        const element = findElement(message?.blocks, ACTION_ITEM_MENU, (value) =>
+          value.endsWith(`|s:identify|${op}`),
+        );
+        if (message === undefined || element === undefined)
+          throw new Error(`outage ${click}: the checklist has no "${op}" option for step 3`);
+        const seq = slack.fake.calls.length;
+        slack.fake.outage('chat.update');
+        const payload = blockActionBody(ctx, { ts: checklistTs, blocks: message.blocks ?? [] }, element);
+        const acked = await send(ctx, payload, signedHeaders(payload));
+        if (acked.status !== 200) throw new Error(`outage click ${click} got HTTP ${acked.status}`);
+        const failedUpdate = (call: FakeCall) =>
+          call.method === 'chat.update' && tsOf(call) === checklistTs && call.error !== undefined;
+        await slack.waitFor('a failed update', failedUpdate, seq, wait);
+        if (phase === 'afterGivingUp') {
+          // The gateway has given up once the bot logs it: the message is now the reconciler's.
+          await waitForLog(ctx, 'could not update a Slack message; it will be tried again', wait);
+          result.triesPerClick = slack.fake.calls.slice(seq).filter(failedUpdate).length;
+        }
+        const recoveredAt = preciseNow();
+        const after = slack.fake.calls.length;
+        slack.fake.recover('chat.update');
+        const shows = op === 'me';
+        const update = await slack.waitFor(
+          `the checklist put right after outage ${click}`,
+          (call) =>
+            call.method === 'chat.update' &&
+            tsOf(call) === checklistTs &&
+            call.result.ok === true &&
+            JSON.stringify(call.args.blocks ?? []).includes('|s:identify|clear') === shows,
+          after,
+          wait,
+        );
+        result[phase].push(update.at - recoveredAt);
+        await quiet(ctx);
+      }
+    }
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+    slack.fake.recover('chat.update');
+  }
+  return result;
+}
+
+/** Resolves once the bot has logged a line containing `text` since the last call. */
+async function waitForLog(ctx: Context, text: string, timeoutMs: number): Promise<void> {
+  const from = ctx.logs.length;
+  const deadline = performance.now() + timeoutMs;
+  while (!ctx.logs.slice(from).some((line) => line.includes(text))) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for the log line "${text}"`);
+    await sleep(20);
   }
 }
 
@@ -508,6 +613,14 @@ export function slackBenchOutcome(result: SlackBenchResult): BenchOutcome {
     `    the clicks' own acks: ${spread(clicks.acks)}`,
   );
   if (clicks.error !== undefined) lines.push(`    stopped early: ${clicks.error}`);
+  const { recovery } = result;
+  lines.push(
+    `  a message left wrong by a Slack outage: chat.update answers service_unavailable to everything, a click changes the checklist, then Slack answers again;`,
+    '  time from Slack answering again to the fake Slack holding the checklist with the change (production settings: 4 tries 1, 2, 4 s apart; a reconciler pass every 10 s)',
+    `    Slack back while the gateway still tries (${recovery.duringRetries.length}): ${spread(recovery.duringRetries)}`,
+    `    Slack back after the gateway gave up${recovery.triesPerClick === undefined ? '' : ` (${recovery.triesPerClick} tries)`}, left to the reconciler (${recovery.afterGivingUp.length}): ${spread(recovery.afterGivingUp)}`,
+  );
+  if (recovery.error !== undefined) lines.push(`    stopped early: ${recovery.error}`);
   lines.push('  percentiles are nearest-rank');
   if (result.botErrors.length === 0) lines.push('  bot log: no errors');
   else {
@@ -524,6 +637,8 @@ export function slackBenchOutcome(result: SlackBenchResult): BenchOutcome {
   lines.push(`  whole benchmark: ${result.totalSeconds.toFixed(1)} s`);
 
   const p99 = percentile(acks, 99);
+  const outages = [...recovery.duringRetries, ...recovery.afterGivingUp];
+  const longest = outages.length === 0 ? Number.NaN : Math.max(...outages);
   const targets: BenchTarget[] = [
     {
       name: `p99 ack under ${SLACK_TARGETS.ackP99Ms} ms`,
@@ -542,6 +657,14 @@ export function slackBenchOutcome(result: SlackBenchResult): BenchOutcome {
         (clicks.error === undefined
           ? `; click to update p99 ${ms(percentile(clicks.latencies, 99))} ms`
           : `; ${clicks.error}`),
+    },
+    {
+      name: 'no message stays wrong more than 30 s once Slack answers again',
+      status:
+        recovery.error === undefined && outages.length === result.outagesPlanned * 2 && longest <= 30_000
+          ? 'pass'
+          : 'fail',
+      detail: recovery.error ?? `longest ${ms(longest)} ms over ${outages.length} outages`,
     },
   ];
   return { lines, targets };

@@ -3,17 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig, readEnvironment } from './config.js';
 import { createLivenessChecker } from './klaviyo/liveness.js';
-import { createSlackApp, registerListeners } from './listeners/app.js';
+import { createSlackApp, createWebClient, registerListeners } from './listeners/app.js';
+import { InFlight } from './listeners/in-flight.js';
 import { createLogger, type Logger } from './log.js';
 import { nextOccurrence } from './schedule/cron.js';
 import { AccessPolicy } from './services/access.js';
 import { HomeService } from './services/home.js';
+import { KeyRetention } from './services/key-retention.js';
+import { MessageReconciler } from './services/message-reconciler.js';
 import { Scheduler } from './services/reminders.js';
 import { ReviewService } from './services/review-service.js';
 import { RotationService } from './services/rotation-service.js';
 import { ScanService } from './services/scan-service.js';
 import { WatchService } from './services/watch-service.js';
-import { SlackGateway } from './slack/gateway.js';
+import { type RetryPolicy, SlackGateway } from './slack/gateway.js';
 import { AuditLog, RequestLedger } from './store/audit.js';
 import { openDatabase } from './store/database.js';
 import { ExposedKeyRepository } from './store/exposed-keys.js';
@@ -23,11 +26,21 @@ import { KeyVault } from './store/key-vault.js';
 import { ReminderRepository, ReviewRepository } from './store/reviews.js';
 import { RotationRepository } from './store/rotations.js';
 import { ScanRepository } from './store/scans.js';
+import { SlackMessageRepository } from './store/slack-messages.js';
 import { WatchedSiteRepository } from './store/watched-sites.js';
 
 export interface RunningBot {
   config: Config;
   scheduler: Scheduler;
+  /** One reconciler pass now: messages left behind are drawn again (it also runs every 10 s). */
+  reconcile(): Promise<number>;
+  /**
+   * Resolves when every request's handler has finished and every update it made has reached Slack
+   * (or failed): what tests wait for instead of a pause.
+   */
+  idle(): Promise<void>;
+  /** One sweep of key copies now (it also runs every 10 s); returns how many were wiped. */
+  sweepKeys(): number;
   /** HTTP mode: the port Slack sends requests to. */
   port?: number;
   stop(): Promise<void>;
@@ -44,6 +57,10 @@ export interface StartOptions {
   scheduler?: boolean;
   /** The clock of reviews, reminders and checklists (tests move it across quarter boundaries). */
   now?: () => Date;
+  /** How often messages left behind are drawn again and key copies swept (10 s; tests pass less). */
+  upkeepEveryMs?: number;
+  /** The gateway's retries of failed Slack calls (tests wait less between them). */
+  slackRetry?: Partial<RetryPolicy>;
 }
 
 /** Composition root: config → database → Slack app → services → listeners → start. */
@@ -67,7 +84,27 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   const now = options.now ?? (() => new Date());
 
   const app = createSlackApp(config, log);
-  const gateway = new SlackGateway(app.client, { botToken: config.slack.botToken, log });
+  const gateway = new SlackGateway(createWebClient(config, log), {
+    botToken: config.slack.botToken,
+    log,
+    ...(options.slackRetry ? { retry: options.slackRetry } : {}),
+  });
+  const reconciler = new MessageReconciler({
+    messages: new SlackMessageRepository(db),
+    gateway,
+    log,
+    now,
+    ...(options.upkeepEveryMs === undefined ? {} : { everyMs: options.upkeepEveryMs }),
+  });
+  const retention = new KeyRetention({
+    keeper,
+    rotations: rotationStore,
+    log,
+    now,
+    ...(options.upkeepEveryMs === undefined ? {} : { everyMs: options.upkeepEveryMs }),
+  });
+  // Before anything can start a scan or a rotation: no copy outlives the restart unless a rotation needs it.
+  retention.start();
   let rotations: RotationService | undefined;
   const scans = new ScanService({
     scans: scanStore,
@@ -77,6 +114,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     log,
     liveness,
     keeper,
+    reconciler,
     scanOptions: config.scan,
     now,
     onFinished: (scan, report, statuses) =>
@@ -95,6 +133,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     now,
     rescan: (rotation, userId) => scans.scanQuietly(rotation.target, rotation.channelId, userId),
     refreshScan: (scanId) => scans.refreshMessage(scanId),
+    reconciler,
   });
   let scheduler: Scheduler | undefined;
   const reviews = new ReviewService({
@@ -106,6 +145,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     config,
     now,
     onStartedOrCompleted: () => scheduler?.refreshReminders() ?? Promise.resolve(),
+    reconciler,
   });
   const watched = new WatchService({
     db,
@@ -128,6 +168,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     scans,
     scanStore,
     watched,
+    reconciler,
     now,
   });
   const access = new AccessPolicy(config.access, gateway, log);
@@ -146,6 +187,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     nextRescan: (after) => nextOccurrence(config.rescan.schedule, after, config.review.timeZone),
     now,
   });
+  const inFlight = new InFlight();
   registerListeners(app, {
     config,
     log,
@@ -160,6 +202,7 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
     forms: new FormSeal(db),
     now,
     isReminder: (channelId, ts) => reminders.messageAt(channelId, ts) !== undefined,
+    inFlight,
     snoozeReview: (choice, userId, message) => {
       const outcome = scheduler.snooze(choice, message);
       if ('until' in outcome)
@@ -198,11 +241,19 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
   });
 
   if (options.scheduler !== false) scheduler.start();
+  // After the interrupted scans have said so: whatever a fault or the last stop left behind is drawn again.
+  reconciler.start();
 
   let stopped = false;
   return {
     config,
     scheduler,
+    reconcile: () => reconciler.reconcile(),
+    idle: async () => {
+      await inFlight.idle();
+      await gateway.settle();
+    },
+    sweepKeys: () => retention.sweep(),
     ...(port === undefined ? {} : { port }),
     async stop() {
       if (stopped) return;
@@ -210,10 +261,14 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       log.info('stopping: no new work; running scans are marked interrupted');
       // Scans first: a scheduled re-scan in a tick is interrupted rather than waited for.
       const scansStopped = scans.shutdown();
+      retention.stop();
+      await reconciler.stop();
       await scheduler.stop();
       await app.stop().catch((error: unknown) => log.warn('error while stopping the Slack app', { error }));
       healthServer?.close();
       await scansStopped;
+      // Updates still failing are left for the next start's reconciler rather than waited for.
+      gateway.stopRetrying();
       await gateway.settle();
       db.close();
       log.info('stopped');

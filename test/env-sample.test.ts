@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { KEY_COPY_GRACE_MS } from '../src/services/key-checks.js';
+import { KEY_SWEEP_EVERY_MS } from '../src/services/key-retention.js';
 
 /** `.env.sample` and the README's Configuration table describe the same variables, with the same defaults. */
 
@@ -50,5 +52,33 @@ describe('.env.sample and the README', () => {
       // No default value (unset, anyone, another variable's): the sample only shows an example.
       expect(sample?.commented, 'a variable without a default is commented out in the sample').toBe(true);
     }
+  });
+});
+
+describe('what is kept of a key, as the README, .env.sample and the code say it', () => {
+  const read = (name: string) => readFileSync(new URL(`../${name}`, import.meta.url), 'utf8');
+  const grace = `${KEY_COPY_GRACE_MS / 1000} seconds`;
+  const sampleComment = (() => {
+    const lines = read('.env.sample').split('\n');
+    const at = lines.findIndex((line) => line.startsWith('# KEY_ENCRYPTION_KEY='));
+    let start = at;
+    while (start > 0 && lines[start - 1]?.startsWith('#')) start--;
+    return lines.slice(start, at).join(' ').replace(/#\s*/g, '').replace(/\s+/g, ' ');
+  })();
+  const readmeRow = /^\|\s*`KEY_ENCRYPTION_KEY`.*$/m.exec(read('README.md'))?.[0].replace(/\s+/g, ' ') ?? '';
+
+  test.each([
+    ['while a rotation of that key is open'],
+    [`wiped ${grace} after its scan and at every start`],
+    ['wiped when its rotation completes'],
+    ['held in memory only, by the same rules'],
+  ])('both say "%s"', (words) => {
+    expect(sampleComment).toContain(words);
+    expect(readmeRow).toContain(words);
+  });
+
+  test('the grace and the sweep keep a copy under a minute after its scan', () => {
+    expect(KEY_COPY_GRACE_MS + KEY_SWEEP_EVERY_MS).toBeLessThanOrEqual(60_000);
+    expect(read('README.md')).toContain(`wiped ${grace} after its scan found it`);
   });
 });

@@ -73,7 +73,9 @@ export type RotationAction =
   | { type: 'rescan_result'; clean: boolean; scanId: string; stillOn?: string[] }
   | { type: 'liveness_result'; status: Liveness }
   /** The key was kept in memory only and the bot restarted: revocation is confirmed by hand. */
-  | { type: 'key_unavailable' };
+  | { type: 'key_unavailable' }
+  /** A re-scan found the key again and the bot holds it now (durably: sealed in the database). */
+  | { type: 'key_kept'; durably: boolean };
 
 export type RotationErrorCode =
   | 'completed'
@@ -277,6 +279,11 @@ function reduce(
       );
       const { keyKeptDurably: _durably, ...rest } = state;
       return { ...rest, keyKept: false, proof: { ...state.proof, liveness: { at, status: 'not_checked' } } };
+    }
+    case 'key_kept': {
+      if (state.keyKept) return state;
+      events.push('read the key again from the site, so it can check with Klaviyo that the key is revoked');
+      return { ...state, keyKept: true, keyKeptDurably: action.durably };
     }
     case 'liveness_result': {
       const previous = state.proof.liveness?.status;

@@ -1,4 +1,4 @@
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger, type LogLevel as Level, type Logger } from '../log.js';
 import { registerActions } from './actions/index.js';
@@ -48,6 +48,22 @@ export function createSlackApp(config: Config, log: Logger): App {
           ],
         });
   return app;
+}
+
+/**
+ * The Web API client of the gateway (src/slack/gateway.ts): it makes each call once and hands every
+ * failure back, a 429 included, since the gateway decides what is tried again and when. Bolt keeps its
+ * own client for its own calls (auth.test).
+ */
+export function createWebClient(config: Config, log: Logger): webApi.WebClient {
+  const level = BOLT_LEVELS[config.logLevel];
+  return new webApi.WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: boltLogger(log.child({ component: 'slack-web-api' }), level),
+    logLevel: level,
+  });
 }
 
 /** Each folder registers its own listeners; this only wires them, and the one error handler. */

@@ -10,6 +10,7 @@ import { isCheckupError } from '../errors.js';
 import type { SlackMessage } from '../slack/views/blocks.js';
 import type { FormOrigin } from '../store/form-seal.js';
 import { type Audience, type Services, tellUser } from './context.js';
+import type { InFlight } from './in-flight.js';
 import { cameFrom, type From, WRONG_PLACE } from './origin.js';
 
 /**
@@ -76,7 +77,7 @@ function stateOf(context: Context): ChainState | undefined {
 /** The chain for commands, actions and events: door, ack, once, permitted, from. */
 export function chain(services: Services, door: Door, ...before: Link[]): Link[] {
   return [
-    enter(door),
+    enter(door, services.inFlight),
     acknowledge,
     ...before,
     once(services),
@@ -87,7 +88,12 @@ export function chain(services: Services, door: Door, ...before: Link[]): Link[]
 
 /** The chain for form submissions, which answer Slack themselves (possibly with errors in the form). */
 export function formChain(services: Services, door: FormDoor): FormLink[] {
-  return [enter(door), once(services), permittedForm(services, door), fromForm(services, door)];
+  return [
+    enter(door, services.inFlight),
+    once(services),
+    permittedForm(services, door),
+    fromForm(services, door),
+  ];
 }
 
 /** A command whose text asks for help (as `usage` decides) is answered with its usage, to anyone. */
@@ -108,11 +114,11 @@ export function isHelp(text: string): boolean {
 }
 
 /** The first link; it carries its door, so a test can list every door and who may pass it. */
-function enter(door: Door): Link & { door: Door } {
+function enter(door: Door, inFlight?: InFlight): Link & { door: Door } {
   const link: Link = async ({ body, context, next }) => {
     const state: ChainState = { door, audience: audienceFrom(body) };
     context.chain = state;
-    await next();
+    await (inFlight ? inFlight.track(next()) : next());
   };
   return Object.assign(link, { door });
 }

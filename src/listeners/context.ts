@@ -11,6 +11,7 @@ import type { SlackGateway } from '../slack/gateway.js';
 import { notice } from '../slack/views/help.js';
 import type { RequestLedger } from '../store/audit.js';
 import type { FormSeal } from '../store/form-seal.js';
+import type { InFlight } from './in-flight.js';
 
 /** What every listener may use; built once in main.ts. */
 export interface Services {
@@ -35,6 +36,8 @@ export interface Services {
   /** Seals the origin a form carries, and opens it again on submission. */
   forms: FormSeal;
   now: () => Date;
+  /** Every request's handler while it runs (tests and shutdown wait for them). */
+  inFlight?: InFlight;
 }
 
 /** Where to tell one person something only they should see, and the message they acted on. */

@@ -7,6 +7,11 @@ import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import type { KeyKeeper } from '../store/key-keeper.js';
 
 const LIVENESS_SPACING_MS = 1_100;
+/**
+ * How long a key found by a scan is kept without an open rotation: time to press "Start rotation".
+ * The sweep runs every 10 s, so no such copy outlives its scan by more than a minute.
+ */
+export const KEY_COPY_GRACE_MS = 45_000;
 const MAX_LIVENESS_CHECKS = 10;
 
 export interface KeyChecksDeps {
@@ -44,7 +49,10 @@ export class KeyChecks {
         at,
       );
       const key = result.keyring.reveal(finding.fingerprint);
-      if (key !== undefined) keeper.keep(finding.fingerprint, key);
+      if (key !== undefined) {
+        const now = this.deps.now();
+        keeper.keep(finding.fingerprint, key, now, new Date(now.getTime() + KEY_COPY_GRACE_MS));
+      }
       let status: { liveness: Liveness; account?: string } = { liveness: 'not_checked' };
       if (key !== undefined && checked < MAX_LIVENESS_CHECKS && !stopping()) {
         // Klaviyo allows about one accounts request per second.

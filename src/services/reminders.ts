@@ -10,13 +10,14 @@ import {
   type OpenItem,
   snoozeUntil,
 } from '../schedule/due.js';
-import { type SlackGateway, slackErrorCode } from '../slack/gateway.js';
+import type { SlackGateway } from '../slack/gateway.js';
 import { escapeMrkdwn } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import { type ReminderState, reminderMessage, snoozeRefusal } from '../slack/views/reminder-message.js';
 import type { ReminderMessage, ReminderRepository } from '../store/reviews.js';
 import type { ScanRepository } from '../store/scans.js';
 import { plural } from '../words.js';
+import type { MessageReconciler } from './message-reconciler.js';
 import { type AssignedItem, openReviewFollowUps, openRotationItems } from './open-items.js';
 import { periodOf, type ReviewService } from './review-service.js';
 import type { RotationService } from './rotation-service.js';
@@ -35,6 +36,8 @@ export interface SchedulerDeps {
   scans: ScanService;
   scanStore: ScanRepository;
   watched: WatchService;
+  /** Keeps each reminder message showing what became of its review. */
+  reconciler: MessageReconciler;
   now?: () => Date;
 }
 
@@ -64,6 +67,16 @@ export class Scheduler {
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
+    deps.reconciler.register('reminder', (key) => {
+      const reminder = deps.reminders.messageOf(key);
+      if (reminder === undefined) return undefined;
+      const state = this.#stateFor(new Date(reminder.dueAt));
+      const lastCompleted = state.kind === 'due' ? deps.reviews.latestCompleted()?.completedAt : undefined;
+      return {
+        message: reminderMessage(this.#view(reminder, state, lastCompleted)),
+        accepted: () => deps.reminders.setShows(key, state.kind),
+      };
+    });
   }
 
   start(): void {
@@ -129,23 +142,16 @@ export class Scheduler {
    * update that failed, or was missed by a restart, is made later.
    */
   async refreshReminders(): Promise<void> {
-    const { reminders, gateway, log } = this.#deps;
+    const { reminders, reconciler } = this.#deps;
     for (const reminder of reminders.unfinishedMessages()) {
       const state = this.#stateFor(new Date(reminder.dueAt));
       if (state.kind === reminder.shows) continue;
-      try {
-        await gateway.update(
-          reminder.channelId,
-          reminder.messageTs,
-          reminderMessage(this.#view(reminder, state)),
-        );
-        reminders.setShows(reminder.key, state.kind);
-      } catch (error) {
-        log.warn('could not update a review reminder; it will be tried again', {
-          key: reminder.key,
-          error: slackErrorCode(error) ?? String(error),
-        });
-      }
+      await reconciler.changed({
+        kind: 'reminder',
+        subjectId: reminder.key,
+        channelId: reminder.channelId,
+        ts: reminder.messageTs,
+      });
     }
   }
 
@@ -219,6 +225,12 @@ export class Scheduler {
         reminderMessage(this.#view(reminder, { kind: 'due' }, latest?.completedAt)),
       );
       reminders.setMessage(due.key, posted.channel, posted.ts, reminder.dueAt);
+      this.#deps.reconciler.posted({
+        kind: 'reminder',
+        subjectId: due.key,
+        channelId: posted.channel,
+        ts: posted.ts,
+      });
       log.info('review reminder sent', { key: due.key, channel });
       return due.key;
     } catch (error) {

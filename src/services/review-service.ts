@@ -28,6 +28,7 @@ import type { Database } from '../store/database.js';
 import { newId } from '../store/ids.js';
 import type { ReviewRecord, ReviewRepository } from '../store/reviews.js';
 import { plural } from '../words.js';
+import type { MessageReconciler } from './message-reconciler.js';
 
 export interface ReviewServiceDeps {
   db: Database;
@@ -39,6 +40,8 @@ export interface ReviewServiceDeps {
   now?: () => Date;
   /** Told when a review starts and when it completes (the reminder's message follows the review). */
   onStartedOrCompleted?: () => Promise<void>;
+  /** Keeps the review's message showing its stored state. */
+  reconciler: MessageReconciler;
 }
 
 export type { ReviewChange } from '../checklists/review.js';
@@ -62,6 +65,10 @@ export class ReviewService {
   constructor(deps: ReviewServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
+    deps.reconciler.register('review', (id) => {
+      const record = deps.reviews.get(id);
+      return record === undefined ? undefined : { message: reviewMessage(this.view(record)) };
+    });
   }
 
   open(): ReviewRecord | undefined {
@@ -204,6 +211,7 @@ export class ReviewService {
       throw error;
     }
     reviews.setMessage(id, channel, ts);
+    this.#deps.reconciler.posted({ kind: 'review', subjectId: id, channelId: channel, ts });
     // The thread carries counts and who needs attention; the roster itself is in the user list.
     for (const detail of [
       ...reviewDetailMessages(this.view(saved)),
@@ -251,13 +259,11 @@ export class ReviewService {
 
   async publish(applied: AppliedReview, change: ReviewChange, actor: string): Promise<void> {
     if (!applied.changed) return;
-    const { gateway, reviews } = this.#deps;
+    const { gateway, reconciler } = this.#deps;
     const record = applied.after;
     if (record.messageTs !== undefined) {
       const ts = record.messageTs;
-      await gateway.updateLatest(record.channelId, ts, () =>
-        reviewMessage(this.view(reviews.get(record.id) ?? record)),
-      );
+      await reconciler.changed({ kind: 'review', subjectId: record.id, channelId: record.channelId, ts });
       // Single decisions live in the evidence; bulk decisions, follow-ups, account items and
       // completion are worth a line in the thread.
       if (change.type !== 'decide') {

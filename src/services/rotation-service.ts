@@ -20,6 +20,7 @@ import { newId } from '../store/ids.js';
 import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRecord, RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
+import type { MessageReconciler } from './message-reconciler.js';
 
 export interface AppliedAction {
   record: RotationRecord;
@@ -44,6 +45,8 @@ export interface RotationServiceDeps {
   rescan: (rotation: RotationRecord, userId: string) => Promise<ScanRecord>;
   /** Re-renders a scan message (its "Start rotation" button becomes "Open rotation"). */
   refreshScan: (scanId: string) => Promise<void>;
+  /** Keeps each checklist message showing its stored state. */
+  reconciler: MessageReconciler;
 }
 
 /** Runs rotation checklists: starts them, applies each action once, and keeps their message current. */
@@ -54,6 +57,10 @@ export class RotationService {
   constructor(deps: RotationServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? (() => new Date());
+    deps.reconciler.register('rotation', (id) => {
+      const record = deps.rotations.get(id);
+      return record === undefined ? undefined : { message: rotationMessage(id, record.state, this.#now()) };
+    });
   }
 
   async start(input: {
@@ -146,6 +153,7 @@ export class RotationService {
         .catch(() => undefined);
     }
     rotations.setMessage(id, channel, posted.ts);
+    this.#deps.reconciler.posted({ kind: 'rotation', subjectId: id, channelId: channel, ts: posted.ts });
     await gateway.postQuietly(
       channel,
       notice(`<@${input.userId}> started the rotation of \`${state.key.masked}\`.`),
@@ -153,6 +161,9 @@ export class RotationService {
     );
     log.info('rotation started', { rotationId: id, fingerprint: input.fingerprint.slice(0, 16) });
     await this.#deps.refreshScan(input.scanId).catch(() => undefined);
+    // No copy of the key is left (the scan ended a while ago, or the bot restarted since): a re-scan of
+    // where it was reads it again, so the bot can still check it with Klaviyo.
+    if (!state.keyKept) await this.rescan(id, input.userId);
     return rotations.get(id) as RotationRecord;
   }
 
@@ -208,9 +219,11 @@ export class RotationService {
     const { gateway, log } = this.#deps;
     if (record.messageTs !== undefined) {
       const ts = record.messageTs;
-      await gateway.updateLatest(record.channelId, ts, () => {
-        const latest = this.#deps.rotations.get(record.id);
-        return rotationMessage(record.id, latest?.state ?? transition.state, this.#now());
+      await this.#deps.reconciler.changed({
+        kind: 'rotation',
+        subjectId: record.id,
+        channelId: record.channelId,
+        ts,
       });
       // One line per change: what one click or one re-scan did is told in one thread message.
       const who = actor === 'klaviyo-checkup' ? 'The bot' : `<@${actor}>`;
@@ -235,6 +248,14 @@ export class RotationService {
     _keys: Record<string, KeyStatus>,
   ): Promise<void> {
     for (const rotation of this.#deps.rotations.listOpenForTarget(scan.target)) {
+      if (!rotation.state.keyKept && this.#deps.keeper.has(rotation.fingerprint))
+        await this.act(
+          rotation.id,
+          { type: 'key_kept', durably: this.#deps.keeper.durable },
+          'klaviyo-checkup',
+        ).catch((error: unknown) =>
+          this.#deps.log.warn('could not record a key read again', { rotationId: rotation.id, error }),
+        );
       const clean = !report.findings.some((finding) => finding.fingerprint === rotation.fingerprint);
       // A scan cut short by a limit, or one that could not fetch a place where the key was, proves nothing.
       const places = new Set(rotation.state.locations.flatMap((location) => [location.url, location.page]));

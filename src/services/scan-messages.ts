@@ -7,6 +7,7 @@ import { type KeyStatus, scanDetailMessages, scanMessage } from '../slack/views/
 import type { ExposedKeyRepository } from '../store/exposed-keys.js';
 import type { RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
+import type { MessageReconciler } from './message-reconciler.js';
 
 /** Where a scan's result goes: its message in the channel, the response URL, or nowhere (scheduled). */
 export type Delivery = 'channel' | 'response_url' | 'silent';
@@ -17,6 +18,8 @@ export interface ScanMessagesDeps {
   scans: ScanRepository;
   keys: ExposedKeyRepository;
   rotations: RotationRepository;
+  /** Keeps the scan's message showing its stored state. */
+  reconciler: MessageReconciler;
 }
 
 type Progress = { pagesScanned: number; scriptsScanned: number; findings: number };
@@ -27,7 +30,16 @@ type Progress = { pagesScanned: number; scriptsScanned: number; findings: number
  * cannot post.
  */
 export class ScanMessages {
-  constructor(private readonly deps: ScanMessagesDeps) {}
+  constructor(private readonly deps: ScanMessagesDeps) {
+    deps.reconciler.register('scan', (id) => {
+      const scan = deps.scans.get(id);
+      return scan === undefined ? undefined : { message: this.render(scan) };
+    });
+  }
+
+  #ref(scan: ScanRecord, ts: string) {
+    return { kind: 'scan', subjectId: scan.id, channelId: scan.channelId, ts } as const;
+  }
 
   /** The scan's message as the store has it, with its key statuses and open rotations. */
   render(scan: ScanRecord, extra: { progress?: Progress; queuePosition?: number } = {}): SlackMessage {
@@ -73,6 +85,7 @@ export class ScanMessages {
       try {
         await gateway.update(scan.channelId, request.reuseMessageTs, message);
         scans.setMessage(scan.id, request.reuseMessageTs);
+        this.deps.reconciler.posted(this.#ref(scan, request.reuseMessageTs));
         return 'channel';
       } catch (error) {
         log.info('could not reuse the scan message; posting a new one', { error: slackErrorCode(error) });
@@ -81,6 +94,7 @@ export class ScanMessages {
     try {
       const posted = await gateway.post(scan.channelId, message);
       scans.setMessage(scan.id, posted.ts);
+      this.deps.reconciler.posted(this.#ref(scan, posted.ts));
       return 'channel';
     } catch (error) {
       if (!isNotAMember(error) || request.responseUrl === undefined) throw error;
@@ -97,8 +111,9 @@ export class ScanMessages {
   /** Redraws the scan's message in place (progress, a rotation that started); no message, no call. */
   show(scan: ScanRecord, progress?: Progress): Promise<void> {
     if (scan.messageTs === undefined) return Promise.resolve();
-    return this.deps.gateway.updateLatest(scan.channelId, scan.messageTs, () =>
-      this.render(scan, progress ? { progress } : {}),
+    // Drawn with the live progress now; a redraw later (by the reconciler) shows what the store has.
+    return this.deps.reconciler.changed(this.#ref(scan, scan.messageTs), () =>
+      this.render(this.deps.scans.get(scan.id) ?? scan, progress ? { progress } : {}),
     );
   }
 
@@ -112,7 +127,7 @@ export class ScanMessages {
     const message = this.render(scan);
     let posted: string | undefined;
     if (delivery === 'channel' && scan.messageTs !== undefined) {
-      await gateway.updateLatest(scan.channelId, scan.messageTs, () => message);
+      await this.deps.reconciler.changed(this.#ref(scan, scan.messageTs));
       posted = scan.messageTs;
     } else if (delivery !== 'silent' && scan.responseUrl !== undefined) {
       await gateway
@@ -163,10 +178,6 @@ export class ScanMessages {
   /** After a restart: an interrupted scan's message says so, with a button to run it again. */
   async interrupted(scan: ScanRecord): Promise<void> {
     if (scan.messageTs === undefined) return;
-    await this.deps.gateway
-      .update(scan.channelId, scan.messageTs, this.render(scan))
-      .catch((error: unknown) =>
-        this.deps.log.warn('could not mark a scan interrupted', { error: slackErrorCode(error) }),
-      );
+    await this.deps.reconciler.changed(this.#ref(scan, scan.messageTs));
   }
 }

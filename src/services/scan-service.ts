@@ -15,6 +15,7 @@ import type { KeyKeeper } from '../store/key-keeper.js';
 import type { RotationRepository } from '../store/rotations.js';
 import type { ScanRecord, ScanReport, ScanRepository } from '../store/scans.js';
 import { KeyChecks } from './key-checks.js';
+import type { MessageReconciler } from './message-reconciler.js';
 import { type Delivery, ScanMessages } from './scan-messages.js';
 import { acceptTarget } from './scan-target.js';
 
@@ -64,6 +65,8 @@ export interface ScanServiceDeps {
   log: Logger;
   liveness: LivenessChecker;
   keeper: KeyKeeper;
+  /** Keeps each scan message showing its stored state. */
+  reconciler: MessageReconciler;
   scanOptions: {
     allowPrivateNetworks: boolean;
     maxPages: number;

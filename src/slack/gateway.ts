@@ -49,6 +49,96 @@ export function isNotAMember(error: unknown): boolean {
   return NOT_A_MEMBER.has(slackErrorCode(error) ?? '');
 }
 
+/** Slack's answers that mean "not now": the same call may well work in a moment. */
+const TRANSIENT_ERRORS = new Set([
+  'service_unavailable',
+  'internal_error',
+  'fatal_error',
+  'request_timeout',
+  'ratelimited',
+]);
+
+/** Answers after which a new message was certainly not posted, so posting again cannot make two. */
+const NOT_POSTED_ERRORS = new Set(['service_unavailable', 'request_timeout', 'ratelimited']);
+
+/** What went wrong with a call, as far as trying it again is concerned. */
+export interface SlackFailure {
+  /** Slack's error code, `http_503` for an HTTP status, `request_failed` when Slack was not reached. */
+  code: string;
+  transient: boolean;
+  /** Set when the call may have been applied even though it failed (a 500, a lost connection). */
+  uncertain: boolean;
+  /** Slack's Retry-After, in milliseconds. */
+  retryAfterMs?: number;
+}
+
+export function slackFailure(error: unknown): SlackFailure {
+  const coded = error as { code?: string; statusCode?: number; retryAfter?: number } | null;
+  switch (coded?.code) {
+    case 'slack_webapi_rate_limited_error':
+      return {
+        code: 'ratelimited',
+        transient: true,
+        uncertain: false,
+        ...(typeof coded.retryAfter === 'number' ? { retryAfterMs: coded.retryAfter * 1000 } : {}),
+      };
+    case 'slack_webapi_http_error': {
+      const status = coded.statusCode ?? 0;
+      return { code: `http_${status}`, transient: status >= 500, uncertain: status !== 503 };
+    }
+    case 'slack_webapi_request_error':
+      return { code: 'request_failed', transient: true, uncertain: true };
+    case 'slack_webapi_platform_error': {
+      const code = slackErrorCode(error) ?? 'unknown_error';
+      return { code, transient: TRANSIENT_ERRORS.has(code), uncertain: !NOT_POSTED_ERRORS.has(code) };
+    }
+  }
+  // The Web API client's answer to a 429 that did not say when to come back.
+  if (error instanceof Error && /retry header|rate limit/i.test(error.message))
+    return { code: 'ratelimited', transient: true, uncertain: false };
+  return { code: error instanceof Error ? error.message : String(error), transient: false, uncertain: false };
+}
+
+/**
+ * How a failed call is tried again: at most `attempts` calls in all, waiting `baseMs`, then twice as
+ * long each time (with jitter), or what Slack's Retry-After asks when it says (up to
+ * `maxRetryAfterMs`; longer than that is left to the reconciler).
+ */
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseMs: 1_000, maxRetryAfterMs: 30_000 };
+
+/** What became of an update: Slack took it, or refused it for good (a retry would not help). */
+export interface UpdateOutcome {
+  accepted?: () => void;
+  refused?: (code: string) => void;
+  /** One attempt only: the caller (the reconciler) tries again itself. */
+  once?: boolean;
+}
+
+interface PendingUpdate {
+  running: Promise<void>;
+  next?: { draw: () => SlackMessage; outcome: UpdateOutcome };
+}
+
+/** Waits `ms`, or less when `signal` is aborted (without throwing: the caller decides what then). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const FILE_TOO_LARGE = 'the file is larger than a Klaviyo roster can be (5 MB)';
 
@@ -56,30 +146,71 @@ const FILE_TOO_LARGE = 'the file is larger than a Klaviyo roster can be (5 MB)';
  * The only door to Slack. Every call the bot makes goes through here, and every payload is masked on
  * the way out: messages (posted, updated in place, ephemeral, to a response URL), views, file uploads.
  * Updates of one message are coalesced, so the last state always wins and a burst of clicks costs one
- * update. The Web API client is private to it; the client retries 429 answers after Retry-After.
+ * update. Calls that fail for a passing reason (a 429, a 5xx, service_unavailable…) are tried again
+ * with backoff, a bounded number of times; the client it is given must not retry on its own
+ * (`retryConfig: { retries: 0 }, rejectRateLimitedCalls: true`), so waiting is decided here only.
  */
 export class SlackGateway {
   readonly #client: WebClient;
   readonly #botToken: string;
   readonly #log: Logger;
-  readonly #updates = new Map<string, { running: Promise<void>; next?: () => SlackMessage }>();
+  readonly #retry: RetryPolicy;
+  readonly #updates = new Map<string, PendingUpdate>();
+  /** Aborted at shutdown: waits between retries end at once, and what is left is the reconciler's. */
+  readonly #stopping = new AbortController();
 
-  constructor(client: WebClient, options: { botToken: string; log: Logger }) {
+  constructor(client: WebClient, options: { botToken: string; log: Logger; retry?: Partial<RetryPolicy> }) {
     this.#client = client;
     this.#botToken = options.botToken;
     this.#log = options.log;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  /** No more waiting between retries (at shutdown); a call that fails now fails at once. */
+  stopRetrying(): void {
+    this.#stopping.abort();
+  }
+
+  /**
+   * Runs `call`, and again after a wait while it fails for a passing reason, at most the policy's
+   * number of times. `retryUncertain`: also when the call may have been applied (safe for updates,
+   * not for posts, which would then appear twice). `superseded`: a newer call makes this one moot.
+   */
+  async #withRetries<T>(
+    call: () => Promise<T>,
+    options: { retryUncertain: boolean; superseded?: () => boolean },
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const failure = slackFailure(error);
+        const retriable = failure.transient && (options.retryUncertain || !failure.uncertain);
+        if (!retriable || attempt >= this.#retry.attempts || this.#stopping.signal.aborted) throw error;
+        if (options.superseded?.()) throw error;
+        const backoff = this.#retry.baseMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        const wait = failure.retryAfterMs ?? backoff;
+        if (wait > this.#retry.maxRetryAfterMs) throw error;
+        this.#log.debug('Slack call failed; trying again', { error: failure.code, attempt, waitMs: wait });
+        await sleep(wait, this.#stopping.signal);
+      }
+    }
   }
 
   async post(channel: string, unsafe: SlackMessage, threadTs?: string): Promise<Posted> {
     const message = redactPayload(unsafe);
-    const result = await this.#client.chat.postMessage({
-      channel,
-      text: message.text,
-      blocks: message.blocks,
-      unfurl_links: false,
-      unfurl_media: false,
-      ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
-    });
+    const result = await this.#withRetries(
+      () =>
+        this.#client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
+        }),
+      { retryUncertain: false },
+    );
     return { channel: result.channel ?? channel, ts: result.ts ?? '' };
   }
 
@@ -106,32 +237,57 @@ export class SlackGateway {
     }
   }
 
+  /** Updates a message in place, trying again while Slack fails for a passing reason. */
   async update(channel: string, ts: string, unsafe: SlackMessage): Promise<void> {
     const message = redactPayload(unsafe);
-    await this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+    await this.#withRetries(
+      () => this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }),
+      { retryUncertain: true },
+    );
   }
 
   /**
-   * Updates a message with whatever `render` returns when the update is sent. Calls that arrive while
-   * an update is in flight collapse into one more update with the latest state.
+   * Updates a message with whatever `draw` returns when the update is sent (drawn again for each
+   * retry). Calls that arrive while an update is in flight collapse into one more update with the
+   * latest state, which also replaces a retry still waiting. `outcome` hears whether Slack accepted
+   * this drawing or refused it for good; an update that still fails after its retries is only logged
+   * (the reconciler draws the message again later).
    */
-  updateLatest(channel: string, ts: string, render: () => SlackMessage): Promise<void> {
+  updateLatest(
+    channel: string,
+    ts: string,
+    draw: () => SlackMessage,
+    outcome: UpdateOutcome = {},
+  ): Promise<void> {
     const key = `${channel}:${ts}`;
     const pending = this.#updates.get(key);
     if (pending !== undefined) {
-      pending.next = render;
+      pending.next = { draw, outcome };
       return pending.running;
     }
-    const entry: { running: Promise<void>; next?: () => SlackMessage } = { running: Promise.resolve() };
-    const run = async (draw: () => SlackMessage): Promise<void> => {
+    const entry: PendingUpdate = { running: Promise.resolve() };
+    const run = async (job: { draw: () => SlackMessage; outcome: UpdateOutcome }): Promise<void> => {
       try {
-        await this.update(channel, ts, draw());
+        await this.#withRetries(
+          () => {
+            const message = redactPayload(job.draw());
+            return this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+          },
+          {
+            retryUncertain: true,
+            superseded: () => job.outcome.once === true || entry.next !== undefined,
+          },
+        );
+        job.outcome.accepted?.();
       } catch (error) {
-        this.#log.warn('could not update a Slack message', {
-          channel,
-          ts,
-          error: slackErrorCode(error) ?? String(error),
-        });
+        const failure = slackFailure(error);
+        if (!failure.transient) job.outcome.refused?.(failure.code);
+        this.#log.warn(
+          failure.transient
+            ? 'could not update a Slack message; it will be tried again'
+            : 'Slack refused an update of a message; it is not tried again until it changes',
+          { channel, ts, error: failure.code },
+        );
       }
       const next = entry.next;
       if (next === undefined) {
@@ -144,7 +300,7 @@ export class SlackGateway {
     };
     // Registered before the first update starts, since a failure before its first await ends it at once.
     this.#updates.set(key, entry);
-    entry.running = run(render);
+    entry.running = run({ draw, outcome });
     return entry.running;
   }
 
@@ -156,7 +312,10 @@ export class SlackGateway {
 
   async ephemeral(channel: string, user: string, unsafe: SlackMessage): Promise<void> {
     const message = redactPayload(unsafe);
-    await this.#client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
+    await this.#withRetries(
+      () => this.#client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks }),
+      { retryUncertain: false },
+    );
   }
 
   /** Posts to a command's or action's response_url (works where the bot is not a member). */
@@ -189,11 +348,17 @@ export class SlackGateway {
   }
 
   async updateView(viewId: string, view: ModalView): Promise<void> {
-    await this.#client.views.update({ view_id: viewId, view: redactPayload(view) });
+    const safe = redactPayload(view);
+    await this.#withRetries(() => this.#client.views.update({ view_id: viewId, view: safe }), {
+      retryUncertain: true,
+    });
   }
 
   async publishHome(userId: string, view: HomeView): Promise<void> {
-    await this.#client.views.publish({ user_id: userId, view: redactPayload(view) });
+    const safe = redactPayload(view);
+    await this.#withRetries(() => this.#client.views.publish({ user_id: userId, view: safe }), {
+      retryUncertain: true,
+    });
   }
 
   /** Shares text files in a conversation (in a thread when given), masked like every message. */

@@ -23,7 +23,10 @@ interface Row {
   liveness_checked_at: string | null;
 }
 
-/** Exposed keys by fingerprint. The full key is only ever stored sealed by the KeyVault. */
+/**
+ * Exposed keys by fingerprint (masked), and the sealed copies of full keys (`key_copies`), which only the
+ * KeyVault can open.
+ */
 export class ExposedKeyRepository {
   constructor(private readonly db: Database) {}
 
@@ -44,8 +47,9 @@ export class ExposedKeyRepository {
   get(fingerprint: string): ExposedKeyRecord | undefined {
     const row = this.db
       .prepare(
-        `SELECT fingerprint, masked, account_public_key, encrypted_key IS NOT NULL AS has_key, first_seen_at,
-         liveness, liveness_account, liveness_checked_at FROM exposed_keys WHERE fingerprint = ?`,
+        `SELECT fingerprint, masked, account_public_key,
+         EXISTS (SELECT 1 FROM key_copies WHERE key_copies.fingerprint = exposed_keys.fingerprint) AS has_key,
+         first_seen_at, liveness, liveness_account, liveness_checked_at FROM exposed_keys WHERE fingerprint = ?`,
       )
       .get(fingerprint) as Row | undefined;
     if (row === undefined) return undefined;
@@ -61,17 +65,34 @@ export class ExposedKeyRepository {
     };
   }
 
-  storeSealed(fingerprint: string, sealed: Buffer): void {
+  /**
+   * Keeps a sealed copy (replacing one kept before). Without an open rotation of the key it goes at the
+   * first sweep after `keptUntil`.
+   */
+  storeSealed(fingerprint: string, sealed: Buffer, keptAt: string, keptUntil: string): void {
     this.db
-      .prepare('UPDATE exposed_keys SET encrypted_key = ? WHERE fingerprint = ?')
-      .run(sealed, fingerprint);
+      .prepare(
+        `INSERT INTO key_copies (fingerprint, sealed, kept_at, kept_until) VALUES (?, ?, ?, ?)
+         ON CONFLICT (fingerprint) DO UPDATE SET sealed = excluded.sealed, kept_at = excluded.kept_at,
+         kept_until = excluded.kept_until`,
+      )
+      .run(fingerprint, sealed, keptAt, keptUntil);
   }
 
   sealed(fingerprint: string): Buffer | undefined {
-    const row = this.db
-      .prepare('SELECT encrypted_key FROM exposed_keys WHERE fingerprint = ?')
-      .get(fingerprint) as { encrypted_key: Buffer | null } | undefined;
-    return row?.encrypted_key ?? undefined;
+    const row = this.db.prepare('SELECT sealed FROM key_copies WHERE fingerprint = ?').get(fingerprint) as
+      | { sealed: Buffer }
+      | undefined;
+    return row?.sealed;
+  }
+
+  /** The fingerprints of the keys a sealed copy is kept of. */
+  sealedFingerprints(): string[] {
+    return (
+      this.db.prepare('SELECT fingerprint FROM key_copies ORDER BY kept_at').all() as {
+        fingerprint: string;
+      }[]
+    ).map((row) => row.fingerprint);
   }
 
   /**
@@ -79,8 +100,23 @@ export class ExposedKeyRepository {
    * checkpoint folds the write-ahead log back in, so no copy lingers in the -wal file either.
    */
   wipe(fingerprint: string): void {
-    this.db.prepare('UPDATE exposed_keys SET encrypted_key = NULL WHERE fingerprint = ?').run(fingerprint);
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    const { changes } = this.db.prepare('DELETE FROM key_copies WHERE fingerprint = ?').run(fingerprint);
+    if (changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /**
+   * Wipes every copy of a key outside `claimed` (the keys of open rotations) once its time is up
+   * (`now`), or every such copy at once (`everyUnclaimed`, at start). Returns how many were wiped.
+   */
+  sweep(now: string, claimed: readonly string[], everyUnclaimed = false): number {
+    const { changes } = this.db
+      .prepare(
+        `DELETE FROM key_copies
+         WHERE fingerprint NOT IN (SELECT value FROM json_each(?)) AND (? OR kept_until <= ?)`,
+      )
+      .run(JSON.stringify(claimed), everyUnclaimed ? 1 : 0, now);
+    if (changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return changes;
   }
 
   recordLiveness(fingerprint: string, liveness: Liveness, account: string | undefined, at: string): void {

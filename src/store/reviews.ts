@@ -210,6 +210,14 @@ export class ReminderRepository {
     return row === undefined ? undefined : reminderMessageFrom(row);
   }
 
+  /** The reminder with this key, when its message was posted. */
+  messageOf(key: string): ReminderMessage | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM reminders WHERE key = ? AND message_ts IS NOT NULL')
+      .get(key) as ReminderMessageRow | undefined;
+    return row === undefined ? undefined : reminderMessageFrom(row);
+  }
+
   /** Reminder messages whose review is not known to be completed yet (a short list: one a quarter). */
   unfinishedMessages(): ReminderMessage[] {
     const rows = this.db

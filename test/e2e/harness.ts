@@ -59,6 +59,8 @@ export async function startHarness(
     scheduler?: boolean;
     /** Run the bot in Socket Mode against a fake Socket Mode server instead of over HTTP. */
     socketMode?: boolean;
+    /** How often the reconciler and the key sweep run (the bot's 10 s unless given). */
+    upkeepEveryMs?: number;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({
@@ -97,6 +99,9 @@ export async function startHarness(
       writeLog: (line) => logs.push(line),
       ...(options.now ? { now: options.now } : {}),
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+      ...(options.upkeepEveryMs === undefined ? {} : { upkeepEveryMs: options.upkeepEveryMs }),
+      // Failed Slack calls are tried again as in production, only with shorter waits between tries.
+      slackRetry: { baseMs: 10 },
     });
   /** Over HTTP: a signed POST to /slack/events. In Socket Mode: an envelope, answered by its ack. */
   const deliver = async (
@@ -352,11 +357,14 @@ export async function scanAndStartRotation(
   await harness.action(
     blockAction(harness.slack, scan, findElement(scan.blocks, 'scan:start_rotation') as never),
   );
-  return waitUntil(
+  const checklist = await waitUntil(
     () =>
       harness.slack.messagesIn(channel).find((message) => message.text.includes('Rotation of the exposed')),
     'the checklist',
   );
+  // The click's handler goes on after the checklist is posted (the scan message shows "Open rotation").
+  await harness.bot.idle();
+  return checklist;
 }
 
 /**
@@ -381,8 +389,8 @@ export async function clickAndWait(
   const result = await harness.action(blockAction(harness.slack, message, element as never, user));
   if (result.status !== 200) throw new Error(`the click on ${actionId} answered HTTP ${result.status}`);
   await waitUntil(() => harness.slack.callsTo('chat.update').length > before, `an update after ${actionId}`);
-  // Coalesced updates may still be on their way.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The click's handler, and the coalesced updates it made, may still be under way.
+  await harness.bot.idle();
 }
 
 /** Sends app_home_opened for a user and returns the Home view the bot published. */

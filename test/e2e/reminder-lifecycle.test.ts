@@ -168,7 +168,7 @@ describe('a review reminder, from overdue to completed, on the injected clock', 
       const updates = harness.slack.callsTo('chat.update').length;
       await harness.action(blockAction(harness.slack, message(), next as never));
       await waitUntil(() => harness.slack.callsTo('chat.update').length > updates, 'the account item');
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await harness.bot.idle();
     }
     // Slack fails every update while the review completes: the reminder catches up on the next tick.
     harness.slack.failNext('chat.update', 'service_unavailable', 1_000);

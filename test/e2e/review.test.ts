@@ -271,7 +271,7 @@ describe('/klaviyo-review with a 120-user roster', () => {
       const before = harness.slack.callsTo('chat.update').length;
       await harness.action(blockAction(harness.slack, message, next as never));
       await waitUntil(() => harness.slack.callsTo('chat.update').length > before, 'the update');
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await harness.bot.idle();
     }
     const message = harness.slack.message('C0SHOP', reviewTs) as FakeMessage;
     const complete = findElement(message.blocks, 'review:complete');

@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintKey } from '../../src/scan/redact.js';
 import type { FakeMessage } from '../fakes/slack-api.js';
@@ -167,7 +168,8 @@ describe('/klaviyo-scan and the rotation checklist, end to end', () => {
       () => blocksText(latest('C0SHOP', rotationMessage.ts)).includes('updated with the new key —'),
       'the update',
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every click's handler has finished: a second audit line would be there by now.
+    await harness.bot.idle();
     const auditLines = harness.slack
       .callsTo('chat.postMessage')
       .filter(
@@ -209,6 +211,11 @@ describe('/klaviyo-scan and the rotation checklist, end to end', () => {
       return blocksText(message).includes('Rotation complete') ? message : undefined;
     }, 'the completed checklist');
     expect(blocksText(final)).toMatch(/7 of 7/);
+    // The rotation is over: its sealed copy of the key is gone from the database.
+    const db = new BetterSqlite3(harness.databasePath, { readonly: true });
+    const copy = db.prepare('SELECT 1 FROM key_copies WHERE fingerprint = ?').get(fingerprintKey(legacy));
+    db.close();
+    expect(copy).toBeUndefined();
   });
 
   it('never let a full key reach Slack, the log or the database, and every payload was valid Block Kit', () => {

@@ -340,6 +340,36 @@ describe('fake Slack Web API: rate limits', () => {
     });
   });
 
+  it('answers 429 without Retry-After when asked to, which the client cannot wait out', async () => {
+    const { slack, client } = await setup({}, { rejectRateLimitedCalls: true });
+    slack.rateLimit('chat.update', 1);
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'x' });
+    await expect(client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'y' })).rejects.toThrow(
+      /Retry header did not contain a valid timeout/,
+    );
+    expect(slack.lastCall('chat.update')).toMatchObject({ status: 429, error: 'ratelimited' });
+  });
+
+  it('fails with a server status, and stays down until it recovers', async () => {
+    const { slack, client } = await setup();
+    const posted = await client.chat.postMessage({ channel: 'C1', text: 'x' });
+    slack.failNext('chat.update', 'internal_error', 1, 503);
+    await expect(
+      client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'y' }),
+    ).rejects.toMatchObject({ code: 'slack_webapi_http_error', statusCode: 503 });
+    slack.outage('chat.update');
+    for (let i = 0; i < 3; i++)
+      expect(
+        await slackError(client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'y' })),
+      ).toBe('service_unavailable');
+    expect(slack.message('C1', posted.ts as string)?.text).toBe('x');
+    slack.recover('chat.update');
+    expect(await client.chat.update({ channel: 'C1', ts: posted.ts as string, text: 'y' })).toMatchObject({
+      ok: true,
+    });
+    expect(slack.message('C1', posted.ts as string)?.text).toBe('y');
+  });
+
   it('lets the client retry after Retry-After', async () => {
     const { slack, client } = await setup({}, { retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 0 } });
     slack.rateLimit('chat.postMessage', 1, 1);

@@ -255,8 +255,8 @@ export class FakeSlack {
   private readonly triggers = new Map<string, { issuedAt: number; used: boolean }>();
   private readonly responseUrls = new Map<string, { issuedAt: number; uses: number }>();
   private readonly pendingUploads = new Map<string, { filename: string; length: number; content?: Buffer }>();
-  private readonly rateLimits = new Map<string, { times: number; retryAfter: number }>();
-  private readonly failures = new Map<string, { times: number; error: string }>();
+  private readonly rateLimits = new Map<string, { times: number; retryAfter?: number }>();
+  private readonly failures = new Map<string, { times: number; error: string; status: number }>();
   private tsCounter = 0;
   private idCounter = 0;
   private readonly handlers: Record<string, Handler>;
@@ -375,14 +375,34 @@ export class FakeSlack {
     return `${this.baseUrl}/response/${id}`;
   }
 
-  /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSeconds`. */
-  rateLimit(method: string, times: number, retryAfterSeconds: number): void {
-    this.rateLimits.set(method, { times, retryAfter: retryAfterSeconds });
+  /**
+   * The next `times` calls to `method` get HTTP 429, with `Retry-After: retryAfterSeconds`, or with no
+   * Retry-After at all when it is not given (Slack's edge sometimes answers so).
+   */
+  rateLimit(method: string, times: number, retryAfterSeconds?: number): void {
+    this.rateLimits.set(method, {
+      times,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfter: retryAfterSeconds }),
+    });
   }
 
-  /** The next `times` calls to `method` answer `{ ok: false, error }`. */
-  failNext(method: string, error: string, times = 1): void {
-    this.failures.set(method, { times, error });
+  /**
+   * The next `times` calls to `method` answer `{ ok: false, error }`, with HTTP `status` (200 as Slack
+   * answers its own errors; 500 or 503 as a failing server does).
+   */
+  failNext(method: string, error: string, times = 1, status = 200): void {
+    this.failures.set(method, { times, error, status });
+  }
+
+  /** Every call to `method` fails like `failNext` until `recover(method)`: Slack is down for it. */
+  outage(method: string, error = 'service_unavailable', status = 200): void {
+    this.failNext(method, error, Number.POSITIVE_INFINITY, status);
+  }
+
+  /** Ends an outage (or the failures still pending) of `method`. */
+  recover(method: string): void {
+    this.failures.delete(method);
+    this.rateLimits.delete(method);
   }
 
   /** Forget recorded calls and responses and pending rate limits/failures; workspace state stays. */
@@ -541,10 +561,11 @@ export class FakeSlack {
     } else if (limit && limit.times > 0) {
       limit.times -= 1;
       status = 429;
-      headers = { 'retry-after': String(limit.retryAfter) };
+      headers = limit.retryAfter === undefined ? {} : { 'retry-after': String(limit.retryAfter) };
       result = err('ratelimited');
     } else if (failure && failure.times > 0) {
       failure.times -= 1;
+      status = failure.status;
       result = err(failure.error);
     } else {
       result = await handler(args);

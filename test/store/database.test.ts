@@ -125,6 +125,80 @@ describe('openDatabase and migrations', () => {
   });
 });
 
+describe('migrations 3 and 5: message revisions and key copies', () => {
+  /** The migrations as builds before this one had them: 3 was an empty placeholder. */
+  const placeholderBuild: Migration[] = [
+    ...MIGRATIONS.slice(0, 2),
+    { version: 3, name: 'reserved', up: '' },
+    ...MIGRATIONS.slice(3, 4),
+  ];
+
+  const tables = (db: Database) =>
+    schema(db)
+      .filter((entry) => entry.type === 'table')
+      .map((entry) => entry.name);
+
+  /** A database built by an older build up to `version`, with sealed copies in the old column. */
+  function olderDatabase(version: number): void {
+    const db = raw();
+    migrate(db, placeholderBuild.slice(0, version));
+    seedKeys(db);
+    new RotationRepository(db).create(rotationRecord('r1', FINGERPRINT));
+    db.prepare('UPDATE exposed_keys SET encrypted_key = ?').run(randomBytes(60));
+    db.close();
+  }
+
+  test('a new database gets both tables, and migration 5 then changes nothing', () => {
+    const db = open();
+    expect(tables(db)).toEqual(expect.arrayContaining(['slack_messages', 'key_copies']));
+    const afterThree = raw('three.sqlite');
+    migrate(afterThree, MIGRATIONS.slice(0, 4));
+    const before = schema(afterThree);
+    migrate(afterThree, MIGRATIONS);
+    expect(schema(afterThree)).toEqual(before);
+  });
+
+  test.each([
+    ['version 2 (before the placeholder)', 2],
+    ['the placeholder 3', 3],
+    ['the placeholder 3 and then 4', 4],
+  ])('a database at %s gets them too, keeping only the copy an open rotation needs', (_name, version) => {
+    olderDatabase(version);
+    const db = open();
+    expect(userVersion(db)).toBe(MIGRATIONS.length);
+    expect(tables(db)).toEqual(expect.arrayContaining(['slack_messages', 'key_copies', 'watched_sites']));
+    const keys = new ExposedKeyRepository(db);
+    expect(keys.sealedFingerprints()).toEqual([FINGERPRINT]);
+    expect(keys.get(OTHER_FINGERPRINT)?.hasEncryptedKey).toBe(false);
+    expect(
+      db.prepare('SELECT COUNT(*) AS n FROM exposed_keys WHERE encrypted_key IS NOT NULL').get(),
+    ).toEqual({
+      n: 0,
+    });
+  });
+});
+
+describe('key copies', () => {
+  test('the sweep keeps a claimed copy and one within its time, and wipes the rest', () => {
+    const db = open();
+    seedKeys(db);
+    const keys = new ExposedKeyRepository(db);
+    keys.storeSealed(FINGERPRINT, randomBytes(40), '2026-07-01T10:00:00.000Z', '2026-07-01T10:00:45.000Z');
+    keys.storeSealed(
+      OTHER_FINGERPRINT,
+      randomBytes(40),
+      '2026-07-01T10:00:00.000Z',
+      '2026-07-01T10:00:45.000Z',
+    );
+    expect(keys.sweep('2026-07-01T10:00:30.000Z', [])).toBe(0);
+    expect(keys.sweep('2026-07-01T10:01:00.000Z', [FINGERPRINT])).toBe(1);
+    expect(keys.sealedFingerprints()).toEqual([FINGERPRINT]);
+    expect(keys.sweep('2026-07-01T10:00:00.000Z', [FINGERPRINT], true)).toBe(0);
+    expect(keys.sweep('2026-07-01T10:00:00.000Z', [], true)).toBe(1);
+    expect(keys.sealedFingerprints()).toEqual([]);
+  });
+});
+
 describe('migrate', () => {
   const steps: Migration[] = [
     { version: 1, name: 'create', up: 'CREATE TABLE t (a INTEGER NOT NULL)' },
@@ -584,7 +658,7 @@ describe('ExposedKeyRepository', () => {
     const keys = new ExposedKeyRepository(db);
     expect(keys.sealed(FINGERPRINT)).toBeUndefined();
     const blob = randomBytes(70);
-    keys.storeSealed(FINGERPRINT, blob);
+    keys.storeSealed(FINGERPRINT, blob, '2026-07-01T10:00:00.000Z', '2026-07-01T10:00:45.000Z');
     expect(keys.get(FINGERPRINT)?.hasEncryptedKey).toBe(true);
     expect(Buffer.compare(keys.sealed(FINGERPRINT) as Buffer, blob)).toBe(0);
     expect(keys.sealed(OTHER_FINGERPRINT)).toBeUndefined();
@@ -628,7 +702,7 @@ describe('ExposedKeyRepository', () => {
         '2026-07-01T10:00:00.000Z',
       );
       const sealed = new KeyVault(randomBytes(32)).seal(KEY, FINGERPRINT);
-      keys.storeSealed(FINGERPRINT, sealed);
+      keys.storeSealed(FINGERPRINT, sealed, '2026-07-01T10:00:00.000Z', '2026-07-01T10:00:45.000Z');
       if (options.wipe) keys.wipe(FINGERPRINT);
       db.close();
       // Closing the last connection checkpoints the WAL into the file and removes it.

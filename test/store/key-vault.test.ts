@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { fingerprintKey } from '../../src/scan/redact.js';
+import { MemoryKeyKeeper } from '../../src/store/key-keeper.js';
 import { KeyVault } from '../../src/store/key-vault.js';
 
 // Made-up keys in Klaviyo's two private-key forms: random hex, never issued by Klaviyo.
@@ -99,5 +100,21 @@ describe('KeyVault', () => {
 
   test.each([0, 16, 31, 33, 64])('refuses a secret of %i bytes', (length) => {
     expect(() => new KeyVault(randomBytes(length))).toThrow('32 bytes');
+  });
+});
+
+describe('MemoryKeyKeeper', () => {
+  test('forgets an unclaimed key once its time is up, and every unclaimed key when told', () => {
+    const keeper = new MemoryKeyKeeper();
+    const at = new Date('2026-07-01T10:00:00.000Z');
+    const until = new Date('2026-07-01T10:00:45.000Z');
+    keeper.keep('a', 'pk_one', at, until);
+    keeper.keep('b', 'pk_two', at, until);
+    expect(keeper.sweep(new Date('2026-07-01T10:00:30.000Z'), [])).toBe(0);
+    expect(keeper.sweep(new Date('2026-07-01T10:01:00.000Z'), ['a'])).toBe(1);
+    expect([keeper.has('a'), keeper.has('b')]).toEqual([true, false]);
+    expect(keeper.sweep(at, ['a'], true)).toBe(0);
+    expect(keeper.sweep(at, [], true)).toBe(1);
+    expect(keeper.count()).toBe(0);
   });
 });

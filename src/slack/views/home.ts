@@ -176,8 +176,8 @@ function settingsSection(settings: HomeSettings): SectionBlock {
       ? '• *Who may act:* the people in `ALLOWED_USERS` or the user group in `ALLOWED_USERGROUP`.'
       : '• *Who may act:* anyone who can use the commands. Set `ALLOWED_USERS` or `ALLOWED_USERGROUP` to limit it.',
     settings.keysKept === 'sealed'
-      ? '• *Exposed keys during a rotation:* an encrypted copy is kept (`KEY_ENCRYPTION_KEY` is set) and wiped when the rotation ends.'
-      : '• *Exposed keys during a rotation:* held in memory only; after a restart the team confirms revocation by hand. Set `KEY_ENCRYPTION_KEY` to keep an encrypted copy.',
+      ? '• *Exposed keys during a rotation:* an encrypted copy is kept (`KEY_ENCRYPTION_KEY` is set) and wiped when the rotation ends. A key no rotation is started for is wiped within a minute of its scan, and at every restart.'
+      : '• *Exposed keys during a rotation:* held in memory only; after a restart the team confirms revocation by hand. A key no rotation is started for is forgotten within a minute of its scan. Set `KEY_ENCRYPTION_KEY` to keep an encrypted copy.',
     `• *Review schedule:* \`${escapeMrkdwn(truncate(settings.reviewSchedule, 100))}\` (\`REVIEW_SCHEDULE\`, \`REVIEW_TIMEZONE\`).`,
   ];
   return section(
