@@ -259,6 +259,9 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       if (stopped) return;
       stopped = true;
       log.info('stopping: no new work; running scans are marked interrupted');
+      // Updates still failing are left for the next start's reconciler rather than waited for: each
+      // is sent once from here on, so a Slack outage cannot hold the shutdown past its grace period.
+      gateway.stopRetrying();
       // Scans first: a scheduled re-scan in a tick is interrupted rather than waited for.
       const scansStopped = scans.shutdown();
       retention.stop();
@@ -267,8 +270,6 @@ export async function startBot(options: StartOptions = {}): Promise<RunningBot> 
       await app.stop().catch((error: unknown) => log.warn('error while stopping the Slack app', { error }));
       healthServer?.close();
       await scansStopped;
-      // Updates still failing are left for the next start's reconciler rather than waited for.
-      gateway.stopRetrying();
       await gateway.settle();
       db.close();
       log.info('stopped');

@@ -61,6 +61,9 @@ export function createWebClient(config: Config, log: Logger): webApi.WebClient {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    // A stalled call would hold every message queued behind it; after 10 s it fails and the gateway
+    // decides (an update is tried again, a post whose fate is unknown is not).
+    timeout: 10_000,
     logger: boltLogger(log.child({ component: 'slack-web-api' }), level),
     logLevel: level,
   });

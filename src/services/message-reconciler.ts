@@ -123,7 +123,7 @@ export class MessageReconciler {
         },
         refused: (code) => {
           if (code === SUBJECT_GONE) return;
-          messages.refused(ref.channelId, ref.ts, code, this.#now().toISOString());
+          messages.refused(ref.channelId, ref.ts, revision, code, this.#now().toISOString());
           log.warn('Slack refused a message for good; it is left as it is', {
             kind: ref.kind,
             channel: ref.channelId,

@@ -6,7 +6,7 @@ import {
   startReview,
 } from '../checklists/review.js';
 import { evidenceCsv, evidenceMarkdown, type Person, peopleOf } from '../checklists/review-evidence.js';
-import { diffRosters, parseRosterParts, type RosterUser } from '../checklists/roster.js';
+import { diffRosters, parseRosterParts, type RosterUser, stripInvisible } from '../checklists/roster.js';
 import type { Config } from '../config.js';
 import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -14,7 +14,7 @@ import { scrubSecrets } from '../scan/detector.js';
 import { nextOccurrence } from '../schedule/cron.js';
 import { toWallClock } from '../schedule/wall-clock.js';
 import type { SlackGateway } from '../slack/gateway.js';
-import { slackDate } from '../slack/views/blocks.js';
+import { escapeMrkdwn, slackDate } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import {
   attentionMessages,
@@ -267,7 +267,8 @@ export class ReviewService {
       // Single decisions live in the evidence; bulk decisions, follow-ups, account items and
       // completion are worth a line in the thread.
       if (change.type !== 'decide') {
-        const line = withoutEmails(applied.event, record.state.users);
+        // The line may carry a roster name, which is the roster's text: shown, never read as markup.
+        const line = escapeMrkdwn(stripInvisible(withoutEmails(applied.event, record.state.users)));
         await gateway.postQuietly(record.channelId, notice(`<@${actor}> ${line}.`), ts);
       }
     }

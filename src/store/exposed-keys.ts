@@ -115,7 +115,8 @@ export class ExposedKeyRepository {
          WHERE fingerprint NOT IN (SELECT value FROM json_each(?)) AND (? OR kept_until <= ?)`,
       )
       .run(JSON.stringify(claimed), everyUnclaimed ? 1 : 0, now);
-    if (changes > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // At start, always: a migration that cleared old copies leaves their pages in the log until then.
+    if (changes > 0 || everyUnclaimed) this.db.pragma('wal_checkpoint(TRUNCATE)');
     return changes;
   }
 

@@ -83,19 +83,24 @@ export class SlackMessageRepository {
   accepted(channelId: string, ts: string, revision: number, at: string): void {
     this.db
       .prepare(
-        `UPDATE slack_messages SET shown = MAX(shown, ?), updated_at = ?
+        `UPDATE slack_messages SET shown = MAX(shown, ?), updated_at = ?,
+           refused = CASE WHEN ? >= wanted THEN NULL ELSE refused END
          WHERE channel_id = ? AND message_ts = ?`,
       )
-      .run(revision, at, channelId, ts);
+      .run(revision, at, revision, channelId, ts);
   }
 
-  /** Slack refused the message for good: it is not tried again until its state changes. */
-  refused(channelId: string, ts: string, error: string, at: string): void {
+  /**
+   * Slack refused the message, drawn at `revision`, for good: it is not tried again until its state
+   * changes. A refusal of a revision the state has already moved past is no reason to stop.
+   */
+  refused(channelId: string, ts: string, revision: number, error: string, at: string): void {
     this.db
       .prepare(
-        'UPDATE slack_messages SET refused = ?, updated_at = ? WHERE channel_id = ? AND message_ts = ?',
+        `UPDATE slack_messages SET refused = ?, updated_at = ?
+         WHERE channel_id = ? AND message_ts = ? AND wanted = ?`,
       )
-      .run(error, at, channelId, ts);
+      .run(error, at, channelId, ts, revision);
   }
 
   /** Messages whose subject is gone: nothing to draw them from. */

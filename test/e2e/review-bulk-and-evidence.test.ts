@@ -300,6 +300,7 @@ describe('the evidence', () => {
         'Alice Lead,alice@shop.example,Admin,2026-11-20',
         `"Mallory \u202Eexe.gnp",mal\u200Blory@shop.example,Ad\u0000min,2025-01-20`,
         '"＝HYPERLINK(""http://evil.example"")",formula@shop.example,Superuser,2026-11-20',
+        '"<https://evil.example|Klaviyo login> <!channel>",link@shop.example,Viewer,2026-11-20',
       ].join('\n'),
       'Acme Store (AbC123)',
     );
@@ -328,6 +329,11 @@ describe('the evidence', () => {
       type: 'static_select',
       selected_option: { value: '3|remove' },
     });
+    view = await alice.inModal(view, {
+      action_id: 'review:decide',
+      type: 'static_select',
+      selected_option: { value: '4|remove' },
+    });
     const reason = await alice.inModal(view, {
       action_id: 'review:decide',
       type: 'static_select',
@@ -335,7 +341,7 @@ describe('the evidence', () => {
     });
     await giveReason(alice, reason, view, 'Runs the review.');
     await waitUntil(
-      () => JSON.stringify(h.slack.message(message.channel, message.ts)?.blocks).includes('4 of 4'),
+      () => JSON.stringify(h.slack.message(message.channel, message.ts)?.blocks).includes('5 of 5'),
       'the decisions',
     );
     const bob = new Person(h, 'U0BOB');
@@ -379,7 +385,13 @@ describe('the evidence', () => {
 
     // No message the channel reads names a roster email, role or last login: the review's message
     // and its thread (follow-ups, who confirmed them, the completion). Only the evidence files do.
-    const emails = ['sam@shop.example', 'alice@shop.example', 'mallory@shop.example', 'formula@shop.example'];
+    const emails = [
+      'sam@shop.example',
+      'alice@shop.example',
+      'mallory@shop.example',
+      'formula@shop.example',
+      'link@shop.example',
+    ];
     const channel = JSON.stringify([
       h.slack.messagesIn('C0SHOP'),
       h.slack.calls.filter(
@@ -393,6 +405,9 @@ describe('the evidence', () => {
       'confirmed in Klaviyo: ＝HYPERLINK(\\"http://evil.example\\") was removed from Klaviyo',
     );
     expect(channel).toContain('The evidence for the auditor is in this thread.');
+    // A roster name is shown as text, never read as a link or a mention, also in the thread's lines.
+    expect(channel).toContain('&lt;https://evil.example|Klaviyo login&gt; &lt;!channel&gt;');
+    expect(channel).not.toMatch(/<https:\/\/evil\.example|<!channel>/);
     // The user list, shown only to the people who decide, has them.
     const list = JSON.stringify(h.slack.calls.filter((call) => call.method.startsWith('views.')));
     for (const email of emails) expect(list).toContain(email);

@@ -166,7 +166,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
             'Complete the review?',
             blockers.length === 0
               ? 'Every user is decided, every follow-up and account item is done. The evidence goes to the thread of this message.'
-              : `Not yet possible: ${truncate(withoutEmails(blockers.join('; '), state.users), 250)}`,
+              : `Not yet possible: ${escapeMrkdwn(truncate(withoutEmails(blockers.join('; '), state.users), 250))}`,
             blockers.length === 0 ? 'Complete' : 'OK',
           ),
         }),
