@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import type { HomeView, ModalView } from '@slack/types';
 import { request } from 'undici';
@@ -127,16 +128,7 @@ interface PendingUpdate {
 
 /** Waits `ms`, or less when `signal` is aborted (without throwing: the caller decides what then). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
+  return wait(ms, undefined, { signal }).catch(() => undefined);
 }
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
@@ -238,11 +230,23 @@ export class SlackGateway {
   }
 
   /** Updates a message in place, trying again while Slack fails for a passing reason. */
-  async update(channel: string, ts: string, unsafe: SlackMessage): Promise<void> {
-    const message = redactPayload(unsafe);
+  update(channel: string, ts: string, unsafe: SlackMessage): Promise<void> {
+    return this.#update(channel, ts, () => unsafe);
+  }
+
+  /** chat.update with the message `draw` returns, masked, drawn again for each try. */
+  async #update(
+    channel: string,
+    ts: string,
+    draw: () => SlackMessage,
+    superseded?: () => boolean,
+  ): Promise<void> {
     await this.#withRetries(
-      () => this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }),
-      { retryUncertain: true },
+      () => {
+        const message = redactPayload(draw());
+        return this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      },
+      { retryUncertain: true, ...(superseded ? { superseded } : {}) },
     );
   }
 
@@ -268,15 +272,11 @@ export class SlackGateway {
     const entry: PendingUpdate = { running: Promise.resolve() };
     const run = async (job: { draw: () => SlackMessage; outcome: UpdateOutcome }): Promise<void> => {
       try {
-        await this.#withRetries(
-          () => {
-            const message = redactPayload(job.draw());
-            return this.#client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
-          },
-          {
-            retryUncertain: true,
-            superseded: () => job.outcome.once === true || entry.next !== undefined,
-          },
+        await this.#update(
+          channel,
+          ts,
+          job.draw,
+          () => job.outcome.once === true || entry.next !== undefined,
         );
         job.outcome.accepted?.();
       } catch (error) {
