@@ -23,9 +23,9 @@ export const PRIVATE_KEY_PATTERN =
 const KEY_SHAPE = /pk_(?:([A-Za-z0-9]{6})_([A-Za-z0-9]{34})|([A-Za-z0-9_]{34}))(?![A-Za-z0-9_])/;
 
 const WHOLE_KEY = new RegExp(`^(?:${PRIVATE_KEY_PATTERN.source})$`);
+// Tried at one place: each `pk_` of the plain search (anchored.ts, which sets lastIndex before every
+// try, so verifyCandidate may use it in between), and each candidate verifyCandidate judges.
 const KEY_STICKY = new RegExp(KEY_SHAPE.source, 'y');
-// The plain keys' search, from each `pk_` (anchored.ts): indexOf finds them in half the regex's time.
-const KEY_AT = new RegExp(KEY_SHAPE.source, 'y');
 const LOWER_HEX_34 = /^[0-9a-f]{34}$/;
 
 /** Whether the whole string is a Klaviyo private key in either form. */
@@ -321,7 +321,7 @@ const ENC_P = encodedCharPattern('p');
 const ENC_K = encodedCharPattern('k');
 const ENC_U = `(?:${encodedCharPattern('_')}|&lowbar;|&UnderBar;)`;
 // A `pk_` in which at least one of the three characters is escaped (plain ones are found by
-// KEY_AT). Case-insensitive for hex digits; the decoded window is checked case-sensitively.
+// the plain search). Case-insensitive for hex digits; the decoded window is checked case-sensitively.
 const ENCODED_PREFIX = new RegExp(
   `${ENC_P}(?:k|${ENC_K})(?:_|${ENC_U})|p(?:${ENC_K}(?:_|${ENC_U})|k${ENC_U})`,
   'gi',
@@ -623,7 +623,7 @@ function scanLevel(
   runs: ReadonlyArray<readonly [number, number]> = base64Runs(text),
 ): void {
   // Both loops finish before any recursion below, so the shared global patterns are safe to reuse.
-  forEachMatchAt(KEY_AT, text, prefixPositions(text), (m) => verifyCandidate(text, m.index, emit));
+  forEachMatchAt(KEY_STICKY, text, prefixPositions(text), (m) => verifyCandidate(text, m.index, emit));
   forEachEncodedPrefix(text, (index) => verifyCandidate(text, index, emit));
   if (depth >= MAX_BASE64_DEPTH) return;
   forEachBase64Decoding(text, runs, (decoded, rawOffset) => {
