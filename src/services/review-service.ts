@@ -6,7 +6,7 @@ import {
   startReview,
 } from '../checklists/review.js';
 import { evidenceCsv, evidenceMarkdown, type Person, peopleOf } from '../checklists/review-evidence.js';
-import { diffRosters, parseRosterParts, type RosterUser, stripInvisible } from '../checklists/roster.js';
+import { diffRosters, parseRosterParts, type RosterUser } from '../checklists/roster.js';
 import type { Config } from '../config.js';
 import { CheckupError, type RequestErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -14,14 +14,14 @@ import { scrubSecrets } from '../scan/detector.js';
 import { nextOccurrence } from '../schedule/cron.js';
 import { toWallClock } from '../schedule/wall-clock.js';
 import type { SlackGateway } from '../slack/gateway.js';
-import { escapeMrkdwn, slackDate } from '../slack/views/blocks.js';
+import { slackDate } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import {
   attentionMessages,
+  inChannel,
   type ReviewView,
   reviewDetailMessages,
   reviewMessage,
-  withoutEmails,
 } from '../slack/views/review-message.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/database.js';
@@ -267,8 +267,7 @@ export class ReviewService {
       // Single decisions live in the evidence; bulk decisions, follow-ups, account items and
       // completion are worth a line in the thread.
       if (change.type !== 'decide') {
-        // The line may carry a roster name, which is the roster's text: shown, never read as markup.
-        const line = escapeMrkdwn(stripInvisible(withoutEmails(applied.event, record.state.users)));
+        const line = inChannel(applied.event, record.state.users);
         await gateway.postQuietly(record.channelId, notice(`<@${actor}> ${line}.`), ts);
       }
     }
@@ -282,9 +281,8 @@ export class ReviewService {
    */
   async #finish(record: ReviewRecord): Promise<void> {
     const { gateway, reviews, log } = this.#deps;
-    const completer = record.state.completedBy ?? record.startedBy;
     const meta = {
-      reviewer: completer,
+      reviewer: record.state.completedBy ?? record.startedBy,
       period: record.period,
       people: await this.#people(peopleOf(record.state)),
       ...(record.state.account ? { account: record.state.account } : {}),

@@ -110,10 +110,9 @@ export function reviewMessage(review: ReviewView): SlackMessage {
     blocks.push(
       section(`*Follow-ups in Klaviyo* (Settings > Users): ${open.length} open, ${done.length} done`),
     );
-  const inChannel = (text: string) => escapeMrkdwn(withoutEmails(text, state.users));
   for (const followUp of open.slice(0, MAX_FOLLOW_UPS_SHOWN)) {
     blocks.push(
-      section(`:white_square: ${inChannel(capitalize(describeFollowUp(followUp)))}`, {
+      section(`:white_square: ${inChannel(capitalize(describeFollowUp(followUp)), state.users)}`, {
         block_id: `follow_up_${blocks.length}`,
         ...(complete
           ? {}
@@ -141,7 +140,7 @@ export function reviewMessage(review: ReviewView): SlackMessage {
             .slice(0, 15)
             .map(
               (followUp) =>
-                `${inChannel(describeFollowUp(followUp))} (${userMention(followUp.doneBy ?? '')})`,
+                `${inChannel(describeFollowUp(followUp), state.users)} (${userMention(followUp.doneBy ?? '')})`,
             )
             .join('; ')}${done.length > 15 ? `; and ${done.length - 15} more` : ''}`,
           1900,
@@ -243,7 +242,7 @@ export function reviewDetailMessages(review: ReviewView): SlackMessage[] {
     for (const line of review.unreadable) {
       // The line itself stays out of the channel (it may hold an email); the reviewer has what they pasted.
       const where = line.part ? `box ${line.part}, line ${line.line}` : `line ${line.line}`;
-      const text = `\n• ${where}: ${escapeMrkdwn(withoutEmails(line.reason, []))}`;
+      const text = `\n• ${where}: ${inChannel(line.reason, [])}`;
       if (chunk.length + text.length > 2900) {
         sections.push(chunk);
         chunk = '*Unreadable lines (continued):*';
@@ -331,6 +330,14 @@ function maskedEmail(email: string): string {
 }
 
 const EMAIL = /[^\s@<>()"'`]+@[^\s@<>()"'`]+\.[A-Za-z]{2,}/g;
+
+/**
+ * A review's text as the channel reads it, in mrkdwn: roster emails become names, other emails are
+ * masked, and whatever came from the roster is shown as text, never as markup.
+ */
+export function inChannel(text: string, users: readonly { name: string; email: string }[]): string {
+  return escapeMrkdwn(withoutEmails(text, users));
+}
 
 /** A text for the channel: each roster email in it becomes that user's channel name, any other is masked. */
 export function withoutEmails(text: string, users: readonly { name: string; email: string }[]): string {
