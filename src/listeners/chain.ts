@@ -114,11 +114,11 @@ export function isHelp(text: string): boolean {
 }
 
 /** The first link; it carries its door, so a test can list every door and who may pass it. */
-function enter(door: Door, inFlight?: InFlight): Link & { door: Door } {
+function enter(door: Door, inFlight: InFlight): Link & { door: Door } {
   const link: Link = async ({ body, context, next }) => {
     const state: ChainState = { door, audience: audienceFrom(body) };
     context.chain = state;
-    await (inFlight ? inFlight.track(next()) : next());
+    await inFlight.track(next());
   };
   return Object.assign(link, { door });
 }

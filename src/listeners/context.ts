@@ -37,7 +37,7 @@ export interface Services {
   forms: FormSeal;
   now: () => Date;
   /** Every request's handler while it runs (tests and shutdown wait for them). */
-  inFlight?: InFlight;
+  inFlight: InFlight;
 }
 
 /** Where to tell one person something only they should see, and the message they acted on. */

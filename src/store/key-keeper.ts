@@ -20,8 +20,6 @@ export interface KeyKeeper {
    * at once with `everyUnclaimed` (at start). Returns how many were forgotten.
    */
   sweep(now: Date, claimed: readonly string[], everyUnclaimed?: boolean): number;
-  /** How many keys are kept (for the log and App Home). */
-  count(): number;
 }
 
 export class SealedKeyKeeper implements KeyKeeper {
@@ -56,10 +54,6 @@ export class SealedKeyKeeper implements KeyKeeper {
 
   sweep(now: Date, claimed: readonly string[], everyUnclaimed = false): number {
     return this.keys.sweep(now.toISOString(), claimed, everyUnclaimed);
-  }
-
-  count(): number {
-    return this.keys.sealedFingerprints().length;
   }
 }
 
@@ -97,9 +91,5 @@ export class MemoryKeyKeeper implements KeyKeeper {
       forgotten++;
     }
     return forgotten;
-  }
-
-  count(): number {
-    return this.#keys.size;
   }
 }

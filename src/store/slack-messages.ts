@@ -119,12 +119,4 @@ export class SlackMessageRepository {
         .all(limit) as Row[]
     ).map(fromRow);
   }
-
-  get(channelId: string, ts: string): (TrackedMessage & { refused?: string }) | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM slack_messages WHERE channel_id = ? AND message_ts = ?')
-      .get(channelId, ts) as (Row & { refused: string | null }) | undefined;
-    if (row === undefined) return undefined;
-    return { ...fromRow(row), ...(row.refused === null ? {} : { refused: row.refused }) };
-  }
 }
