@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { request } from 'undici';
 import { type RunningBot, startBot } from '../../src/main.js';
 import { type FakeKlaviyo, startFakeKlaviyo } from '../fakes/klaviyo-api.js';
@@ -154,14 +155,7 @@ export async function startHarness(
       return signedPost(harness.bot.port as number, body, contentType, headers);
     },
     everything() {
-      let database = '';
-      for (const suffix of ['', '-wal', '-shm']) {
-        try {
-          database += readFileSync(`${databasePath}${suffix}`).toString('latin1');
-        } catch {
-          // The WAL files come and go.
-        }
-      }
+      const database = databaseBytes(harness).toString('latin1');
       return [
         JSON.stringify(slack.calls.map((call) => [call.method, call.args])),
         JSON.stringify(slack.responses),
@@ -405,4 +399,37 @@ export async function openHome(harness: Harness, user = 'U0ALICE'): Promise<{ bl
   });
   const published = await waitUntil(() => harness.slack.callsTo('views.publish')[before], 'the Home view');
   return published.args.view as { blocks: unknown[] };
+}
+
+/** Reads the bot's SQLite file as another process would (read-only), for what a test checks in it. */
+export function readDatabase<T>(harness: Harness, read: (db: BetterSqlite3.Database) => T): T {
+  const db = new BetterSqlite3(harness.databasePath, { readonly: true, fileMustExist: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The database file and its write-ahead files, as bytes (a file that is not there adds nothing). */
+export function databaseBytes(harness: Harness): Buffer {
+  const parts: Buffer[] = [];
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      parts.push(readFileSync(`${harness.databasePath}${suffix}`));
+    } catch {
+      // The write-ahead files come and go.
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** Until when the review reminder is snoozed, as the bot stored it. */
+export function snoozedUntil(harness: Harness): string | undefined {
+  return readDatabase(harness, (db) => {
+    const row = db.prepare(`SELECT value FROM settings WHERE name = 'review_snoozed_until'`).get() as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  });
 }

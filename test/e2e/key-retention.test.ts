@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintKey } from '../../src/scan/redact.js';
 import { KEY_COPY_GRACE_MS } from '../../src/services/key-checks.js';
@@ -7,8 +5,10 @@ import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
 import {
   blockAction,
+  databaseBytes,
   findElement,
   type Harness,
+  readDatabase,
   scanAndStartRotation,
   startHarness,
   waitUntil,
@@ -54,33 +54,19 @@ async function start(): Promise<void> {
 
 /** The sealed copies in the SQLite file, by fingerprint, read as another process would. */
 function copies(): Map<string, Buffer> {
-  const db = new BetterSqlite3(harness.databasePath, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT fingerprint, sealed FROM key_copies').all() as {
-      fingerprint: string;
-      sealed: Buffer;
-    }[];
-    return new Map(rows.map((row) => [row.fingerprint, row.sealed]));
-  } finally {
-    db.close();
-  }
-}
-
-/** The database file and its write-ahead log, as bytes. */
-function fileBytes(): Buffer {
-  const parts: Buffer[] = [];
-  for (const suffix of ['', '-wal']) {
-    try {
-      parts.push(readFileSync(`${harness.databasePath}${suffix}`));
-    } catch {
-      // No -wal file after a checkpoint.
-    }
-  }
-  return Buffer.concat(parts);
+  const rows = readDatabase(
+    harness,
+    (db) =>
+      db.prepare('SELECT fingerprint, sealed FROM key_copies').all() as {
+        fingerprint: string;
+        sealed: Buffer;
+      }[],
+  );
+  return new Map(rows.map((row) => [row.fingerprint, row.sealed]));
 }
 
 function expectNoPlainKey(): void {
-  const bytes = fileBytes();
+  const bytes = databaseBytes(harness);
   for (const key of [rotated, ignored]) {
     expect(bytes.includes(Buffer.from(key))).toBe(false);
     expect(bytes.includes(Buffer.from(key.slice(3)))).toBe(false);
@@ -113,8 +99,8 @@ describe('a full key is kept only while its rotation is open', () => {
     expect(harness.bot.sweepKeys()).toBe(1);
     expect([...copies().keys()]).toEqual([fingerprintKey(rotated)]);
     const wipedBlob = kept.get(fingerprintKey(ignored)) as Buffer;
-    expect(fileBytes().includes(wipedBlob)).toBe(false);
-    expect(fileBytes().includes(wipedBlob.subarray(12, 28))).toBe(false);
+    expect(databaseBytes(harness).includes(wipedBlob)).toBe(false);
+    expect(databaseBytes(harness).includes(wipedBlob.subarray(12, 28))).toBe(false);
     expectNoPlainKey();
 
     // The open rotation's copy survives a restart; nothing else does.

@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeView } from '../fakes/slack-api.js';
 import {
   blockAction,
   findElement,
   type Harness,
+  snoozedUntil,
   startHarness,
   viewSubmission,
   waitUntil,
@@ -71,18 +71,6 @@ async function snoozeOn(original: FakeMessage): Promise<string> {
   return JSON.stringify(answer.body);
 }
 
-function snoozeSetting(): string | undefined {
-  const db = new Database(harness.databasePath, { readonly: true });
-  try {
-    const row = db.prepare(`SELECT value FROM settings WHERE name = 'review_snoozed_until'`).get() as
-      | { value: string }
-      | undefined;
-    return row?.value;
-  } finally {
-    db.close();
-  }
-}
-
 describe('a review reminder, from overdue to completed, on the injected clock', () => {
   let original: FakeMessage;
   let reviewTs = '';
@@ -132,7 +120,7 @@ describe('a review reminder, from overdue to completed, on the injected clock', 
 
     const said = await snoozeOn(original);
     expect(said).toContain('Nothing to snooze: the review is under way (started by <@U0ALICE>');
-    expect(snoozeSetting()).toBeUndefined();
+    expect(snoozedUntil(harness)).toBeUndefined();
   });
 
   it('turns into "Completed by … on …, next due …" when the review completes', async () => {
@@ -203,7 +191,7 @@ describe('a review reminder, from overdue to completed, on the injected clock', 
     const said = await snoozeOn(original);
     expect(said).toContain('Nothing to snooze: the 2026 Q4 review was completed by <@U0ALICE> on');
     expect(said).not.toContain('Snoozed');
-    expect(snoozeSetting()).toBeUndefined();
+    expect(snoozedUntil(harness)).toBeUndefined();
     clock = new Date('2026-12-03T16:00:00Z');
     expect((await harness.bot.scheduler.tick(clock)).reviewReminder).toBeUndefined();
   });

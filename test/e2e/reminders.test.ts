@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRONG_PLACE } from '../../src/listeners/origin.js';
 import type { FakeMessage } from '../fakes/slack-api.js';
-import { blockAction, findElement, type Harness, startHarness } from './harness.js';
+import { blockAction, findElement, type Harness, snoozedUntil, startHarness } from './harness.js';
 
 let clock = new Date('2026-12-20T12:00:00Z');
 let harness: Harness;
@@ -24,18 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-function snoozedUntil(): string | undefined {
-  const db = new Database(harness.databasePath, { readonly: true });
-  try {
-    const row = db.prepare(`SELECT value FROM settings WHERE name = 'review_snoozed_until'`).get() as
-      | { value: string }
-      | undefined;
-    return row?.value;
-  } finally {
-    db.close();
-  }
-}
 
 describe('the quarterly review reminder, on a clock the test controls', () => {
   it('reminds once about the quarter that is due, and not again on the next tick', async () => {
@@ -74,7 +61,7 @@ describe('the quarterly review reminder, on a clock the test controls', () => {
         expect(harness.slack.callsTo('views.open')).toHaveLength(opened);
       }
     }
-    expect(snoozedUntil()).toBeUndefined();
+    expect(snoozedUntil(harness)).toBeUndefined();
   });
 
   it('comes back after a snooze, once', async () => {
@@ -82,7 +69,7 @@ describe('the quarterly review reminder, on a clock the test controls', () => {
     const snooze = findElement(message.blocks, 'reminder:snooze:day');
     await harness.action(blockAction(harness.slack, message, snooze as never));
     await harness.slack.waitForResponse((post) => JSON.stringify(post.body).includes('Snoozed'));
-    expect(snoozedUntil()).toBeDefined();
+    expect(snoozedUntil(harness)).toBeDefined();
     clock = new Date('2026-12-21T11:00:00Z');
     expect((await harness.bot.scheduler.tick(clock)).reviewReminder).toBeUndefined();
     clock = new Date('2026-12-21T12:06:00Z');

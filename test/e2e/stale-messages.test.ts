@@ -1,4 +1,3 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/slack-api.js';
 import { fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
@@ -6,6 +5,7 @@ import {
   blockAction,
   findElement,
   type Harness,
+  readDatabase,
   scanAndStartRotation,
   startHarness,
   waitUntil,
@@ -50,14 +50,13 @@ function showsIdentified(rotation: FakeMessage): boolean {
 
 /** What the database records for the message: the revision it should show and the one Slack accepted. */
 function revisions(ts: string): { wanted: number; shown: number; refused: string | null } | undefined {
-  const db = new BetterSqlite3(harness.databasePath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT wanted, shown, refused FROM slack_messages WHERE message_ts = ?').get(ts) as
-      | { wanted: number; shown: number; refused: string | null }
-      | undefined;
-  } finally {
-    db.close();
-  }
+  return readDatabase(
+    harness,
+    (db) =>
+      db.prepare('SELECT wanted, shown, refused FROM slack_messages WHERE message_ts = ?').get(ts) as
+        | { wanted: number; shown: number; refused: string | null }
+        | undefined,
+  );
 }
 
 const behind = (ts: string) => {
