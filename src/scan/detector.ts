@@ -882,6 +882,17 @@ function stripTags(html: string): string {
 }
 
 /**
+ * `text.indexOf('pk', from)`, found from the `k`s: `p` is common and `k` rare, so the search stops far
+ * less often (half the time on a storefront's pages).
+ */
+function nextPk(text: string, from: number): number {
+  for (let k = text.indexOf('k', from + 1); k !== -1; k = text.indexOf('k', k + 1)) {
+    if (text.charCodeAt(k - 1) === 0x70) return k - 1;
+  }
+  return -1;
+}
+
+/**
  * Keys that read whole only once inline tags are dropped, as a person sees the page:
  * `pk_<span>0f1e…</span>2d3c…`. Only a `pk` with markup closer than a key's length is looked at, so a
  * page costs one `indexOf` pass unless it has such a place.
@@ -890,7 +901,7 @@ export function findSplitKeys(html: string): KeyHit[] {
   const hits: KeyHit[] = [];
   let locate: ((offset: number) => LineColumn) | undefined;
   let splitPlaceholdersLeft = MAX_PLACEHOLDERS_PER_TEXT;
-  for (let i = html.indexOf('pk'); i !== -1; i = html.indexOf('pk', i + 2)) {
+  for (let i = nextPk(html, 0); i !== -1; i = nextPk(html, i + 2)) {
     const tagAt = html.indexOf('<', i);
     if (tagAt === -1) break;
     if (tagAt - i > VISIBLE_UNITS) {
@@ -938,7 +949,7 @@ export function findSplitKeys(html: string): KeyHit[] {
  */
 export function maySplitKey(bytes: string): boolean {
   const reach = VISIBLE_UNITS * 3;
-  for (let i = bytes.indexOf('pk'); i !== -1; i = bytes.indexOf('pk', i + 2)) {
+  for (let i = nextPk(bytes, 0); i !== -1; i = nextPk(bytes, i + 2)) {
     const tagAt = bytes.indexOf('<', i);
     if (tagAt === -1) return false;
     if (tagAt - i > reach) {
