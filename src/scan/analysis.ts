@@ -10,7 +10,7 @@ import {
   type WebpackChunkNamer,
 } from './bundlers.js';
 import { decodeForScan, decodeText, textOfBytes } from './decode.js';
-import { maySplitKey, scanText } from './detector.js';
+import { maySplitKey, runsFromFlat, scanText } from './detector.js';
 import {
   extractFromHtml,
   findScriptUrlsInCode,
@@ -47,6 +47,11 @@ export interface AnalysisRequest {
   follow?: boolean;
   /** Code: whether the crawl still takes webpack runtimes (it keeps a bounded number). */
   findNamers?: boolean;
+  /**
+   * The body's base64 runs (`base64RunsOfBytes`), when the sending thread worked them out; used only
+   * if the text to scan is the body's bytes as they are.
+   */
+  runs?: Int32Array;
 }
 
 /** A key hit, with the part of the page it sits in when the resource is HTML. */
@@ -190,7 +195,8 @@ export class ResourceAnalyzer {
     // Byte text finds the same keys at the same places, but a key's column, snippet and context count
     // characters: a page with a key (few have one) is scanned again as text, so byte text only has to
     // say whether there is one. Keys split by markup are looked for in the text only.
-    const scan = scanText(text, { html: html && !bytes });
+    const runs = request.runs !== undefined && decoded.latin1 ? runsFromFlat(request.runs) : undefined;
+    const scan = scanText(text, { html: html && !bytes, ...(runs === undefined ? {} : { runs }) });
     let { privateKeys, placeholders } = scan;
     if (bytes && (privateKeys.length > 0 || placeholders.length > 0 || (html && maySplitKey(text)))) {
       text = decodeText(body, request.contentType);

@@ -57,21 +57,22 @@ function hasWideSpace(buffer: Buffer): boolean {
  * are valid UTF-8 (so a byte above 0x7f is only ever part of a character above 0x7f, which no pattern
  * matches), and no character outside ASCII is whitespace or a line end (which `\s` and `$` would
  * see). Where it matters what those characters are (a key's snippet, a link), the caller decodes
- * that part, or the whole text, as UTF-8.
+ * that part, or the whole text, as UTF-8. `latin1`: character i of the text is byte i of the buffer
+ * (byte text, or ASCII), so what was worked out from the bytes holds for the text.
  */
 export function decodeForScan(
   buffer: Buffer,
   contentType: string,
   allowBytes: boolean,
-): { text: string; bytes: boolean } {
+): { text: string; bytes: boolean; latin1: boolean } {
   const label = charsetOf(buffer, contentType);
   if (isUtf8Label(label)) {
     // ASCII reads the same either way, and latin1 is the faster copy.
-    if (isAscii(buffer)) return { text: buffer.toString('latin1'), bytes: false };
+    if (isAscii(buffer)) return { text: buffer.toString('latin1'), bytes: false, latin1: true };
     if (allowBytes && isUtf8(buffer) && !hasWideSpace(buffer))
-      return { text: buffer.toString('latin1'), bytes: true };
+      return { text: buffer.toString('latin1'), bytes: true, latin1: true };
   }
-  return { text: decodeText(buffer, contentType), bytes: false };
+  return { text: decodeText(buffer, contentType), bytes: false, latin1: false };
 }
 
 /** The text of byte text (latin1 of UTF-8), for a part cut at ASCII characters. */

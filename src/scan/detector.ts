@@ -553,7 +553,7 @@ function isBase64RunCode(c: number): boolean {
  * search goes on from there without reading on; only a run reaching back to i is long enough and
  * read to its end. Several times faster than a regex on minified code.
  */
-function base64Runs(text: string): Array<readonly [number, number]> {
+export function base64Runs(text: string): Array<readonly [number, number]> {
   const runs: Array<readonly [number, number]> = [];
   let i = 0;
   while (i + MIN_BASE64 <= text.length) {
@@ -573,6 +573,41 @@ function base64Runs(text: string): Array<readonly [number, number]> {
   }
   return runs;
 }
+
+/**
+ * `base64Runs` of byte text (latin1 of `bytes`, decode.ts), read from the bytes, flat: start, end,
+ * start, end… A byte above 0x7f is never a run character, as its latin1 character is not. The crawl's
+ * thread works this out before it hands a body over (analysis-pool.ts): it waits on the analysis
+ * thread about half of a scan, and this is the analysis's largest pass.
+ */
+export function base64RunsOfBytes(bytes: Uint8Array): Int32Array {
+  const runs: number[] = [];
+  let i = 0;
+  while (i + MIN_BASE64 <= bytes.length) {
+    const probe = i + MIN_BASE64 - 1;
+    let start = probe;
+    while (start >= i && BYTE_IN_RUN[bytes[start] as number] === 1) start--;
+    if (start >= i) {
+      i = start + 1;
+      continue;
+    }
+    let end = probe + 1;
+    while (end < bytes.length && BYTE_IN_RUN[bytes[end] as number] === 1) end++;
+    runs.push(i, end);
+    i = end + 1;
+  }
+  return Int32Array.from(runs);
+}
+
+/** Runs handed over flat (`base64RunsOfBytes`), as `base64Runs` gives them. */
+export function runsFromFlat(flat: Int32Array): Array<readonly [number, number]> {
+  const runs: Array<readonly [number, number]> = [];
+  for (let k = 0; k + 1 < flat.length; k += 2) runs.push([flat[k] as number, flat[k + 1] as number]);
+  return runs;
+}
+
+const BYTE_IN_RUN = new Uint8Array(256);
+BYTE_IN_RUN.set(BASE64_RUN_CHAR);
 
 /**
  * Decodes every base64 run of `text` (each alignment worth trying) and hands each decoded text, as
@@ -969,9 +1004,13 @@ export function maySplitKey(bytes: string): boolean {
  */
 export function scanText(
   text: string,
-  options: { html?: boolean } = {},
+  options: {
+    html?: boolean;
+    /** The text's base64 runs when they are already known (`base64RunsOfBytes` of its bytes). */
+    runs?: ReadonlyArray<readonly [number, number]>;
+  } = {},
 ): { privateKeys: KeyHit[]; placeholders: KeyHit[]; publicKeys: PublicKeyHit[] } {
-  const runs = base64Runs(text);
+  const runs = options.runs ?? base64Runs(text);
   const locate = createLineLocator(text);
   let hits = privateKeysIn(text, runs, locate);
   if (options.html === true) {

@@ -1,11 +1,14 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, test } from 'vitest';
 import {
+  base64RunsOfBytes,
   createLineLocator,
   findPrivateKeys,
   findPublicKeys,
   isKlaviyoPrivateKey,
   lineAndColumn,
+  maySplitKey,
+  runsFromFlat,
   scanText,
 } from '../../src/scan/detector.js';
 import { maskKey } from '../../src/scan/redact.js';
@@ -687,5 +690,59 @@ describe('other scanners’ test vectors', () => {
     ['inside a longer token', `eyJhbGciOiJIUzI1NiJ9pk_${HEX}`],
   ])('%s is not a Klaviyo key', (_name, text) => {
     expect(findPrivateKeys(text)).toEqual([]);
+  });
+});
+
+describe('searches that skip ahead find what a plain search finds', () => {
+  // Park–Miller: the same pieces every run.
+  function pieces(seed: number, parts: readonly string[], rounds: number, maxPieces: number): string[] {
+    let state = seed;
+    const next = () => {
+      state = (state * 48_271) % 2_147_483_647;
+      return state;
+    };
+    const texts: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      let text = '';
+      const length = 1 + (next() % maxPieces);
+      for (let i = 0; i < length; i++) text += parts[next() % parts.length];
+      texts.push(text);
+    }
+    return texts;
+  }
+
+  test('base64 runs read from the bytes are the runs of the byte text', () => {
+    const RUN = /[A-Za-z0-9+/_%\\-]{40,}/g;
+    const runParts = ['A'.repeat(13), 'Zz09'.repeat(3), 'b9+/', '_-', '%2B', '\\/', 'x', 'Q'];
+    const parts = [...runParts, ...runParts, ' ', '"', '.', '\n', '\u00e9', '\u00ff', '='];
+    let withRuns = 0;
+    for (const text of pieces(11, parts, 3_000, 14)) {
+      const expected = [...text.matchAll(RUN)].flatMap((m) => [m.index, m.index + m[0].length]);
+      const bytes = Buffer.from(text, 'latin1');
+      expect([...base64RunsOfBytes(bytes)], JSON.stringify(text)).toEqual(expected);
+      expect(runsFromFlat(base64RunsOfBytes(bytes)).flat()).toEqual(expected);
+      if (expected.length > 0) withRuns++;
+    }
+    // Most strings hold no run, many hold one: both ways are compared.
+    expect(withRuns).toBeGreaterThan(150);
+  });
+
+  test('a pk that may start a split key is seen wherever it is', () => {
+    const isWord = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_]/.test(c);
+    // A word-start `pk` with markup within three times a key check's 45 characters (in bytes) after it.
+    const expected = (text: string) => {
+      for (let i = text.indexOf('pk'); i !== -1; i = text.indexOf('pk', i + 1)) {
+        const tag = text.indexOf('<', i);
+        if (tag !== -1 && tag - i <= 3 * 45 && !isWord(text[i - 1])) return true;
+      }
+      return false;
+    };
+    const parts = ['pk', 'pk_', 'k', 'p', 'xpk', ' ', '<b>', 'a'.repeat(37), 'b'.repeat(11), '-'];
+    let positive = 0;
+    for (const text of pieces(5, parts, 3_000, 16)) {
+      expect(maySplitKey(text), JSON.stringify(text)).toBe(expected(text));
+      if (expected(text)) positive++;
+    }
+    expect(positive).toBeGreaterThan(300);
   });
 });

@@ -171,6 +171,51 @@ describe('URL literals in code', () => {
   });
 });
 
+describe('findScriptUrlsInCode: module specifiers', () => {
+  // The patterns as a search from every position would run them, and the clause read back from each
+  // `from`: the reference for the search from each `import` and `from`.
+  const IMPORT = /\bimport\s*(?:\(\s*)?["'`]([^"'`\s]+)["'`]/g;
+  const FROM = /\bfrom\s*["'`]([^"'`\s]+)["'`]/g;
+  const isClause = (c: string) => /[\w$*{},\s]/.test(c);
+  const PIECES = [
+    ...['import', 'import', 'from', 'from', 'export', ' ', '(', '{a}', '*', ',', ';', 'x', '.', '\n'],
+    ...['"./a"', "'/b'", '`../c`', '"https://cdn.test/d"', '"e"', 'a.from', 'important', 'fromage', '$'],
+  ];
+
+  it('finds what a search from every position finds', () => {
+    let seed = 3;
+    const next = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed;
+    };
+    let compared = 0;
+    for (let round = 0; round < 4_000; round++) {
+      let code = '';
+      const length = 1 + (next() % 14);
+      for (let i = 0; i < length; i++) code += PIECES[next() % PIECES.length];
+      const specifiers: Array<[number, string]> = [];
+      for (const m of code.matchAll(IMPORT)) specifiers.push([m.index, m[1] as string]);
+      for (const m of code.matchAll(FROM)) {
+        let start = m.index;
+        while (start > Math.max(0, m.index - 320) && isClause(code[start - 1] as string)) start--;
+        if (/\b(?:import|export)\b/.test(code.slice(start, m.index)))
+          specifiers.push([start, m[1] as string]);
+      }
+      const expected = new Set<string>();
+      for (const [, raw] of specifiers.sort((a, b) => a[0] - b[0])) {
+        const url = /^(?:\.{0,2}\/|https?:)/.test(raw) ? resolveLink(raw, page) : null;
+        if (url !== null) expected.add(url.href);
+      }
+      const found = findScriptUrlsInCode(code, page)
+        .filter((ref) => ref.kind === 'module')
+        .map((ref) => ref.url.href);
+      expect(found, code).toEqual([...expected]);
+      if (expected.size > 0) compared++;
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+});
+
 describe('unescapeJs', () => {
   it.each([
     [String.raw`\u003cscript\u003e`, '<script>'],
