@@ -151,7 +151,11 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
     for (const encoding of plan.encodings) {
       const decoder = decoderFor(encoding);
       if (decoder === undefined) continue;
-      decoder.on('error', (error) => this.#fail(error));
+      decoder.on('error', (error) => {
+        // A body that does not decode is not read any further.
+        this.#fail(error);
+        if (!this.#ended) controller.abort(error);
+      });
       this.#decoders.push(decoder);
     }
     const last = this.#decoders.at(-1);

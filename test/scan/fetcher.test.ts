@@ -127,6 +127,23 @@ describe('content codings', () => {
 });
 
 describe('bodies that do not match their headers', () => {
+  it('fails a body that does not decode as its coding says, and reads no more of it', async () => {
+    let serverGone: Promise<void> | undefined;
+    const s = await site({
+      '/not-gzip': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+        serverGone = endless(res, res, Buffer.alloc(64 * 1024, 'a'));
+      },
+    });
+    const error = await fetcher()
+      .fetch({ url: new URL(s.url('/not-gzip')) })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ScanError);
+    expect((error as ScanError).code).toBe('NETWORK');
+    expect((error as ScanError).message).toMatch(/^Z_DATA_ERROR/);
+    await serverGone;
+  });
+
   it('keeps the declared bytes of a body longer than its Content-Length, and the next request still works', async () => {
     const origin = await rawServer(
       Buffer.from(
@@ -154,6 +171,25 @@ describe('bodies that do not match their headers', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ScanError);
     expect((error as ScanError).code).toBe('NETWORK');
+  });
+});
+
+describe('gzip files', () => {
+  it('unpacks a gzip file when asked, also when it comes gzip-encoded as well', async () => {
+    const plain = numbered(200_000);
+    const file = zlib.gzipSync(plain);
+    const s = await site({
+      '/sitemap.xml.gz': { type: 'application/gzip', body: file },
+      '/twice.xml.gz': { type: 'application/x-gzip', body: file, encoding: 'gzip' },
+    });
+    const f = fetcher();
+    for (const path of ['/sitemap.xml.gz', '/twice.xml.gz']) {
+      const resource = await f.fetch({ url: new URL(s.url(path)), unpackGzipFile: true });
+      expect(resource.body?.equals(plain)).toBe(true);
+      // Not asked to: a gzip file is binary content, never read.
+      const unread = await f.fetch({ url: new URL(s.url(path)) });
+      expect(unread).toMatchObject({ binary: true, bytes: 0 });
+    }
   });
 });
 
