@@ -81,7 +81,7 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
   #bytes = 0;
   #truncated = false;
   #binary = false;
-  /** The first and last content decoders, when the body has a content coding. */
+  /** The content decoders, in order, when the body has a content coding; the body is written to the first. */
   #decoder: Transform | undefined;
   #decoders: Transform[] = [];
   #draining = false;
