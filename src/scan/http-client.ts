@@ -33,8 +33,8 @@ export type BodyPlan =
 export interface Exchange {
   statusCode: number;
   headers: ResponseHeaders;
-  /** The decoded body, at most maxBytes of it; absent when the plan said not to read it. */
-  body?: Buffer;
+  /** The decoded body, at most maxBytes of it; undefined when the plan said not to read it. */
+  body: Buffer | undefined;
   /** True when the body was longer than maxBytes and reading stopped. */
   truncated: boolean;
   /** True when reading stopped at a binary first chunk (body then holds that chunk). */
@@ -247,7 +247,7 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
     this.#resolve({
       statusCode: this.#statusCode,
       headers: this.#headers,
-      ...(body === undefined ? {} : { body }),
+      body,
       truncated: this.#truncated,
       binary: this.#binary,
     });
