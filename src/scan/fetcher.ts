@@ -1,13 +1,20 @@
 import type { LookupAddress } from 'node:dns';
 import dns from 'node:dns';
 import type { Socket } from 'node:net';
-import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
-import zlib from 'node:zlib';
 import type { Dispatcher, Agent as UndiciAgent, buildConnector as undiciConnector } from 'undici';
 import { describeRefusal, isRefusedAddress, parseHostAddress } from './address.js';
 import { decodeText } from './decode.js';
 import { ScanError } from './errors.js';
-import { Agent, buildConnector, request } from './http-client.js';
+import {
+  Agent,
+  type BodyPlan,
+  buildConnector,
+  type Exchange,
+  type ExchangeRequest,
+  looksBinary,
+  type ResponseHeaders,
+  ResponseReader,
+} from './http-client.js';
 
 export { decodeText };
 
@@ -65,50 +72,54 @@ export interface FetchedResource {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REMEMBERED_HOSTS = 1_000;
 
+/** Something a deadline or the caller's signal can stop: one hop's exchange. */
+interface Abortable {
+  abort(reason: unknown): void;
+}
+
 /** Hops in flight under each caller's signal: one listener per signal stops them all. */
-const hopsBySignal = new WeakMap<AbortSignal, Set<AbortController>>();
+const hopsBySignal = new WeakMap<AbortSignal, Set<Abortable>>();
 
 /**
- * One hop's deadline joined with the caller's signal. Cheaper than `AbortSignal.any` with
- * `AbortSignal.timeout` per request, which the profile showed on every request of a scan.
+ * One hop's deadline joined with the caller's signal; returns what clears them. Cheaper than
+ * `AbortSignal.any` with `AbortSignal.timeout` per request, which the profile showed on every request
+ * of a scan, and than an AbortController per hop.
  */
-function hopDeadline(
-  outer: AbortSignal | undefined,
-  timeoutMs: number,
-): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
+function hopDeadline(outer: AbortSignal | undefined, timeoutMs: number, hop: Abortable): () => void {
   const timer = setTimeout(
-    () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    () => hop.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
     timeoutMs,
   );
   timer.unref();
-  let hops: Set<AbortController> | undefined;
-  if (outer?.aborted) controller.abort(outer.reason);
+  let hops: Set<Abortable> | undefined;
+  if (outer?.aborted) hop.abort(outer.reason);
   else if (outer !== undefined) {
     hops = hopsBySignal.get(outer);
     if (hops === undefined) {
-      const created = new Set<AbortController>();
+      const created = new Set<Abortable>();
       hopsBySignal.set(outer, created);
       outer.addEventListener(
         'abort',
         () => {
-          for (const hop of created) hop.abort(outer.reason);
+          for (const each of created) each.abort(outer.reason);
           created.clear();
         },
         { once: true },
       );
       hops = created;
     }
-    hops.add(controller);
+    hops.add(hop);
   }
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      hops?.delete(controller);
-    },
+  return () => {
+    clearTimeout(timer);
+    hops?.delete(hop);
   };
 }
+
+const FETCH_HEADERS = {
+  accept: 'text/html,application/xhtml+xml,application/javascript,application/json,text/*;q=0.9,*/*;q=0.5',
+  'accept-encoding': 'gzip, deflate, br',
+};
 
 /**
  * Fetches one URL at a time under the safety policy. Every connection's address is checked twice: at
@@ -170,96 +181,80 @@ export class Fetcher {
 
   async fetch(req: FetchRequest): Promise<FetchedResource> {
     const redirects: URL[] = [];
+    const unpackGzipFile = req.unpackGzipFile === true;
+    const plan = (statusCode: number, headers: ResponseHeaders) =>
+      fetchPlan(statusCode, headers, unpackGzipFile);
     let current = req.url;
     for (;;) {
       this.checkTarget(current);
-      const deadline = hopDeadline(req.signal, this.#policy.timeoutMs);
-      const { signal } = deadline;
+      let exchange: Exchange;
       try {
-        let response: Awaited<ReturnType<typeof request>>;
-        try {
-          this.requestsSent++;
-          response = await request(current, {
-            dispatcher: this.#agent,
-            method: 'GET',
-            signal,
-            headers: {
-              'user-agent': this.#policy.userAgent,
-              accept:
-                'text/html,application/xhtml+xml,application/javascript,application/json,text/*;q=0.9,*/*;q=0.5',
-              'accept-encoding': 'gzip, deflate, br',
-            },
-          });
-        } catch (error) {
-          throw toScanError(error, current, req.signal);
-        }
-        const { statusCode, headers, body } = response;
-        const location = headerValue(headers.location);
-        if (REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
-          discard(body);
-          req.onRedirectResponse?.(current, headerLines(headers));
-          if (redirects.length >= this.#policy.maxRedirects) {
-            throw new ScanError('TOO_MANY_REDIRECTS', `more than ${this.#policy.maxRedirects} redirects`);
-          }
-          let next: URL;
-          try {
-            next = new URL(location, current);
-          } catch {
-            throw new ScanError('NETWORK', `redirect to an invalid URL`);
-          }
-          if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-            throw new ScanError('OFF_SITE_REDIRECT', `redirect to a ${next.protocol} URL`);
-          }
-          next.hash = '';
-          // A hop into a refused network is reported as such, whatever the site scope says.
-          this.checkTarget(next);
-          if (req.allowRedirect && !req.allowRedirect(current, next)) {
-            throw new ScanError('OFF_SITE_REDIRECT', `redirects off the site to ${next.origin}`);
-          }
-          redirects.push(next);
-          current = next;
-          continue;
-        }
-        const contentType = (headerValue(headers['content-type']) ?? '').toLowerCase();
-        let resource: FetchedResource;
-        try {
-          const result = await readBody(body, {
-            contentEncoding: (headerValue(headers['content-encoding']) ?? '').trim().toLowerCase(),
-            contentType,
-            maxBytes: this.#policy.maxBytes,
-            unpackGzipFile: req.unpackGzipFile === true,
-            contentLength: contentLengthOf(headerValue(headers['content-length'])),
-          });
-          this.bytesRead += result.bytes;
-          resource = withLazyText({
-            requestedUrl: req.url,
+        exchange = await this.#exchange(
+          {
             url: current,
-            status: statusCode,
-            contentType,
-            binary: result.body === undefined,
-            truncated: result.truncated,
-            bytes: result.bytes,
-            redirects,
-            headerText: headerLines(headers),
-            links: headerList(headers.link),
-            ...(result.body === undefined ? {} : { body: result.body }),
-          });
-        } catch (error) {
-          throw toScanError(error, current, req.signal);
-        }
-        if (statusCode >= 400) {
-          // An error page is public too (a storefront's 404 page carries its layout and scripts): its
-          // body travels with the error so the crawler can still scan it.
-          throw new ScanError('HTTP_STATUS', `HTTP ${statusCode}`, {
-            status: statusCode,
-            retryAfterSeconds: parseRetryAfter(headerValue(headers['retry-after'])),
-            resource,
-          });
-        }
-        return resource;
-      } finally {
-        deadline.clear();
+            method: 'GET',
+            headers: { 'user-agent': this.#policy.userAgent, ...FETCH_HEADERS },
+          },
+          plan,
+          req.signal,
+        );
+      } catch (error) {
+        throw toScanError(error, current, req.signal);
       }
+      const { statusCode, headers, body } = exchange;
+      const location = headerValue(headers.location);
+      if (REDIRECT_STATUSES.has(statusCode) && location !== undefined) {
+        req.onRedirectResponse?.(current, headerLines(headers));
+        if (redirects.length >= this.#policy.maxRedirects) {
+          throw new ScanError('TOO_MANY_REDIRECTS', `more than ${this.#policy.maxRedirects} redirects`);
+        }
+        let next: URL;
+        try {
+          next = new URL(location, current);
+        } catch {
+          throw new ScanError('NETWORK', `redirect to an invalid URL`);
+        }
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+          throw new ScanError('OFF_SITE_REDIRECT', `redirect to a ${next.protocol} URL`);
+        }
+        next.hash = '';
+        // A hop into a refused network is reported as such, whatever the site scope says.
+        this.checkTarget(next);
+        if (req.allowRedirect && !req.allowRedirect(current, next)) {
+          throw new ScanError('OFF_SITE_REDIRECT', `redirects off the site to ${next.origin}`);
+        }
+        redirects.push(next);
+        current = next;
+        continue;
+      }
+      // No body: a binary content type, never read. A binary first chunk: read no further. Otherwise
+      // binary content is still recognised from its first bytes, however they came.
+      const bytes = body?.length ?? 0;
+      const text = body !== undefined && !exchange.binary && !looksBinary(body.subarray(0, 1024));
+      this.bytesRead += bytes;
+      const resource = withLazyText({
+        requestedUrl: req.url,
+        url: current,
+        status: statusCode,
+        contentType: contentTypeOf(headers),
+        binary: !text,
+        truncated: exchange.truncated && !exchange.binary,
+        bytes,
+        redirects,
+        headerText: headerLines(headers),
+        links: headerList(headers.link),
+        ...(text ? { body } : {}),
+      });
+      if (statusCode >= 400) {
+        // An error page is public too (a storefront's 404 page carries its layout and scripts): its
+        // body travels with the error so the crawler can still scan it.
+        throw new ScanError('HTTP_STATUS', `HTTP ${statusCode}`, {
+          status: statusCode,
+          retryAfterSeconds: parseRetryAfter(headerValue(headers['retry-after'])),
+          resource,
+        });
+      }
+      return resource;
     }
   }
 
@@ -270,48 +265,55 @@ export class Fetcher {
    */
   async relay(req: RelayRequest): Promise<RelayedResponse> {
     this.checkTarget(req.url);
-    const deadline = hopDeadline(req.signal, this.#policy.timeoutMs);
-    const { signal } = deadline;
     const headers: Record<string, string> = { 'user-agent': this.#policy.userAgent };
     for (const [name, value] of Object.entries(req.headers)) {
       if (!NOT_RELAYED_REQUEST_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
     }
     headers['accept-encoding'] = 'gzip, deflate, br';
+    let exchange: Exchange;
     try {
-      this.requestsSent++;
-      const {
-        statusCode,
-        headers: received,
-        body,
-      } = await request(req.url, {
-        dispatcher: this.#agent,
-        method: req.method as Dispatcher.HttpMethod,
-        signal,
-        headers,
-        ...(req.body === undefined ? {} : { body: req.body }),
-      });
-      const contentType = (headerValue(received['content-type']) ?? '').toLowerCase();
-      const encoding = (headerValue(received['content-encoding']) ?? '').trim().toLowerCase();
-      const { buffer, truncated } = await collect(body, withDecoder(body, encoding), {
-        maxBytes: this.#policy.maxBytes,
-        stopAtBinary: false,
-        contentLength: undefined,
-      });
-      this.bytesRead += buffer.length;
-      const binary = BINARY_TYPE.test(contentType) || looksBinary(buffer.subarray(0, 1024));
-      return {
-        status: statusCode,
-        headers: relayedHeaders(received),
-        headerText: headerLines(received),
-        contentType,
-        body: buffer,
-        truncated,
-        ...(binary ? {} : { text: decodeText(buffer, contentType) }),
-      };
+      exchange = await this.#exchange(
+        {
+          url: req.url,
+          method: req.method as Dispatcher.HttpMethod,
+          headers,
+          ...(req.body === undefined ? {} : { body: req.body }),
+        },
+        relayPlan,
+        req.signal,
+      );
     } catch (error) {
       throw toScanError(error, req.url, req.signal);
+    }
+    const { statusCode, headers: received } = exchange;
+    const buffer = exchange.body ?? Buffer.alloc(0);
+    this.bytesRead += buffer.length;
+    const contentType = contentTypeOf(received);
+    const binary = BINARY_TYPE.test(contentType) || looksBinary(buffer.subarray(0, 1024));
+    return {
+      status: statusCode,
+      headers: relayedHeaders(received),
+      headerText: headerLines(received),
+      contentType,
+      body: buffer,
+      truncated: exchange.truncated,
+      ...(binary ? {} : { text: decodeText(buffer, contentType) }),
+    };
+  }
+
+  /** One hop: the request, its response and as much of the body as `plan` says, under the hop's deadline. */
+  async #exchange(
+    request: ExchangeRequest,
+    plan: (statusCode: number, headers: ResponseHeaders) => BodyPlan,
+    signal: AbortSignal | undefined,
+  ): Promise<Exchange> {
+    const reader = new ResponseReader(this.#policy.maxBytes, plan);
+    const clear = hopDeadline(signal, this.#policy.timeoutMs, reader);
+    try {
+      this.requestsSent++;
+      return await reader.send(this.#agent, request);
     } finally {
-      deadline.clear();
+      clear();
     }
   }
 
@@ -471,12 +473,6 @@ function headerLines(headers: Record<string, string | string[] | undefined>): st
   return lines.join('\n');
 }
 
-/** Drops a body we will not read; undici reports the abort as an error, which is expected here. */
-function discard(body: Readable): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
 function headerList(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
@@ -528,13 +524,12 @@ function findScanError(error: unknown): ScanError | undefined {
 const BINARY_TYPE =
   /^(?:image\/(?!svg)|audio\/|video\/|font\/)|^application\/(?:pdf|zip|x-zip|gzip|x-gzip|x-tar|wasm|vnd\.|x-font|font-|msword|x-7z|x-rar)/;
 
-interface BodyOptions {
-  contentEncoding: string;
-  contentType: string;
-  maxBytes: number;
-  unpackGzipFile: boolean;
-  /** The Content-Length the server declared, when it did. */
-  contentLength: number | undefined;
+function contentTypeOf(headers: ResponseHeaders): string {
+  return (headerValue(headers['content-type']) ?? '').toLowerCase();
+}
+
+function contentEncodingOf(headers: ResponseHeaders): string {
+  return (headerValue(headers['content-encoding']) ?? '').trim().toLowerCase();
 }
 
 function contentLengthOf(value: string | undefined): number | undefined {
@@ -542,128 +537,31 @@ function contentLengthOf(value: string | undefined): number | undefined {
   return Number(value.trim());
 }
 
-/** Reads and decompresses a body, keeping at most maxBytes of decoded content; no body when binary. */
-async function readBody(
-  body: Readable,
-  options: BodyOptions,
-): Promise<{ body?: Buffer; bytes: number; truncated: boolean }> {
-  const isGzipType = /gzip/.test(options.contentType);
-  if (BINARY_TYPE.test(options.contentType) && !(isGzipType && options.unpackGzipFile)) {
-    discard(body);
-    return { bytes: 0, truncated: false };
-  }
-  let stream: Readable = withDecoder(body, options.contentEncoding);
-  if (options.unpackGzipFile && isGzipType) stream = withDecoder(stream, 'gzip');
-
-  // Binary content is recognised from its first bytes and not read any further.
-  const { buffer, truncated, binary } = await collect(body, stream, {
-    maxBytes: options.maxBytes,
-    stopAtBinary: true,
-    contentLength: options.contentLength,
-  });
-  if (binary) return { bytes: buffer.length, truncated: false };
-  if (looksBinary(buffer.subarray(0, 1024))) return { bytes: buffer.length, truncated };
-  return { body: buffer, bytes: buffer.length, truncated };
-}
-
 /**
- * Reads a decoded stream into one buffer of at most maxBytes, then releases the connection's body. A
- * body of declared length (and no content encoding) is copied into its own buffer as it arrives: no
- * joining copy at the end, no chunks kept, and the buffer is the whole of its memory, so it moves to
- * an analysis thread as it is.
+ * What a fetch reads of a response: nothing of a redirect's body or of a binary content type (a gzip
+ * file that is to be unpacked aside), and otherwise the body, decoded, up to a binary first chunk.
  */
-async function collect(
-  body: Readable,
-  stream: Readable,
-  options: { maxBytes: number; stopAtBinary: boolean; contentLength: number | undefined },
-): Promise<{ buffer: Buffer; truncated: boolean; binary: boolean }> {
-  const { maxBytes, contentLength } = options;
-  let whole =
-    stream === body && contentLength !== undefined && contentLength <= maxBytes
-      ? Buffer.allocUnsafeSlow(contentLength)
-      : undefined;
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  let truncated = false;
-  let binary = false;
-  for await (const read of stream as AsyncIterable<Buffer>) {
-    const room = maxBytes - bytes;
-    const chunk = read.length > room ? read.subarray(0, room) : read;
-    if (whole !== undefined && bytes + chunk.length > whole.length) {
-      // More than the server declared: collected as chunks from here on.
-      chunks.push(whole.subarray(0, bytes));
-      whole = undefined;
-    }
-    if (whole !== undefined) chunk.copy(whole, bytes);
-    else chunks.push(chunk);
-    const first = bytes === 0;
-    bytes += chunk.length;
-    if (chunk !== read) {
-      truncated = true;
-      break;
-    }
-    if (options.stopAtBinary && first && looksBinary(chunk)) {
-      binary = true;
-      break;
-    }
-  }
-  stream.destroy();
-  discard(body);
-  const buffer =
-    whole === undefined
-      ? Buffer.concat(chunks, bytes)
-      : bytes === whole.length
-        ? whole
-        : whole.subarray(0, bytes);
-  return { buffer, truncated, binary };
+function fetchPlan(statusCode: number, headers: ResponseHeaders, unpackGzipFile: boolean): BodyPlan {
+  if (REDIRECT_STATUSES.has(statusCode) && headerValue(headers.location) !== undefined)
+    return { read: false };
+  const contentType = contentTypeOf(headers);
+  const gzipFile = unpackGzipFile && /gzip/.test(contentType);
+  if (BINARY_TYPE.test(contentType) && !gzipFile) return { read: false };
+  const encoding = contentEncodingOf(headers);
+  return {
+    read: true,
+    encodings: gzipFile ? [encoding, 'gzip'] : [encoding],
+    stopAtBinary: true,
+    contentLength: contentLengthOf(headerValue(headers['content-length'])),
+  };
 }
 
-function withDecoder(body: Readable, encoding: string): Readable {
-  const lenient = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-  let decoder: Transform | undefined;
-  if (encoding === 'gzip' || encoding === 'x-gzip') decoder = zlib.createGunzip(lenient);
-  else if (encoding === 'br')
-    decoder = zlib.createBrotliDecompress({ finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
-  else if (encoding === 'deflate') decoder = new DeflateDecoder();
-  if (decoder === undefined) return body;
-  // The callback form keeps an error on either side from going unhandled; the iterator sees it.
-  return pipeline(body, decoder, () => {});
-}
-
-/** "deflate" means zlib-wrapped data, but some servers send raw deflate; the first two bytes tell. */
-class DeflateDecoder extends Transform {
-  #inner: zlib.Inflate | zlib.InflateRaw | undefined;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#inner === undefined) {
-      const first = chunk[0] ?? 0;
-      const second = chunk[1] ?? 0;
-      const zlibHeader = chunk.length >= 2 && (first & 0x0f) === 8 && ((first << 8) | second) % 31 === 0;
-      const lenient = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-      this.#inner = zlibHeader ? zlib.createInflate(lenient) : zlib.createInflateRaw(lenient);
-      this.#inner.on('data', (data: Buffer) => this.push(data));
-      this.#inner.on('error', (error) => this.destroy(error));
-    }
-    this.#inner.write(chunk, () => callback());
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.#inner === undefined) {
-      callback();
-      return;
-    }
-    this.#inner.once('end', () => callback());
-    this.#inner.end();
-  }
-}
-
-function looksBinary(sample: Buffer): boolean {
-  if (
-    sample.length >= 2 &&
-    ((sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff))
-  ) {
-    return false;
-  }
-  // Buffer's own search for the byte: a loop over every byte of every response cost more.
-  return sample.subarray(0, 1024).indexOf(0) !== -1;
+/** A relayed response is read whatever it is: the browser decides what to make of it. */
+function relayPlan(_statusCode: number, headers: ResponseHeaders): BodyPlan {
+  return {
+    read: true,
+    encodings: [contentEncodingOf(headers)],
+    stopAtBinary: false,
+    contentLength: undefined,
+  };
 }
