@@ -158,6 +158,14 @@ const MAX_REMEMBERED_LINKS = 200_000;
  * links found after it, while the queue keeps being fetched.
  */
 const MIN_FINISHED_WAITING = 1_024;
+/**
+ * Bodies that may wait for the analysis while new requests go out. A response waiting for the
+ * analysis is no longer a request in flight: counting it as one left the site idle whenever the
+ * analysis fell behind, so that a storefront answering in 10 ms took a tenth longer to read than one
+ * answering at once. No request starts while this many bytes, or as many bodies as the window's
+ * largest size, wait; those in flight then join them.
+ */
+const MAX_ANALYSIS_BACKLOG_BYTES = 32 * 1024 * 1024;
 
 /**
  * The task as its file was reached: each redirect joins the chain, so that the chain ends with the
@@ -219,8 +227,13 @@ class Crawl {
 
   readonly #queue: Task[] = [];
   #head = 0;
-  /** Tasks being fetched (and analysed), at most the window's size (`concurrency` at the most). */
+  /** Requests in flight, at most the window's size (`concurrency` at the most). */
   #inFlight = 0;
+  /** Tasks started and not yet finished: fetching, or fetched and being analysed. */
+  #running = 0;
+  /** Bodies fetched and waiting for (or in) analysis, and their bytes. */
+  #analysing = 0;
+  #analysingBytes = 0;
   readonly #window: AdaptiveWindow;
   /** Sequence number of the next task to start, and of the next one to apply. */
   #started = 0;
@@ -370,6 +383,8 @@ class Crawl {
         while (
           !this.#stopped &&
           this.#inFlight < this.#window.size &&
+          this.#analysing < this.#window.max &&
+          this.#analysingBytes < MAX_ANALYSIS_BACKLOG_BYTES &&
           this.#finished.size < maxFinished &&
           this.#head < this.#queue.length
         ) {
@@ -377,16 +392,20 @@ class Crawl {
           this.#queue[this.#head] = undefined as unknown as Task;
           this.#head++;
           this.#inFlight++;
+          this.#running++;
           const sequence = this.#started++;
-          void this.#prepare(task).then((outcome) => {
+          void this.#prepare(task, () => {
             this.#inFlight--;
+            pump();
+          }).then((outcome) => {
+            this.#running--;
             this.#finished.set(sequence, outcome);
             void applyInOrder();
             pump();
           });
         }
         if (
-          this.#inFlight === 0 &&
+          this.#running === 0 &&
           this.#finished.size === 0 &&
           !this.#applying &&
           (this.#stopped || this.#head >= this.#queue.length)
@@ -414,7 +433,7 @@ class Crawl {
    * Fetches a task's resource and has its body analysed; never throws (a failure is the outcome).
    * What waits to be applied holds no body: pages, scripts, error pages and sitemaps are analysed here.
    */
-  async #prepare(task: Task): Promise<Outcome> {
+  async #prepare(task: Task, fetched: () => void): Promise<Outcome> {
     const redirectHeaders: Outcome['redirectHeaders'] = [];
     let resource: FetchedResource;
     try {
@@ -422,6 +441,7 @@ class Crawl {
         redirectHeaders.push({ url, headerText, passed }),
       );
     } catch (error) {
+      fetched();
       const outcome: Outcome = { task, error, stopped: this.#stopped, redirectHeaders };
       const errorPage = error instanceof ScanError ? error.resource : undefined;
       const body = errorPage === undefined ? undefined : takeBody(errorPage);
@@ -430,12 +450,14 @@ class Crawl {
         const kind = task.kind === 'page' ? 'error-page' : task.kind === 'script' ? 'text' : undefined;
         if (kind !== undefined) {
           try {
-            outcome.analysis = await this.#analyzer.analyze({
-              kind,
-              body,
-              contentType: errorPage.contentType ?? '',
-              url: errorPage.url.href,
-            });
+            outcome.analysis = await this.#analysed(body.byteLength, () =>
+              this.#analyzer.analyze({
+                kind,
+                body,
+                contentType: errorPage.contentType ?? '',
+                url: errorPage.url.href,
+              }),
+            );
           } catch {
             // The error itself is still reported.
           }
@@ -443,6 +465,7 @@ class Crawl {
       }
       return outcome;
     }
+    fetched();
     const outcome: Outcome = {
       task,
       resource,
@@ -462,25 +485,39 @@ class Crawl {
       if (body === undefined) return outcome;
       const common = { body, contentType: resource.contentType, url: resource.url.href };
       const reached = afterRedirects(task, resource.redirects);
-      outcome.analysis = await this.#analyzer.analyze(
-        task.kind === 'page'
-          ? { kind: 'page', ...common }
-          : task.kind === 'script'
-            ? {
-                kind: 'code',
-                ...common,
-                ...(task.scriptKind === undefined ? {} : { scriptKind: task.scriptKind }),
-                ...(task.routeBase === undefined ? {} : { routeBase: task.routeBase.href }),
-                follow: followsCode(reached),
-                // A hint: the count is checked again when the result is applied.
-                findNamers: this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES,
-              }
-            : { kind: 'text', ...common },
+      outcome.analysis = await this.#analysed(body.byteLength, () =>
+        this.#analyzer.analyze(
+          task.kind === 'page'
+            ? { kind: 'page', ...common }
+            : task.kind === 'script'
+              ? {
+                  kind: 'code',
+                  ...common,
+                  ...(task.scriptKind === undefined ? {} : { scriptKind: task.scriptKind }),
+                  ...(task.routeBase === undefined ? {} : { routeBase: task.routeBase.href }),
+                  follow: followsCode(reached),
+                  // A hint: the count is checked again when the result is applied.
+                  findNamers: this.#webpackNamers.length < MAX_WEBPACK_RUNTIMES,
+                }
+              : { kind: 'text', ...common },
+        ),
       );
     } catch (error) {
       outcome.analysisError = error;
     }
     return outcome;
+  }
+
+  /** The analysis `start` begins, of a body of `bytes`, counted in the backlog until it is done. */
+  async #analysed<T>(bytes: number, start: () => Promise<T>): Promise<T> {
+    this.#analysing++;
+    this.#analysingBytes += bytes;
+    try {
+      return await start();
+    } finally {
+      this.#analysing--;
+      this.#analysingBytes -= bytes;
+    }
   }
 
   async #apply(outcome: Outcome): Promise<void> {

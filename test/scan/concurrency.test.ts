@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Analyzer, inlineAnalyzer } from '../../src/scan/analysis-pool.js';
 import { AdaptiveWindow } from '../../src/scan/concurrency.js';
 import { scanSite } from '../../src/scan/crawler.js';
 import { startSite, type TestSite } from '../fixtures/site-server.js';
@@ -98,5 +99,70 @@ describe('a scan with --concurrency', () => {
     });
     expect(result.pagesScanned).toBe(pages + 1);
     expect(peak).toBe(3);
+  });
+});
+
+describe('a scan whose analysis falls behind', () => {
+  const sites: TestSite[] = [];
+  afterEach(async () => {
+    await Promise.all(sites.splice(0).map((site) => site.close()));
+  });
+
+  it('keeps requests going while bodies wait for the analysis, and lets only a window of them wait', async () => {
+    const pages = 40;
+    let served = 0;
+    const routes: Parameters<typeof startSite>[0] = {
+      '/': { body: Array.from({ length: pages }, (_, i) => `<a href="/p${i}">${i}</a>`).join('') },
+    };
+    for (let i = 0; i < pages; i++) {
+      routes[`/p${i}`] = (_req, res) => {
+        served++;
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<p>page ${i}</p>`);
+      };
+    }
+    const site = await startSite(routes);
+    sites.push(site);
+
+    // The start page is analysed at once; every other body waits until the test lets it go.
+    const inline = inlineAnalyzer();
+    const held: (() => void)[] = [];
+    let heldEnough: () => void = () => {};
+    const sixHeld = new Promise<void>((resolve) => {
+      heldEnough = resolve;
+    });
+    const analyzer: Analyzer = {
+      threads: 0,
+      close: async () => {},
+      analyze: (request) => {
+        if (new URL(request.url).pathname === '/') return inline.analyze(request);
+        return new Promise((resolve, reject) => {
+          held.push(() => inline.analyze(request).then(resolve, reject));
+          if (held.length === 6) heldEnough();
+        });
+      },
+    };
+    const scan = scanSite(
+      site.url('/'),
+      { allowPrivateNetworks: true, useSitemaps: false, concurrency: 3 },
+      { analyzer },
+    );
+    // Six bodies wait: three that filled the backlog, and the three that were in flight then. Had a
+    // waiting body kept its request's place, the scan would have stopped at three; had the backlog no
+    // bound, it would have read all forty.
+    await sixHeld;
+    expect(served).toBe(6);
+    expect(held).toHaveLength(6);
+    // From here every analysis goes through as it comes, until the scan ends.
+    let done = false;
+    const finished = scan.finally(() => {
+      done = true;
+    });
+    const release = () => {
+      for (const go of held.splice(0)) go();
+      if (!done) setImmediate(release);
+    };
+    release();
+    const result = await finished;
+    expect(result.pagesScanned).toBe(pages + 1);
   });
 });
