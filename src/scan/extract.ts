@@ -36,17 +36,18 @@ export interface PageLinks<Page = URL> {
   scripts: ScriptRef[];
 }
 
-// Comments are skipped whole; the tags that link pages or load scripts are captured with their attributes.
-// The attribute part matches one character or one quoted value at a time, so it cannot backtrack badly.
-// An unclosed quote or tag ends at the end of the page, as in browsers: otherwise a page of `<a '` would be
-// rescanned to its end from every tag, at a cost of the square of its size.
+// Comments are skipped whole; the tags that link pages or load scripts are read with their attributes.
 // That is `/<!--[\s\S]*?(?:-->|$)|<(a|area|iframe|frame|script|link|base)(?=[\s/>])(ATTRIBUTES)(?:>|$)/gi`,
-// found by nextTag from the `<`s of the page: a fifth faster than the regex's own search.
+// found by nextTag from the `<`s of the page: a fifth faster than the regex's own search. ATTRIBUTES is
+// `(?:[^>"']|"[^"]*(?:"|$)|'[^']*(?:'|$))*`: one character or one quoted value at a time, so it cannot
+// backtrack badly. An unclosed quote or tag ends at the end of the page, as in browsers: otherwise a
+// page of `<a '` would be rescanned to its end from every tag, at a cost of the square of its size.
+// The attributes are then read one at a time as
+// `/([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g` would find them (nextAttribute).
+// Both are read by hand, by character code and by position: the regexes' match arrays and the
+// substrings of every tag (some 150 links a page) were most of what the analysis left to collect.
 const TAG_NAMES = ['a', 'area', 'iframe', 'frame', 'script', 'link', 'base'] as const;
-const TAG_REST = /((?:[^>"']|"[^"]*(?:"|$)|'[^']*(?:'|$))*)(?:>|$)/y;
-const AFTER_TAG_NAME = /[\s/>]/;
 const SCRIPT_END = /<\/script\s*>/gi;
-const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
 
 /**
  * Where delay-JS speed apps move a script's URL so the browser does not load it at once (their own
@@ -83,17 +84,19 @@ export function extractFromHtml<Page = URL>(
   let baseSeen = false;
   // Navigation repeats the same links many times per page; each is resolved once.
   const seenLinks = new Set<string>();
-  for (let tag = nextTag(html, 0); tag !== null; tag = nextTag(html, tag.end)) {
-    const { name } = tag;
+  const tag: TagSpan = { start: 0, stop: 0, end: 0 };
+  const attributeSpan: AttributeSpan = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0, end: 0 };
+  for (let name = nextTag(html, 0, tag); name !== null; name = nextTag(html, tag.end, tag)) {
     if (name === 'a' || name === 'area' || name === 'iframe' || name === 'frame') {
-      const raw = attributeValue(tag.attributes, name === 'a' || name === 'area' ? 'href' : 'src', decode);
+      const wanted = name === 'a' || name === 'area' ? 'href' : 'src';
+      const raw = attributeValue(html, tag.start, tag.stop, wanted, attributeSpan, decode);
       if (raw === undefined || seenLinks.has(raw)) continue;
       seenLinks.add(raw);
       const page = resolvePageLink(raw, base);
       if (page !== null) pages.push(page);
       continue;
     }
-    const attributes = parseAttributes(tag.attributes, decode);
+    const attributes = parseAttributes(html, tag.start, tag.stop, attributeSpan, decode);
     if (name === 'script') {
       SCRIPT_END.lastIndex = tag.end;
       const end = SCRIPT_END.exec(html);
@@ -302,11 +305,18 @@ function isJavaScriptType(type: string): boolean {
   return /javascript|ecmascript|module|babel|partytown|lazyload|rocket/.test(type);
 }
 
+/** Where a tag's attributes are (from `start` to `stop`) and where the tag ends. */
+interface TagSpan {
+  start: number;
+  stop: number;
+  end: number;
+}
+
 /**
  * The next comment or tag of interest at or after `from`, as the pattern above would find it;
- * comments are skipped. `name` is lower-cased; `end` is where the tag ends.
+ * comments are skipped. Returns its name, lower-cased, and puts where it is into `tag`.
  */
-function nextTag(html: string, from: number): { name: string; attributes: string; end: number } | null {
+function nextTag(html: string, from: number, tag: TagSpan): string | null {
   for (let at = html.indexOf('<', from); at !== -1; at = html.indexOf('<', at + 1)) {
     const first = html.charCodeAt(at + 1);
     if (first === 0x21) {
@@ -327,12 +337,35 @@ function nextTag(html: string, from: number): { name: string; attributes: string
       for (let i = 1; i < name.length && same; i++)
         same = (html.charCodeAt(at + 1 + i) | 0x20) === name.charCodeAt(i);
       if (!same) continue;
-      TAG_REST.lastIndex = after;
-      const rest = TAG_REST.exec(html) as RegExpExecArray;
-      return { name, attributes: rest[1] ?? '', end: TAG_REST.lastIndex };
+      tag.start = after;
+      findTagEnd(html, after, tag);
+      return name;
     }
   }
   return null;
+}
+
+/**
+ * Where ATTRIBUTES, then `>` or the end of the page, stop from `from`: at the first `>` outside
+ * quotes, or at the end of the page (an unclosed quote runs to it).
+ */
+function findTagEnd(html: string, from: number, tag: TagSpan): void {
+  const length = html.length;
+  for (let i = from; i < length; i++) {
+    const c = html.charCodeAt(i);
+    if (c === 0x3e) {
+      tag.stop = i;
+      tag.end = i + 1;
+      return;
+    }
+    if (c === 0x22 || c === 0x27) {
+      const close = html.indexOf(c === 0x22 ? '"' : "'", i + 1);
+      if (close === -1) break;
+      i = close;
+    }
+  }
+  tag.stop = length;
+  tag.end = length;
 }
 
 // By character code, in an array: a Map lookup for every `<` of a page cost as much as finding them.
@@ -342,35 +375,129 @@ for (const name of TAG_NAMES) {
   TAGS_BY_FIRST_LETTER[first] = [...(TAGS_BY_FIRST_LETTER[first] ?? []), name];
 }
 
+/** `[\s/>]` */
 function isAfterTagName(c: number): boolean {
-  if (c === 0x3e || c === 0x2f || c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
-  return c > 0x7f && AFTER_TAG_NAME.test(String.fromCharCode(c));
+  return c === 0x3e || c === 0x2f || isSpace(c);
 }
 
-/** The decoded value of one attribute (the first if repeated, as in browsers), without reading the others'. */
+/**
+ * `\s` of a JavaScript regex: ASCII whitespace, U+00A0 (which byte text holds as the last byte of
+ * some UTF-8 characters: a regex reads it as a space there too), U+1680, U+2000–U+200A, U+2028,
+ * U+2029, U+202F, U+205F, U+3000 and U+FEFF.
+ */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `[^\s"'>/=]` */
+function isNameCode(c: number): boolean {
+  return c !== 0x22 && c !== 0x27 && c !== 0x3e && c !== 0x2f && c !== 0x3d && !isSpace(c);
+}
+
+/** `[^\s"'=<>\`]` */
+function isUnquotedValueCode(c: number): boolean {
+  return c !== 0x22 && c !== 0x27 && c !== 0x3d && c !== 0x3c && c !== 0x3e && c !== 0x60 && !isSpace(c);
+}
+
+/** Where an attribute's name and value are (an empty value when it has none), and where it ends. */
+interface AttributeSpan {
+  nameStart: number;
+  nameEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  end: number;
+}
+
+/**
+ * The next attribute at or after `from` before `stop`, put into `attribute`, as the global regex
+ * `/([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g` run on the text from `from` to
+ * `stop` would match it: the name is as long as it goes, and `= value` is taken only if a value
+ * follows whole (a quote closed before `stop`, or one character an unquoted value may hold); else
+ * the attribute is its name alone. False when there is none.
+ */
+function nextAttribute(html: string, from: number, stop: number, attribute: AttributeSpan): boolean {
+  let i = from;
+  while (i < stop && !isNameCode(html.charCodeAt(i))) i++;
+  if (i >= stop) return false;
+  attribute.nameStart = i;
+  while (i < stop && isNameCode(html.charCodeAt(i))) i++;
+  attribute.nameEnd = i;
+  attribute.valueStart = i;
+  attribute.valueEnd = i;
+  attribute.end = i;
+  while (i < stop && isSpace(html.charCodeAt(i))) i++;
+  if (i >= stop || html.charCodeAt(i) !== 0x3d) return true;
+  i++;
+  while (i < stop && isSpace(html.charCodeAt(i))) i++;
+  if (i >= stop) return true;
+  const c = html.charCodeAt(i);
+  if (c === 0x22 || c === 0x27) {
+    const close = html.indexOf(c === 0x22 ? '"' : "'", i + 1);
+    if (close === -1 || close >= stop) return true;
+    attribute.valueStart = i + 1;
+    attribute.valueEnd = close;
+    attribute.end = close + 1;
+    return true;
+  }
+  if (!isUnquotedValueCode(c)) return true;
+  attribute.valueStart = i;
+  while (i < stop && isUnquotedValueCode(html.charCodeAt(i))) i++;
+  attribute.valueEnd = i;
+  attribute.end = i;
+  return true;
+}
+
+/**
+ * The decoded value of one attribute (the first if repeated, as in browsers) of the tag whose
+ * attributes run from `start` to `stop`, without reading the others'. `wanted` is lower-case ASCII
+ * letters: a name is it when each character is the letter in either case (no other character
+ * lower-cases to an ASCII letter but the Kelvin sign, to `k`).
+ */
 function attributeValue(
-  source: string,
+  html: string,
+  start: number,
+  stop: number,
   wanted: string,
+  attribute: AttributeSpan,
   decode?: (part: string) => string,
 ): string | undefined {
-  ATTRIBUTE.lastIndex = 0;
-  for (let match = ATTRIBUTE.exec(source); match !== null; match = ATTRIBUTE.exec(source)) {
-    const name = match[1] ?? '';
-    if (name.length !== wanted.length || name.toLowerCase() !== wanted) continue;
-    const value = match[2] ?? match[3] ?? match[4] ?? '';
+  for (let at = start; nextAttribute(html, at, stop, attribute); at = attribute.end) {
+    if (attribute.nameEnd - attribute.nameStart !== wanted.length) continue;
+    let same = true;
+    for (let i = 0; i < wanted.length && same; i++)
+      same = (html.charCodeAt(attribute.nameStart + i) | 0x20) === wanted.charCodeAt(i);
+    if (!same) continue;
+    const value = html.slice(attribute.valueStart, attribute.valueEnd);
     return decodeEntities(decode === undefined ? value : decode(value));
   }
   return undefined;
 }
 
 /** Attribute names (lower-cased) to decoded values; the first of a repeated attribute wins, as in browsers. */
-function parseAttributes(source: string, decode?: (part: string) => string): Map<string, string> {
+function parseAttributes(
+  html: string,
+  start: number,
+  stop: number,
+  attribute: AttributeSpan,
+  decode?: (part: string) => string,
+): Map<string, string> {
   const attributes = new Map<string, string>();
-  ATTRIBUTE.lastIndex = 0;
-  for (let match = ATTRIBUTE.exec(source); match !== null; match = ATTRIBUTE.exec(source)) {
-    const name = (match[1] ?? '').toLowerCase();
+  for (let at = start; nextAttribute(html, at, stop, attribute); at = attribute.end) {
+    const name = html.slice(attribute.nameStart, attribute.nameEnd).toLowerCase();
     if (attributes.has(name)) continue;
-    const value = match[2] ?? match[3] ?? match[4] ?? '';
+    const value = html.slice(attribute.valueStart, attribute.valueEnd);
     attributes.set(name, decodeEntities(decode === undefined ? value : decode(value)));
   }
   return attributes;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { textOfBytes } from '../../src/scan/decode.js';
 import {
   extractFromHtml,
   findScriptUrlsInCode,
   parseSitemap,
+  type ScriptRef,
   sitemapsFromRobots,
   unescapeJs,
 } from '../../src/scan/extract.js';
@@ -53,6 +55,161 @@ describe('extractFromHtml', () => {
   it('resolves against <base href>', () => {
     const links = extractFromHtml('<base href="https://shop.example/en/"><a href="about">a</a>', page);
     expect(links.pages[0]?.href).toBe('https://shop.example/en/about');
+  });
+});
+
+describe('extractFromHtml: reading tags and attributes', () => {
+  // The reference for the reading by hand: the tags as one global pattern finds them (comments
+  // skipped whole, ATTRIBUTES up to `>` outside quotes or the end of the page), their attributes by
+  // the global regex, values decoded and their entities undone as the extractor does, and the
+  // extractor's handling of the tags these strings can hold.
+  const TAG =
+    /<!--[\s\S]*?(?:-->|$)|<(a|area|iframe|frame|script|link|base)(?=[\s/>])((?:[^>"']|"[^"]*(?:"|$)|'[^']*(?:'|$))*)(?:>|$)/gi;
+  const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+  const SCRIPT_END = /<\/script\s*>/gi;
+  const ENTITY = /&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|([a-z]{2,8}));?/gi;
+  const NAMED: Record<string, string> = {
+    amp: '&',
+    lt: '<',
+    gt: '>',
+    quot: '"',
+    apos: "'",
+    sol: '/',
+    lowbar: '_',
+  };
+  const undoEntities = (value: string) =>
+    value.replace(ENTITY, (whole, dec, hex, name) => {
+      if (dec !== undefined || hex !== undefined) {
+        const code = dec !== undefined ? Number(dec) : Number.parseInt(hex, 16);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      }
+      return NAMED[(name as string).toLowerCase()] ?? whole;
+    });
+  const readAttributes = (source: string, decode: (part: string) => string) => {
+    const attributes = new Map<string, string>();
+    for (const match of source.matchAll(ATTRIBUTE)) {
+      const name = (match[1] as string).toLowerCase();
+      if (!attributes.has(name))
+        attributes.set(name, undoEntities(decode(match[2] ?? match[3] ?? match[4] ?? '')));
+    }
+    return attributes;
+  };
+  const pageLink = (raw: string, base: URL) => `${raw} @ ${base.href}`;
+  const refText = (ref: ScriptRef) => `${ref.kind} ${ref.url.href} (${ref.reason})`;
+
+  function reference(html: string, decode: (part: string) => string) {
+    const pages: string[] = [];
+    const alternates: string[] = [];
+    const scripts: string[] = [];
+    const inline: string[] = [];
+    const seen = new Set<string>();
+    let base = page;
+    let baseSeen = false;
+    TAG.lastIndex = 0;
+    for (let match = TAG.exec(html); match !== null; match = TAG.exec(html)) {
+      const name = match[1]?.toLowerCase();
+      if (name === undefined) continue;
+      const attributes = readAttributes(match[2] ?? '', decode);
+      if (name === 'a' || name === 'area' || name === 'iframe' || name === 'frame') {
+        const raw = attributes.get(name === 'a' || name === 'area' ? 'href' : 'src');
+        if (raw === undefined || seen.has(raw)) continue;
+        seen.add(raw);
+        pages.push(pageLink(raw, base));
+      } else if (name === 'script') {
+        SCRIPT_END.lastIndex = TAG.lastIndex;
+        const end = SCRIPT_END.exec(html);
+        const type = (attributes.get('type') ?? '').trim().toLowerCase();
+        const kind = type === 'module' ? 'module' : 'classic';
+        const src = attributes.get('src');
+        const url = src === undefined ? null : resolveLink(src, base);
+        if (url !== null) scripts.push(`${kind} ${url.href} (script tag)`);
+        const deferred = attributes.get('data-src');
+        const later = deferred === undefined ? null : resolveLink(deferred, base);
+        if (later !== null) scripts.push(`${kind} ${later.href} (delay-JS loader (data-src))`);
+        if (type === 'importmap' || type.includes('partytown')) throw new Error(`not modelled: ${type}`);
+        if (src === undefined && /^$|javascript|ecmascript|module|babel|lazyload|rocket/.test(type))
+          inline.push(decode(html.slice(TAG.lastIndex, end === null ? html.length : end.index)));
+        TAG.lastIndex = end === null ? html.length : SCRIPT_END.lastIndex;
+      } else if (name === 'base') {
+        const href = attributes.get('href');
+        const url = !baseSeen && href !== undefined ? resolveLink(href, page) : null;
+        if (url !== null) base = url;
+        baseSeen = true;
+      } else {
+        const href = attributes.get('href');
+        if (href === undefined) continue;
+        const rel = (attributes.get('rel') ?? '').toLowerCase().split(/\s+/);
+        if (rel.some((word) => word !== '' && word !== 'stylesheet' && word !== 'alternate'))
+          throw new Error(`not modelled: ${rel}`);
+        const url = resolveLink(href, base);
+        if (url === null) continue;
+        if (rel.includes('stylesheet')) scripts.push(`stylesheet ${url.href} (stylesheet)`);
+        else if (rel.includes('alternate') && (attributes.get('hreflang') ?? '').trim() !== '')
+          alternates.push(url.href);
+        else if ((attributes.get('type') ?? '').includes('json')) throw new Error('not modelled: JSON');
+      }
+    }
+    for (const code of inline) scripts.push(...findScriptUrlsInCode(code, base).map(refText));
+    return { pages, alternates, scripts };
+  }
+
+  function expectSame(html: string, decoders = [undefined, textOfBytes]) {
+    for (const decode of decoders) {
+      const found = extractFromHtml(html, page, pageLink, decode === undefined ? {} : { decode });
+      const expected = reference(html, decode ?? ((part) => part));
+      expect(
+        {
+          pages: found.pages,
+          alternates: found.alternates.map((url) => url.href),
+          scripts: found.scripts.map(refText),
+        },
+        JSON.stringify(html),
+      ).toEqual(expected);
+    }
+  }
+
+  // In byte text (latin1 of UTF-8) `\xc3\xa0` is `à`, whose last byte a regex reads as a space.
+  const PIECES = [
+    ...['<a', '<A', '<area', '<iFrame', '<frame', '<script', '<link', '<base', ' href=', 'HREF', 'href'],
+    ...['src', ' SrC=', ' ', '\t', '\n', '\u00a0', '\xc3\xa0', '\u2003', '\ufeff', '"', '"', "'", '=', '>'],
+    ...['>', '/', '`', '<', 'x', '/p', '?q=1', '&amp;', '&#47;', '<!--', '-->', '<script>', '</script>'],
+    ...['</SCRIPT >', ' type=module', ' data-src=', '"/m.js"', '<a href=', '<a href="', "<a href='"],
+    ...[' href="', '<script src=', '<link rel=stylesheet href=x.css>', '<base href=/b/>'],
+    '<link rel="alternate" hreflang=de href=/de>',
+  ];
+
+  it('reads what the patterns read, in strings made of the pieces of tags', () => {
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed;
+    };
+    let withLinks = 0;
+    let withScripts = 0;
+    for (let round = 0; round < 6_000; round++) {
+      let html = '';
+      const length = 1 + (next() % 16);
+      for (let i = 0; i < length; i++) html += PIECES[next() % PIECES.length];
+      expectSame(html);
+      const found = extractFromHtml(html, page, pageLink);
+      if (found.pages.length > 0) withLinks++;
+      if (found.scripts.length > 0 || found.alternates.length > 0) withScripts++;
+    }
+    // The strings are not all empty of links.
+    expect(withLinks).toBeGreaterThan(1_000);
+    expect(withScripts).toBeGreaterThan(600);
+  });
+
+  it('reads every character as the patterns do around tag names, attribute names and values', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      expectSame(
+        `<a${c}href=/a${c}><a x${c}href${c}=${c}/b${c}x><a ${c}ref=/c><iframe sr${c}=/d><a href='/e'${c}src=${c}>` +
+          `<link${c}rel=stylesheet${c}href=/f${c}.css><area href="/g${c}">`,
+        // Byte text holds no character above 0xff.
+        code > 0xff ? [undefined] : undefined,
+      );
+    }
   });
 });
 
