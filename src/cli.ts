@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Analyzer } from './scan/analysis-pool.js';
 import type { ScanHooks, ScanResult } from './scan/crawler.js';
 import { ScanError } from './scan/errors.js';
 import { OptionError, type ScanOptions } from './scan/options.js';
@@ -73,6 +74,18 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   }
 
   // The scan engine (undici, the detector) is loaded only for a scan: `--version` and `--help` answer at once.
+  // The analysis thread starts first: it loads its code while this thread loads the rest and sends
+  // the first request, so the start page does not wait for it.
+  const { createAnalyzer } = await import('./scan/analysis-pool.js');
+  const analyzer = createAnalyzer();
+  try {
+    return await runScan(parsed, io, analyzer);
+  } finally {
+    await analyzer.close();
+  }
+}
+
+async function runScan(parsed: ScanCommand, io: Io, analyzer: Analyzer): Promise<number> {
   const [{ scanSite }, { scrubSecrets }, { renderTextReport, toJsonReport }, { toSarif }] = await Promise.all(
     [
       import('./scan/crawler.js'),
@@ -83,6 +96,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   );
   const showProgress = io.stderr.isTTY === true && !parsed.quiet;
   const hooks: ScanHooks = {
+    analyzer,
     onProgress: showProgress
       ? throttle((p) => {
           io.stderr.write(
@@ -169,17 +183,19 @@ type ParsedCommand =
   /** No command: usage on stderr and exit 2, like any other usage error. */
   | { kind: 'usage' }
   | { kind: 'version' }
-  | {
-      kind: 'scan';
-      url: string;
-      options: Partial<ScanOptions>;
-      json: boolean;
-      sarif: string | undefined;
-      reveal: boolean;
-      quiet: boolean;
-      /** Present with --render: the render pass's limits (the browser is looked for later). */
-      render?: { maxPages?: number; pageTimeoutMs?: number; budgetMs?: number };
-    };
+  | ScanCommand;
+
+interface ScanCommand {
+  kind: 'scan';
+  url: string;
+  options: Partial<ScanOptions>;
+  json: boolean;
+  sarif: string | undefined;
+  reveal: boolean;
+  quiet: boolean;
+  /** Present with --render: the render pass's limits (the browser is looked for later). */
+  render?: { maxPages?: number; pageTimeoutMs?: number; budgetMs?: number };
+}
 
 function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): ParsedCommand {
   const { values, positionals } = parseArgs({

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type Analysis, type AnalysisRequest, LinkTable, ResourceAnalyzer } from './analysis.js';
+import type { Analysis, AnalysisRequest, ResourceAnalyzer } from './analysis.js';
 import type { AnalysisReply } from './analysis-worker.js';
-import { base64RunsOfBytes } from './detector.js';
+import { base64RunsOfBytes } from './base64-runs.js';
+import { LinkTable } from './link-table.js';
 
 /** Where a scan's pages and scripts are analysed: worker threads, or the calling thread. */
 export interface Analyzer {
@@ -14,13 +15,20 @@ export interface Analyzer {
   close(): Promise<void>;
 }
 
-/** Analysis on the calling thread, one resource at a time. */
+/**
+ * Analysis on the calling thread, one resource at a time. Its code is loaded when it is first used:
+ * the command line starts the analysis threads before it loads anything else (cli.ts), and a scan
+ * whose threads do the work never loads it here.
+ */
 export function inlineAnalyzer(): Analyzer {
-  const analyzer = new ResourceAnalyzer();
+  let analyzer: Promise<ResourceAnalyzer> | undefined;
   const links = new LinkTable();
   return {
     threads: 0,
-    analyze: async (request) => links.read(analyzer.analyze(request)),
+    analyze: async (request) => {
+      analyzer ??= import('./analysis.js').then((loaded) => new loaded.ResourceAnalyzer());
+      return links.read((await analyzer).analyze(request));
+    },
     close: async () => {},
   };
 }

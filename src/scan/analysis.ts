@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { runsFromFlat } from './base64-runs.js';
 import {
   findNextChunks,
   findNuxtPrerenderedRoutes,
@@ -10,7 +11,7 @@ import {
   type WebpackChunkNamer,
 } from './bundlers.js';
 import { decodeForScan, decodeText, textOfBytes } from './decode.js';
-import { maySplitKey, runsFromFlat, scanText } from './detector.js';
+import { maySplitKey, scanText } from './detector.js';
 import {
   extractFromHtml,
   findScriptUrlsInCode,
@@ -230,24 +231,6 @@ export class ResourceAnalyzer {
       Object.assign(analysis, followCode(text, url, request));
     }
     return analysis;
-  }
-}
-
-/**
- * Numbers the page links of one analyzer's analyses, on the side that reads them: resolving a link
- * once per scan instead of once per page, and sending each distinct link across threads once.
- */
-export class LinkTable {
-  readonly #links: PageLink[] = [];
-
-  read(analysis: WireAnalysis): Analysis {
-    const { links, newLinks, looseLinks, ...rest } = analysis;
-    if (newLinks !== undefined) for (const link of newLinks) this.#links.push(link);
-    if (links === undefined) return rest;
-    const pages = links.pages.map((n) =>
-      n < 0 ? (looseLinks?.[-n - 1] as PageLink) : (this.#links[n] as PageLink),
-    );
-    return { ...rest, links: { ...links, pages } };
   }
 }
 

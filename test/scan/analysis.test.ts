@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AnalysisRequest, LinkTable, ResourceAnalyzer } from '../../src/scan/analysis.js';
+import { type AnalysisRequest, ResourceAnalyzer } from '../../src/scan/analysis.js';
 import { type Analyzer, inlineAnalyzer } from '../../src/scan/analysis-pool.js';
 import { scanSite } from '../../src/scan/crawler.js';
 import { scanText } from '../../src/scan/detector.js';
 import { extractFromHtml } from '../../src/scan/extract.js';
 import { locateInHtml } from '../../src/scan/html-location.js';
+import { LinkTable } from '../../src/scan/link-table.js';
 import { fingerprintKey } from '../../src/scan/redact.js';
 import { fakeAccountKey, fakeLegacyKey, startSite, type TestSite } from '../fixtures/site-server.js';
 

@@ -1,14 +1,13 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, test } from 'vitest';
+import { base64RunsOfBytes, runsFromFlat } from '../../src/scan/base64-runs.js';
 import {
-  base64RunsOfBytes,
   createLineLocator,
   findPrivateKeys,
   findPublicKeys,
   isKlaviyoPrivateKey,
   lineAndColumn,
   maySplitKey,
-  runsFromFlat,
   scanText,
 } from '../../src/scan/detector.js';
 import { maskKey } from '../../src/scan/redact.js';
