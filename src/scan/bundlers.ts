@@ -68,7 +68,9 @@ function mayNameChunks(code: string): boolean {
     const next = code.charCodeAt(i + 2);
     if (next === 0x3d || (next === 0x20 && code.charCodeAt(i + 3) === 0x3d)) return true;
   }
-  return code.includes('miniCssF');
+  // `CssF` first: a search for a literal that starts with a common letter stops at each of them, and
+  // `miniCssF` took ten times as long as `CssF` on the bench store's bundles.
+  return code.includes('CssF') && code.includes('miniCssF');
 }
 
 /**
@@ -299,7 +301,8 @@ const VITE_ASSETS_URL = /function\s*\(\s*([\w$]+)\s*\)\s*\{\s*return\s*["'`]([^"
  * from the preload helper's `function(e){return"/"+e}`, else the site root.
  */
 export function findViteDeps(code: string, scriptUrl: URL): BundlerRef[] {
-  if (!code.includes('__vite__mapDeps')) return [];
+  // `Deps` first, as for `miniCssF` above: a fifth of the time on code without Vite's helper.
+  if (!code.includes('Deps') || !code.includes('__vite__mapDeps')) return [];
   const list = viteDepsList(code);
   if (list === undefined) return [];
   const deps = [...list.matchAll(QUOTED)].map((match) => match[1] as string);
