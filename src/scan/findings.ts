@@ -140,6 +140,11 @@ export interface ResourcePlace {
 export class FindingsCollector {
   readonly keyring = new KeyRing();
   readonly #findings = new Map<string, Finding>();
+  /**
+   * The fingerprint of each key found so far, by the key: a key on every page was hashed again for
+   * each of its occurrences. Only keys kept as findings are held, as the keyring holds them anyway.
+   */
+  readonly #fingerprints = new Map<string, string>();
   readonly #placeholders = new Map<string, Placeholder>();
   readonly #publicKeys = new Map<string, PublicKeyUse>();
   #occurrencesKept = 0;
@@ -192,7 +197,7 @@ export class FindingsCollector {
     for (const hit of placeholders) this.#addPlaceholder(hit, occurrence);
     let counted = 0;
     for (const hit of hits) {
-      const fingerprint = fingerprintKey(hit.key);
+      const fingerprint = this.#fingerprints.get(hit.key) ?? fingerprintKey(hit.key);
       let finding = this.#findings.get(fingerprint);
       if (finding === undefined && this.#findings.size >= MAX_DISTINCT_KEYS) {
         if (this.#beyondLimit.size < 100_000) this.#beyondLimit.add(fingerprint);
@@ -201,6 +206,7 @@ export class FindingsCollector {
       counted++;
       if (finding === undefined) {
         this.keyring.add(fingerprint, hit.key);
+        this.#fingerprints.set(hit.key, fingerprint);
         finding = {
           type: 'private_key',
           masked: maskKey(hit.key),
