@@ -167,7 +167,12 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
     this.#decoder = this.#decoders[0];
     if (this.#decoders.length > 1) pipeline(this.#decoders, () => {});
     last.on('data', (chunk: Buffer) => this.#take(chunk));
-    last.on('end', () => this.#finish());
+    // A compressed stream can end before its response does (bytes after it, or a server that keeps
+    // sending): what follows is never read, and the response is ended like any other read far enough.
+    last.on('end', () => {
+      this.#finish();
+      this.#stop();
+    });
     // A decoder that lags pauses the connection until it has caught up.
     this.#decoder?.on('drain', () => {
       this.#draining = false;
@@ -312,6 +317,8 @@ class DeflateDecoder extends Transform {
       const lenient = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
       this.#inner = zlibHeader ? zlib.createInflate(lenient) : zlib.createInflateRaw(lenient);
       this.#inner.on('data', (data: Buffer) => this.push(data));
+      // The deflate stream's own end ends this one, whatever the response still sends after it.
+      this.#inner.on('end', () => this.push(null));
       this.#inner.on('error', (error) => this.destroy(error));
     }
     this.#inner.write(chunk, () => callback());

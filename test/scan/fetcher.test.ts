@@ -126,6 +126,36 @@ describe('content codings', () => {
   });
 });
 
+describe('a compressed stream that ends before its response', () => {
+  it.each([
+    ['gzip', (body: Buffer) => zlib.gzipSync(body)],
+    ['br', (body: Buffer) => zlib.brotliCompressSync(body)],
+    ['deflate', (body: Buffer) => zlib.deflateSync(body)],
+  ] as const)(
+    'keeps the %s body, and ends the response the server goes on sending',
+    async (coding, encode) => {
+      const plain = numbered(50_000);
+      let serverGone: Promise<void> | undefined;
+      const s = await site({
+        '/': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': coding });
+          res.write(encode(plain));
+          // Bytes after the stream's end, for as long as the client listens.
+          serverGone = endless(res, res, Buffer.alloc(1024));
+        },
+      });
+      const f = fetcher({ timeoutMs: 60_000 });
+      const resource = await f.fetch({ url: new URL(s.url('/')) });
+      expect(resource.body?.equals(plain)).toBe(true);
+      expect(resource.truncated).toBe(false);
+      // The request was ended: the server sees its connection go, and the fetcher closes.
+      await serverGone;
+      fetchers.splice(fetchers.indexOf(f), 1);
+      await f.close();
+    },
+  );
+});
+
 describe('bodies that do not match their headers', () => {
   it('fails a body that does not decode as its coding says, and reads no more of it', async () => {
     let serverGone: Promise<void> | undefined;
