@@ -12,6 +12,7 @@ import {
 } from '../../src/scan/detector.js';
 import { maskKey } from '../../src/scan/redact.js';
 import type { KeyContext, KeyEncoding } from '../../src/scan/types.js';
+import { seededStrings } from '../fixtures/pieces.js';
 
 // Made-up keys: random hex, never issued by Klaviyo.
 const BODY = 'c553824640cf9d938df817d4e33354cdd9';
@@ -693,29 +694,12 @@ describe('other scanners’ test vectors', () => {
 });
 
 describe('searches that skip ahead find what a plain search finds', () => {
-  // Park–Miller: the same pieces every run.
-  function pieces(seed: number, parts: readonly string[], rounds: number, maxPieces: number): string[] {
-    let state = seed;
-    const next = () => {
-      state = (state * 48_271) % 2_147_483_647;
-      return state;
-    };
-    const texts: string[] = [];
-    for (let round = 0; round < rounds; round++) {
-      let text = '';
-      const length = 1 + (next() % maxPieces);
-      for (let i = 0; i < length; i++) text += parts[next() % parts.length];
-      texts.push(text);
-    }
-    return texts;
-  }
-
   test('base64 runs read from the bytes are the runs of the byte text', () => {
     const RUN = /[A-Za-z0-9+/_%\\-]{40,}/g;
     const runParts = ['A'.repeat(13), 'Zz09'.repeat(3), 'b9+/', '_-', '%2B', '\\/', 'x', 'Q'];
     const parts = [...runParts, ...runParts, ' ', '"', '.', '\n', '\u00e9', '\u00ff', '='];
     let withRuns = 0;
-    for (const text of pieces(11, parts, 3_000, 14)) {
+    for (const text of seededStrings(11, parts, 3_000, 14)) {
       const expected = [...text.matchAll(RUN)].flatMap((m) => [m.index, m.index + m[0].length]);
       const bytes = Buffer.from(text, 'latin1');
       expect([...base64RunsOfBytes(bytes)], JSON.stringify(text)).toEqual(expected);
@@ -738,7 +722,7 @@ describe('searches that skip ahead find what a plain search finds', () => {
     };
     const parts = ['pk', 'pk_', 'k', 'p', 'xpk', ' ', '<b>', 'a'.repeat(37), 'b'.repeat(11), '-'];
     let positive = 0;
-    for (const text of pieces(5, parts, 3_000, 16)) {
+    for (const text of seededStrings(5, parts, 3_000, 16)) {
       expect(maySplitKey(text), JSON.stringify(text)).toBe(expected(text));
       if (expected(text)) positive++;
     }

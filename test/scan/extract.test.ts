@@ -10,6 +10,7 @@ import {
 } from '../../src/scan/extract.js';
 import { locateInHtml } from '../../src/scan/html-location.js';
 import { resolveLink } from '../../src/scan/url-scope.js';
+import { seededStrings } from '../fixtures/pieces.js';
 
 const page = new URL('https://shop.example/collections/all');
 
@@ -179,17 +180,9 @@ describe('extractFromHtml: reading tags and attributes', () => {
   ];
 
   it('reads what the patterns read, in strings made of the pieces of tags', () => {
-    let seed = 11;
-    const next = () => {
-      seed = (seed * 48_271) % 2_147_483_647;
-      return seed;
-    };
     let withLinks = 0;
     let withScripts = 0;
-    for (let round = 0; round < 6_000; round++) {
-      let html = '';
-      const length = 1 + (next() % 16);
-      for (let i = 0; i < length; i++) html += PIECES[next() % PIECES.length];
+    for (const html of seededStrings(11, PIECES, 6_000, 16)) {
       expectSame(html);
       const found = extractFromHtml(html, page, pageLink);
       if (found.pages.length > 0) withLinks++;
@@ -302,16 +295,8 @@ describe('URL literals in code', () => {
   ];
 
   it('finds what a search from every quote finds, in strings made of the pieces such URLs are made of', () => {
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 48_271) % 2_147_483_647;
-      return seed;
-    };
     let compared = 0;
-    for (let round = 0; round < 3_000; round++) {
-      let code = '';
-      const length = 1 + (next() % 12);
-      for (let i = 0; i < length; i++) code += PIECES[next() % PIECES.length];
+    for (const code of seededStrings(7, PIECES, 3_000, 12)) {
       if (code.includes('import') || code.includes('src')) continue;
       const expected = new Set<string>();
       const text = unescapeJs(code);
@@ -340,16 +325,8 @@ describe('findScriptUrlsInCode: module specifiers', () => {
   ];
 
   it('finds what a search from every position finds', () => {
-    let seed = 3;
-    const next = () => {
-      seed = (seed * 48_271) % 2_147_483_647;
-      return seed;
-    };
     let compared = 0;
-    for (let round = 0; round < 4_000; round++) {
-      let code = '';
-      const length = 1 + (next() % 14);
-      for (let i = 0; i < length; i++) code += PIECES[next() % PIECES.length];
+    for (const code of seededStrings(3, PIECES, 4_000, 14)) {
       const specifiers: Array<[number, string]> = [];
       for (const m of code.matchAll(IMPORT)) specifiers.push([m.index, m[1] as string]);
       for (const m of code.matchAll(FROM)) {
