@@ -230,7 +230,7 @@ export class Fetcher {
       // No body: a binary content type, never read. A binary first chunk: read no further. Otherwise
       // binary content is still recognised from its first bytes, however they came.
       const bytes = body?.length ?? 0;
-      const text = body !== undefined && !exchange.binary && !looksBinary(body.subarray(0, 1024));
+      const text = body !== undefined && !exchange.binary && !looksBinary(body);
       this.bytesRead += bytes;
       const resource = withLazyText({
         requestedUrl: req.url,
@@ -238,7 +238,7 @@ export class Fetcher {
         status: statusCode,
         contentType: contentTypeOf(headers),
         binary: !text,
-        truncated: exchange.truncated && !exchange.binary,
+        truncated: exchange.truncated,
         bytes,
         redirects,
         headerText: headerLines(headers),
@@ -289,7 +289,7 @@ export class Fetcher {
     const buffer = exchange.body ?? Buffer.alloc(0);
     this.bytesRead += buffer.length;
     const contentType = contentTypeOf(received);
-    const binary = BINARY_TYPE.test(contentType) || looksBinary(buffer.subarray(0, 1024));
+    const binary = BINARY_TYPE.test(contentType) || looksBinary(buffer);
     return {
       status: statusCode,
       headers: relayedHeaders(received),

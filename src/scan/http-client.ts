@@ -82,7 +82,6 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
   #truncated = false;
   #binary = false;
   /** The content decoders, in order, when the body has a content coding; the body is written to the first. */
-  #decoder: Transform | undefined;
   #decoders: Transform[] = [];
   #draining = false;
 
@@ -164,7 +163,6 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
       if (length !== undefined && length <= this.#maxBytes) this.#whole = Buffer.allocUnsafeSlow(length);
       return;
     }
-    this.#decoder = this.#decoders[0];
     if (this.#decoders.length > 1) pipeline(this.#decoders, () => {});
     last.on('data', (chunk: Buffer) => this.#take(chunk));
     // A compressed stream can end before its response does (bytes after it, or a server that keeps
@@ -174,7 +172,7 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
       this.#stop();
     });
     // A decoder that lags pauses the connection until it has caught up.
-    this.#decoder?.on('drain', () => {
+    this.#decoders[0]?.on('drain', () => {
       this.#draining = false;
       controller.resume();
     });
@@ -182,7 +180,7 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
 
   onResponseData(controller: Undici.Dispatcher.DispatchController, chunk: Buffer): void {
     if (!this.#reading) return;
-    const decoder = this.#decoder;
+    const decoder = this.#decoders[0];
     if (decoder === undefined) {
       this.#take(chunk);
     } else if (!decoder.write(chunk) && !this.#draining) {
@@ -194,8 +192,9 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.#ended = true;
     if (!this.#reading) return;
-    if (this.#decoder === undefined) this.#finish();
-    else this.#decoder.end();
+    const decoder = this.#decoders[0];
+    if (decoder === undefined) this.#finish();
+    else decoder.end();
   }
 
   onResponseError(_controller: Undici.Dispatcher.DispatchController, error: Error): void {
@@ -280,7 +279,6 @@ export class ResponseReader implements Undici.Dispatcher.DispatchHandler {
     if (this.#decoders.length === 0) return;
     for (const decoder of this.#decoders) decoder.destroy();
     this.#decoders = [];
-    this.#decoder = undefined;
   }
 }
 
