@@ -7,7 +7,8 @@ import type * as Undici from 'undici';
  * The parts of undici the fetcher uses, loaded from their own modules. undici's index loads every
  * dispatcher, fetch, WebSocket, the cache stores and the mocks: about 60 ms before a scan's first
  * request, against under 30 ms for these two. They are the same classes the index exports (it
- * re-exports these modules). Responses are read by a dispatch handler of our own (ResponseReader), not
+ * re-exports these modules): package.json pins undici to one version, and a test holds these to its
+ * index, so an upgrade that moves them fails there. Responses are read by a dispatch handler of our own (ResponseReader), not
  * through `request()` and its body stream: the body goes from the connection into one buffer.
  */
 const require = createRequire(import.meta.url);
