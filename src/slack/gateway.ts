@@ -97,7 +97,10 @@ export function slackFailure(error: unknown): SlackFailure {
   // The Web API client's answer to a 429 that did not say when to come back.
   if (error instanceof Error && /retry header|rate limit/i.test(error.message))
     return { code: 'ratelimited', transient: true, uncertain: false };
-  return { code: error instanceof Error ? error.message : String(error), transient: false, uncertain: false };
+  // Not Slack's answer but an error of our own (a draw that threw): its text is kept as the code, in
+  // the store's refusals and the log, so it is masked like everything else that leaves here.
+  const text = error instanceof Error ? error.message : String(error);
+  return { code: scrubSecrets(text), transient: false, uncertain: false };
 }
 
 /**

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { boltLogger, createLogger } from '../../src/log.js';
 import { SlackGateway, slackFailure } from '../../src/slack/gateway.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack-api.js';
+import { fakeLegacyKey } from '../fixtures/site-server.js';
 
 // A made-up key in Klaviyo's legacy private form: random hex, never issued by Klaviyo.
 const KEY = 'pk_c553824640cf9d938df817d4e33354cdd9';
@@ -149,5 +150,12 @@ describe('SlackGateway: failed calls', () => {
 
   it('names what went wrong for the log', () => {
     expect(slackFailure(new Error('boom'))).toMatchObject({ code: 'boom', transient: false });
+  });
+
+  it('masks a key in an error of its own, as that text is kept as the refusal', () => {
+    const key = fakeLegacyKey(5);
+    const { code } = slackFailure(new Error(`could not draw the checklist of ${key}`));
+    expect(code).not.toContain(key);
+    expect(code).toContain(`pk_…${key.slice(-4)}`);
   });
 });
