@@ -57,18 +57,16 @@ export class SlackMessageRepository {
       .run(ref.channelId, ref.ts, ref.kind, ref.subjectId, at);
   }
 
-  /** The state changed: the message should show a new revision (a refusal is forgotten). Returns it. */
-  changed(ref: MessageRef, at: string): number {
-    const row = this.db
+  /** The state changed: the message should show a new revision (a refusal is forgotten). */
+  changed(ref: MessageRef, at: string): void {
+    this.db
       .prepare(
         `INSERT INTO slack_messages (channel_id, message_ts, kind, subject_id, wanted, shown, updated_at)
          VALUES (?, ?, ?, ?, 1, 0, ?)
          ON CONFLICT (channel_id, message_ts) DO UPDATE SET kind = excluded.kind,
-           subject_id = excluded.subject_id, wanted = wanted + 1, refused = NULL, updated_at = excluded.updated_at
-         RETURNING wanted`,
+           subject_id = excluded.subject_id, wanted = wanted + 1, refused = NULL, updated_at = excluded.updated_at`,
       )
-      .get(ref.channelId, ref.ts, ref.kind, ref.subjectId, at) as { wanted: number };
-    return row.wanted;
+      .run(ref.channelId, ref.ts, ref.kind, ref.subjectId, at);
   }
 
   /** The revision the message should show now (0 for a message not tracked). */
