@@ -30,7 +30,8 @@ export class KeyRetention {
 
   /** Wipes the copies no open rotation claims: all of them at start, else those whose time is up. */
   sweep(atStart = false): number {
-    const claimed = this.#deps.rotations.listOpen().map((rotation) => rotation.fingerprint);
+    // Every 10 s: only the fingerprints, not every open rotation's checklist read and parsed.
+    const claimed = this.#deps.rotations.openFingerprints();
     const wiped = this.#deps.keeper.sweep(this.#now(), claimed, atStart);
     if (wiped > 0) this.#deps.log.info('wiped key copies no open rotation needs', { count: wiped, atStart });
     return wiped;

@@ -89,6 +89,15 @@ export class RotationRepository {
     ).map(fromRow);
   }
 
+  /** The keys open rotations are of, without reading their checklists. */
+  openFingerprints(): string[] {
+    return (
+      this.db.prepare(`SELECT fingerprint FROM rotations WHERE status = 'open'`).all() as {
+        fingerprint: string;
+      }[]
+    ).map((row) => row.fingerprint);
+  }
+
   listOpenForTarget(target: string): RotationRecord[] {
     return (
       this.db
