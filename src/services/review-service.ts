@@ -2,6 +2,7 @@ import {
   type AppliedReviewChange,
   applyReviewChange,
   type ReviewChange,
+  reviewProgress,
   type SkippedUser,
   startReview,
 } from '../checklists/review.js';
@@ -18,6 +19,7 @@ import { slackDate } from '../slack/views/blocks.js';
 import { notice } from '../slack/views/help.js';
 import {
   attentionMessages,
+  decidedSummary,
   inChannel,
   type ReviewView,
   reviewDetailMessages,
@@ -310,11 +312,10 @@ export class ReviewService {
         error: String(error),
       });
     }
-    const summary = reviewMessage(this.view(record));
     await gateway.postQuietly(
       record.channelId,
       notice(
-        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${summary.text.replace(/^.*?: /, '').replace(/ \(complete\)$/, '')}. ${
+        `:white_check_mark: The Klaviyo access review ${record.period} is complete: ${decidedSummary(reviewProgress(record.state))}. ${
           sent
             ? 'The evidence for the auditor is in this thread.'
             : 'The evidence could not be uploaded; the bot keeps it.'

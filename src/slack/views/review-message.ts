@@ -174,12 +174,17 @@ export function reviewMessage(review: ReviewView): SlackMessage {
   }
   blocks.push(context('Decisions are recorded with who and when; the evidence export lists them all.'));
   return {
-    text: `Klaviyo access review ${review.period}: ${progress.decided} of ${progress.users} decided${complete ? ' (complete)' : ''}`,
+    text: `Klaviyo access review ${review.period}: ${decidedSummary(progress)}${complete ? ' (complete)' : ''}`,
     blocks,
   };
 }
 
 /** A roster cell as Slack shows it: no invisible characters, no mrkdwn, at most `max` characters. */
+/** How far the decisions are, in the review message's plain text and the completion notice. */
+export function decidedSummary(progress: { decided: number; users: number }): string {
+  return `${progress.decided} of ${progress.users} decided`;
+}
+
 export function rosterCell(text: string, max: number): string {
   return escapeMrkdwn(truncate(stripInvisible(text).replace(/\s+/g, ' '), max));
 }
