@@ -286,6 +286,14 @@ describe('/klaviyo-review with a 120-user roster', () => {
       'completion',
     );
     expect(JSON.stringify(harness.slack.message('C0SHOP', reviewTs)?.blocks)).toContain('Next review due');
+    // The notice in the channel says how far the decisions went, in the words of the message's text.
+    await harness.bot.idle();
+    const notice = harness.slack
+      .messagesIn('C0SHOP')
+      .find((m) => /access review .* is complete/.test(m.text ?? ''));
+    expect(notice?.text).toMatch(
+      /is complete: (\d+) of \1 decided\. The evidence for the auditor is in this thread\./,
+    );
   });
 
   it('publishes a valid App Home with the review', async () => {
