@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -287,6 +287,38 @@ describe('klaviyo-checkup scan', () => {
     });
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ code: 0, version: '0.1.0', loaded: 0 });
+  });
+
+  it('answers --version and -v from the launcher alone, before the command line module loads', async () => {
+    // A copy of the package without dist/: the version still answers, anything else says what is missing.
+    const bare = mkdtempSync(join(tmpdir(), 'klaviyo-checkup-bare-'));
+    try {
+      cpSync(new URL('../bin', import.meta.url), join(bare, 'bin'), { recursive: true });
+      cpSync(new URL('../package.json', import.meta.url), join(bare, 'package.json'));
+      const version = (JSON.parse(readFileSync(join(bare, 'package.json'), 'utf8')) as { version: string })
+        .version;
+      const bareRun = (args: string[]) =>
+        new Promise<Run>((resolve) => {
+          execFile(
+            process.execPath,
+            [join(bare, 'bin', 'klaviyo-checkup.js'), ...args],
+            (error, stdout, stderr) =>
+              resolve({
+                code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1,
+                stdout,
+                stderr,
+              }),
+          );
+        });
+      for (const flag of ['--version', '-v']) {
+        expect(await bareRun([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+      }
+      const help = await bareRun(['--help']);
+      expect(help.code).toBe(2);
+      expect(help.stderr).toMatch(/^klaviyo-checkup: .*dist\/cli\.js/);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
   });
 
   it('treats no arguments as a usage error: usage on stderr, exit 2', async () => {
