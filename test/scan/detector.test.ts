@@ -1,6 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, test } from 'vitest';
-import { base64RunsOfBytes, runsFromFlat } from '../../src/scan/base64-runs.js';
+import {
+  base64RunsOfBytes,
+  base64RunsOfBytesInJs,
+  MIN_BASE64,
+  runsFromFlat,
+} from '../../src/scan/base64-runs.js';
 import {
   createLineLocator,
   findPrivateKeys,
@@ -12,6 +17,7 @@ import {
 } from '../../src/scan/detector.js';
 import { maskKey } from '../../src/scan/redact.js';
 import type { KeyContext, KeyEncoding } from '../../src/scan/types.js';
+import { MAX_BYTES, wasmBase64Runs } from '../../src/scan/wasm/byte-scan.js';
 import { seededStrings } from '../fixtures/pieces.js';
 
 // Made-up keys: random hex, never issued by Klaviyo.
@@ -699,15 +705,35 @@ describe('searches that skip ahead find what a plain search finds', () => {
     const runParts = ['A'.repeat(13), 'Zz09'.repeat(3), 'b9+/', '_-', '%2B', '\\/', 'x', 'Q'];
     const parts = [...runParts, ...runParts, ' ', '"', '.', '\n', '\u00e9', '\u00ff', '='];
     let withRuns = 0;
-    for (const text of seededStrings(11, parts, 3_000, 14)) {
+    // Up to 60 pieces: runs cross several of the WebAssembly pass's 16-byte blocks, at every alignment.
+    for (const text of [...seededStrings(11, parts, 3_000, 14), ...seededStrings(12, parts, 1_000, 60)]) {
       const expected = [...text.matchAll(RUN)].flatMap((m) => [m.index, m.index + m[0].length]);
       const bytes = Buffer.from(text, 'latin1');
-      expect([...base64RunsOfBytes(bytes)], JSON.stringify(text)).toEqual(expected);
+      const wasm = wasmBase64Runs(bytes, MIN_BASE64);
+      expect(wasm).toBeDefined();
+      expect([...(wasm ?? [])], JSON.stringify(text)).toEqual(expected);
+      expect([...base64RunsOfBytesInJs(bytes)], JSON.stringify(text)).toEqual(expected);
       expect(runsFromFlat(base64RunsOfBytes(bytes)).flat()).toEqual(expected);
       if (expected.length > 0) withRuns++;
     }
     // Most strings hold no run, many hold one: both ways are compared.
-    expect(withRuns).toBeGreaterThan(150);
+    expect(withRuns).toBeGreaterThan(500);
+  });
+
+  test('base64 runs of bodies that grow the WebAssembly memory, or are too large for it', () => {
+    const RUN = /[A-Za-z0-9+/_%\\-]{40,}/g;
+    const parts = ['A'.repeat(45), 'Zz09'.repeat(9), ' ', '"', '\u00e9', '.', 'x'.repeat(20)];
+    for (const size of [1 << 20, MAX_BYTES, MAX_BYTES + 1]) {
+      let text = '';
+      for (let seed = 1; text.length < size; seed++) text += seededStrings(seed, parts, 10_000, 1).join('');
+      const bytes = Buffer.from(text.slice(0, size), 'latin1');
+      const expected = [...bytes.toString('latin1').matchAll(RUN)].flatMap((m) => [
+        m.index,
+        m.index + m[0].length,
+      ]);
+      expect(wasmBase64Runs(bytes, MIN_BASE64) === undefined).toBe(size > MAX_BYTES);
+      expect([...base64RunsOfBytes(bytes)]).toEqual(expected);
+    }
   });
 
   test('a pk that may start a split key is seen wherever it is', () => {

@@ -1,0 +1,55 @@
+// Passes over a response's bytes that run faster as WebAssembly SIMD than as JavaScript. Built into
+// src/scan/wasm/byte-scan-module.ts by scripts/build-wasm.sh (clang --target=wasm32 -msimd128); the
+// JavaScript twin of each function stays as the fallback and as the reference the tests hold it to.
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+// Base64 run characters (base64-runs.ts): A-Z a-z 0-9 + / _ - % and backslash. A byte is one when
+// RUN_HI[its high nibble] & RUN_LO[its low nibble] is not 0; bytes above 0x7f have a high nibble
+// of 8 or more, whose entry is 0.
+//   bit 1: low nibble 1-f (0x41-0x4f, 0x61-0x6f)    bit 2: 0-a (0x50-0x5a, 0x70-0x7a)
+//   bit 4: c or f (0x5c backslash, 0x5f _)          bit 8: 0-9 (digits)
+//   bit 16: 5, b, d or f (% + - /)
+#define RUN_HI_TABLE 0, 0, 16, 8, 1, 6, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0
+#define RUN_LO_TABLE 10, 11, 11, 11, 11, 27, 11, 11, 11, 11, 3, 17, 5, 17, 1, 21
+
+static const uint8_t RUN_HI[16] = {RUN_HI_TABLE};
+static const uint8_t RUN_LO[16] = {RUN_LO_TABLE};
+
+static inline int is_run(uint8_t c) { return (RUN_HI[c >> 4] & RUN_LO[c & 15]) != 0; }
+
+// Lanes that are run characters are not 0.
+static inline v128_t run_lanes(v128_t v) {
+  const v128_t hi = wasm_u8x16_make(RUN_HI_TABLE);
+  const v128_t lo = wasm_u8x16_make(RUN_LO_TABLE);
+  return wasm_v128_and(wasm_i8x16_swizzle(hi, wasm_u8x16_shr(v, 4)),
+                       wasm_i8x16_swizzle(lo, wasm_v128_and(v, wasm_u8x16_splat(15))));
+}
+
+// Every maximal run of at least `min` (31 or more) run characters in bytes[0, len), as start, end
+// pairs in out; returns the number of ints written (at most 2 * (len / (min + 1) + 1)). A run of 31 or
+// more holds a whole aligned 16-byte block, so only such blocks are looked at; from one that is all
+// run characters, the run is read out both ways.
+__attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes, int len, int min, int32_t *out) {
+  int n = 0;
+  int block = 0;
+  while (block + 16 <= len) {
+    if (!wasm_i8x16_all_true(run_lanes(wasm_v128_load(bytes + block)))) {
+      block += 16;
+      continue;
+    }
+    int start = block;
+    while (start > 0 && is_run(bytes[start - 1])) start--;
+    int end = block + 16;
+    while (end + 16 <= len && wasm_i8x16_all_true(run_lanes(wasm_v128_load(bytes + end)))) end += 16;
+    while (end < len && is_run(bytes[end])) end++;
+    if (end - start >= min) {
+      out[n++] = start;
+      out[n++] = end;
+    }
+    // bytes[end] is not a run character, so no whole run block starts before the next block.
+    block = (end + 16) & ~15;
+  }
+  return n;
+}

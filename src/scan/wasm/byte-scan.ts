@@ -1,0 +1,75 @@
+import { MODULE_BASE64 } from './byte-scan-module.js';
+
+/**
+ * The WebAssembly passes of byte-scan.c, for the thread that loads this module. A body is copied into
+ * the module's memory, which grows to the largest body seen up to MAX_BYTES and stays at that size;
+ * a larger body, or a runtime without WebAssembly SIMD, gets `undefined`, and the caller uses its
+ * JavaScript pass.
+ */
+
+// The few WebAssembly types used here (the project's libraries have no WebAssembly declarations).
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+};
+
+interface ByteScanExports {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  __heap_base: { readonly value: number };
+  base64_runs(bytes: number, length: number, min: number, out: number): number;
+}
+
+/** Bodies larger than this are not copied in: they would keep that much memory for the whole scan. */
+export const MAX_BYTES = 4 * 1024 * 1024;
+const PAGE = 65_536;
+
+let loaded: ByteScanExports | null | undefined;
+
+function byteScan(): ByteScanExports | null {
+  if (loaded === undefined) {
+    try {
+      const module = new WebAssembly.Module(Buffer.from(MODULE_BASE64, 'base64'));
+      loaded = new WebAssembly.Instance(module, {}).exports as unknown as ByteScanExports;
+    } catch {
+      // No WebAssembly (node --jitless), or no SIMD.
+      loaded = null;
+    }
+  }
+  return loaded;
+}
+
+/**
+ * Copies `bytes` into the module's memory, with room after them for `outBytes` of results; the
+ * byte offsets of the copy and of that room, or undefined when the body is too large.
+ */
+function copyIn(scan: ByteScanExports, bytes: Uint8Array, outBytes: number): [number, number] | undefined {
+  if (bytes.length > MAX_BYTES) return undefined;
+  const at = (scan.__heap_base.value + 15) & ~15;
+  const out = (at + bytes.length + 15) & ~15;
+  const needed = out + outBytes;
+  const have = scan.memory.buffer.byteLength;
+  if (needed > have) {
+    try {
+      scan.memory.grow(Math.ceil((needed - have) / PAGE));
+    } catch {
+      return undefined;
+    }
+  }
+  new Uint8Array(scan.memory.buffer, at, bytes.length).set(bytes);
+  return [at, out];
+}
+
+/**
+ * `base64RunsOfBytes` (base64-runs.ts) in WebAssembly: start, end, start, end… of every run of at
+ * least `min` run characters. The pass relies on runs of 31 or more.
+ */
+export function wasmBase64Runs(bytes: Uint8Array, min: number): Int32Array | undefined {
+  const scan = byteScan();
+  if (scan === null || min < 31) return undefined;
+  const maxInts = 2 * (Math.floor(bytes.length / (min + 1)) + 1);
+  const place = copyIn(scan, bytes, maxInts * 4);
+  if (place === undefined) return undefined;
+  const [at, out] = place;
+  const ints = scan.base64_runs(at, bytes.length, min, out);
+  return new Int32Array(scan.memory.buffer, out, ints).slice();
+}
