@@ -751,21 +751,28 @@ function presentLiterals(text: string, literals: readonly string[]): Set<string>
   return present;
 }
 
-const SIGNAL_LITERALS = [...new Set(PUBLIC_KEY_SIGNALS.flatMap((signal) => signal.literals))];
+// Literals looked for to decide whether to try a pattern. An anchored pattern is tried from its anchor's
+// places, which say by themselves whether it can match: its literal is not looked for twice.
+const SIGNAL_LITERALS = [
+  ...new Set(PUBLIC_KEY_SIGNALS.flatMap((signal) => (signal.anchor === undefined ? signal.literals : []))),
+];
+const SIGNAL_LITERALS_RAW = SIGNAL_LITERALS.filter((literal) => literal !== 'token');
 
 function scanPublicSignals(text: string, decoded: boolean, emit: (hit: LevelPublicHit) => void): void {
-  const present = presentLiterals(
-    text,
-    decoded ? SIGNAL_LITERALS : SIGNAL_LITERALS.filter((literal) => literal !== 'token'),
-  );
+  const present = presentLiterals(text, decoded ? SIGNAL_LITERALS : SIGNAL_LITERALS_RAW);
   for (const { via, literals, pattern, decodedOnly, anchor } of PUBLIC_KEY_SIGNALS) {
-    if ((decodedOnly === true && !decoded) || !literals.some((literal) => present.has(literal))) continue;
+    if (decodedOnly === true && !decoded) continue;
     const visit = (m: RegExpExecArray): void => {
       const span = m.indices?.[1];
       if (span !== undefined) emit({ key: m[1] as string, offset: span[0], via });
     };
-    if (anchor === undefined) for (const m of text.matchAll(pattern)) visit(m);
-    else forEachMatchAt(pattern, text, positionsOf(text, anchor), visit);
+    if (anchor !== undefined) {
+      // Every match starts with the anchor: no place, no match.
+      const starts = positionsOf(text, anchor);
+      if (starts.length > 0) forEachMatchAt(pattern, text, starts, visit);
+    } else if (literals.some((literal) => present.has(literal))) {
+      for (const m of text.matchAll(pattern)) visit(m);
+    }
   }
 }
 
