@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Analysis, AnalysisRequest, ResourceAnalyzer } from './analysis.js';
 import type { AnalysisReply } from './analysis-worker.js';
-import { base64RunsOfBytes } from './base64-runs.js';
+import { bodyFacts } from './body-facts.js';
 import { LinkTable } from './link-table.js';
 
 /** Where a scan's pages and scripts are analysed: worker threads, or the calling thread. */
@@ -121,12 +121,13 @@ class WorkerPool implements Analyzer {
     const { body } = request;
     // A buffer that is the whole of its memory moves to the thread without a copy; a slice of a pool is copied.
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-    // This thread waits on the analysis for about half of a scan: it takes the analysis's largest pass.
-    const runs = base64RunsOfBytes(body);
+    // This thread waits on the analysis for about half of a scan: it takes the analysis's largest
+    // pass, and a search for literals, in WebAssembly (body-facts.ts).
+    const { runs, present } = bodyFacts(body);
     const transfer = [runs.buffer as ArrayBuffer, ...(owned ? [body.buffer as ArrayBuffer] : [])];
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject, thread });
-      thread.worker.postMessage({ id, request: { ...request, runs } }, transfer);
+      thread.worker.postMessage({ id, request: { ...request, runs, present } }, transfer);
     });
   }
 

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { runsFromFlat } from './base64-runs.js';
+import { PRESENCE_LITERALS } from './body-facts.js';
 import {
   findNextChunks,
   findNuxtPrerenderedRoutes,
@@ -53,6 +54,11 @@ export interface AnalysisRequest {
    * if the text to scan is the body's bytes as they are.
    */
   runs?: Int32Array;
+  /**
+   * Which of PRESENCE_LITERALS (body-facts.ts) the body holds, when the sending thread worked it out;
+   * used when the text is UTF-8 (or its bytes), where an ASCII literal is in the text if in the bytes.
+   */
+  present?: number;
 }
 
 /** A key hit, with the part of the page it sits in when the resource is HTML. */
@@ -197,12 +203,24 @@ export class ResourceAnalyzer {
     // characters: a page with a key (few have one) is scanned again as text, so byte text only has to
     // say whether there is one. Keys split by markup are looked for in the text only.
     const runs = request.runs !== undefined && decoded.latin1 ? runsFromFlat(request.runs) : undefined;
-    const scan = scanText(text, { html: html && !bytes, ...(runs === undefined ? {} : { runs }) });
+    const present =
+      request.present !== undefined && decoded.utf8
+        ? { literals: PRESENCE_LITERALS, bits: request.present }
+        : undefined;
+    const scan = scanText(text, {
+      html: html && !bytes,
+      ...(runs === undefined ? {} : { runs }),
+      ...(present === undefined ? {} : { present }),
+    });
     let { privateKeys, placeholders } = scan;
     if (bytes && (privateKeys.length > 0 || placeholders.length > 0 || (html && maySplitKey(text)))) {
+      // The same charset (UTF-8): what the bytes said of the literals still holds.
       text = decodeText(body, request.contentType);
       bytes = false;
-      ({ privateKeys, placeholders } = scanText(text, { html }));
+      ({ privateKeys, placeholders } = scanText(text, {
+        html,
+        ...(present === undefined ? {} : { present }),
+      }));
     }
     const analysis: WireAnalysis = {
       html,

@@ -1,4 +1,4 @@
-import { wasmBase64Runs } from './wasm/byte-scan.js';
+import { wasmBodyFacts } from './wasm/byte-scan.js';
 
 /**
  * Runs of base64 characters long enough to hold a key: found in every text the scan reads, so kept in
@@ -53,7 +53,7 @@ export function base64Runs(text: string): Array<readonly [number, number]> {
  * can (wasm/byte-scan.c, 2 to 3 times faster with the copy into the module's memory).
  */
 export function base64RunsOfBytes(bytes: Uint8Array): Int32Array {
-  return wasmBase64Runs(bytes, MIN_BASE64) ?? base64RunsOfBytesInJs(bytes);
+  return wasmBodyFacts(bytes, MIN_BASE64, [])?.runs ?? base64RunsOfBytesInJs(bytes);
 }
 
 /** `base64RunsOfBytes` in JavaScript: for bodies the WebAssembly pass does not take, and the tests. */

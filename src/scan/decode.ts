@@ -58,21 +58,25 @@ function hasWideSpace(buffer: Buffer): boolean {
  * matches), and no character outside ASCII is whitespace or a line end (which `\s` and `$` would
  * see). Where it matters what those characters are (a key's snippet, a link), the caller decodes
  * that part, or the whole text, as UTF-8. `latin1`: character i of the text is byte i of the buffer
- * (byte text, or ASCII), so what was worked out from the bytes holds for the text.
+ * (byte text, or ASCII), so what was worked out from the bytes holds for the text. `utf8`: the text
+ * is UTF-8 (or its bytes), so its ASCII characters are the buffer's ASCII bytes, in order: an ASCII
+ * literal is in the text exactly when it is in the buffer (`decodeText` gives the same text, as the
+ * charset is the same).
  */
 export function decodeForScan(
   buffer: Buffer,
   contentType: string,
   allowBytes: boolean,
-): { text: string; bytes: boolean; latin1: boolean } {
+): { text: string; bytes: boolean; latin1: boolean; utf8: boolean } {
   const label = charsetOf(buffer, contentType);
-  if (isUtf8Label(label)) {
+  const utf8 = isUtf8Label(label);
+  if (utf8) {
     // ASCII reads the same either way, and latin1 is the faster copy.
-    if (isAscii(buffer)) return { text: buffer.toString('latin1'), bytes: false, latin1: true };
+    if (isAscii(buffer)) return { text: buffer.toString('latin1'), bytes: false, latin1: true, utf8 };
     if (allowBytes && isUtf8(buffer) && !hasWideSpace(buffer))
-      return { text: buffer.toString('latin1'), bytes: true, latin1: true };
+      return { text: buffer.toString('latin1'), bytes: true, latin1: true, utf8 };
   }
-  return { text: decodeText(buffer, contentType), bytes: false, latin1: false };
+  return { text: decodeText(buffer, contentType), bytes: false, latin1: false, utf8 };
 }
 
 /** The text of byte text (latin1 of UTF-8), for a part cut at ASCII characters. */

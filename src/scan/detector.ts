@@ -758,8 +758,33 @@ const SIGNAL_LITERALS = [
 ];
 const SIGNAL_LITERALS_RAW = SIGNAL_LITERALS.filter((literal) => literal !== 'token');
 
-function scanPublicSignals(text: string, decoded: boolean, emit: (hit: LevelPublicHit) => void): void {
-  const present = presentLiterals(text, decoded ? SIGNAL_LITERALS : SIGNAL_LITERALS_RAW);
+/** Which of some literals a text holds, as worked out before (bit i: `literals[i]`). */
+export interface KnownLiterals {
+  literals: readonly string[];
+  bits: number;
+}
+
+/** The signal literals in raw text, from what is known of it; any literal not known is looked for. */
+function rawSignalLiterals(text: string, known: KnownLiterals | undefined): Set<string> {
+  if (known === undefined) return presentLiterals(text, SIGNAL_LITERALS_RAW);
+  const present = new Set<string>();
+  const unknown: string[] = [];
+  for (const literal of SIGNAL_LITERALS_RAW) {
+    const i = known.literals.indexOf(literal);
+    if (i === -1) unknown.push(literal);
+    else if ((known.bits & (1 << i)) !== 0) present.add(literal);
+  }
+  if (unknown.length > 0) for (const literal of presentLiterals(text, unknown)) present.add(literal);
+  return present;
+}
+
+function scanPublicSignals(
+  text: string,
+  decoded: boolean,
+  emit: (hit: LevelPublicHit) => void,
+  known?: KnownLiterals,
+): void {
+  const present = decoded ? presentLiterals(text, SIGNAL_LITERALS) : rawSignalLiterals(text, known);
   for (const { via, literals, pattern, decodedOnly, anchor } of PUBLIC_KEY_SIGNALS) {
     if (decodedOnly === true && !decoded) continue;
     const visit = (m: RegExpExecArray): void => {
@@ -785,13 +810,14 @@ function publicKeysIn(
   text: string,
   runs: ReadonlyArray<readonly [number, number]>,
   locate: (offset: number) => LineColumn,
+  known?: KnownLiterals,
 ): PublicKeyHit[] {
   const found = new Map<string, LevelPublicHit>();
   const keep = (hit: LevelPublicHit): void => {
     const id = `${hit.offset}:${hit.key}`;
     if (!found.has(id)) found.set(id, hit);
   };
-  scanPublicSignals(text, false, keep);
+  scanPublicSignals(text, false, keep, known);
   forEachTrackData(text, runs, (json, rawOffset) => {
     scanPublicSignals(json, true, (hit) => keep({ ...hit, offset: rawOffset(hit.offset) }));
   });
@@ -941,6 +967,8 @@ export function scanText(
     html?: boolean;
     /** The text's base64 runs when they are already known (`base64RunsOfBytes` of its bytes). */
     runs?: ReadonlyArray<readonly [number, number]>;
+    /** Which literals the text holds, when already known (body-facts.ts): the site-ID scan's. */
+    present?: KnownLiterals;
   } = {},
 ): { privateKeys: KeyHit[]; placeholders: KeyHit[]; publicKeys: PublicKeyHit[] } {
   const runs = options.runs ?? base64Runs(text);
@@ -953,7 +981,7 @@ export function scanText(
   const privateKeys: KeyHit[] = [];
   const placeholders: KeyHit[] = [];
   for (const hit of hits) (hit.placeholder === undefined ? privateKeys : placeholders).push(hit);
-  return { privateKeys, placeholders, publicKeys: publicKeysIn(text, runs, locate) };
+  return { privateKeys, placeholders, publicKeys: publicKeysIn(text, runs, locate, options.present) };
 }
 
 const HIDDEN = '[hidden: contains a private key]';

@@ -17,7 +17,7 @@ import {
 } from '../../src/scan/detector.js';
 import { maskKey } from '../../src/scan/redact.js';
 import type { KeyContext, KeyEncoding } from '../../src/scan/types.js';
-import { MAX_BYTES, wasmBase64Runs } from '../../src/scan/wasm/byte-scan.js';
+import { MAX_BYTES, wasmBodyFacts } from '../../src/scan/wasm/byte-scan.js';
 import { seededStrings } from '../fixtures/pieces.js';
 
 // Made-up keys: random hex, never issued by Klaviyo.
@@ -709,7 +709,7 @@ describe('searches that skip ahead find what a plain search finds', () => {
     for (const text of [...seededStrings(11, parts, 3_000, 14), ...seededStrings(12, parts, 1_000, 60)]) {
       const expected = [...text.matchAll(RUN)].flatMap((m) => [m.index, m.index + m[0].length]);
       const bytes = Buffer.from(text, 'latin1');
-      const wasm = wasmBase64Runs(bytes, MIN_BASE64);
+      const wasm = wasmBodyFacts(bytes, MIN_BASE64, [])?.runs;
       expect(wasm).toBeDefined();
       expect([...(wasm ?? [])], JSON.stringify(text)).toEqual(expected);
       expect([...base64RunsOfBytesInJs(bytes)], JSON.stringify(text)).toEqual(expected);
@@ -731,7 +731,7 @@ describe('searches that skip ahead find what a plain search finds', () => {
         m.index,
         m.index + m[0].length,
       ]);
-      expect(wasmBase64Runs(bytes, MIN_BASE64) === undefined).toBe(size > MAX_BYTES);
+      expect(wasmBodyFacts(bytes, MIN_BASE64, []) === undefined).toBe(size > MAX_BYTES);
       expect([...base64RunsOfBytes(bytes)]).toEqual(expected);
     }
   });

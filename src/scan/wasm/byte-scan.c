@@ -53,3 +53,58 @@ __attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes
   }
   return n;
 }
+
+// Which of up to 8 literals occur in bytes[0, len), as bits (bit i: literal i). `table` holds each
+// literal as its length (2 to 255) and then its bytes. Each 16-byte block is tested for the places
+// where a literal's first and last bytes both stand, and those places are compared in full; the
+// search stops once every literal is found.
+__attribute__((export_name("present_literals"))) int present_literals(const uint8_t *bytes, int len,
+                                                                       const uint8_t *table, int count) {
+  if (count <= 0) return 0;
+  const uint8_t *literal[8];
+  int length[8];
+  v128_t first[8];
+  v128_t last[8];
+  int longest = 0;
+  for (int i = 0, at = 0; i < count; i++) {
+    length[i] = table[at];
+    literal[i] = table + at + 1;
+    first[i] = wasm_u8x16_splat(literal[i][0]);
+    last[i] = wasm_u8x16_splat(literal[i][length[i] - 1]);
+    if (length[i] > longest) longest = length[i];
+    at += 1 + length[i];
+  }
+  const int all = (1 << count) - 1;
+  int found = 0;
+  int block = 0;
+  // Whole blocks whose every place can hold the longest literal; the rest one place at a time.
+  for (; block + 15 + longest <= len; block += 16) {
+    v128_t hits = wasm_i8x16_splat(0);
+    for (int i = 0; i < count; i++) {
+      if (found & (1 << i)) continue;
+      v128_t head = wasm_i8x16_eq(wasm_v128_load(bytes + block), first[i]);
+      v128_t tail = wasm_i8x16_eq(wasm_v128_load(bytes + block + length[i] - 1), last[i]);
+      hits = wasm_v128_or(hits, wasm_v128_and(head, tail));
+    }
+    if (!wasm_v128_any_true(hits)) continue;
+    for (int mask = wasm_i8x16_bitmask(hits); mask != 0; mask &= mask - 1) {
+      const uint8_t *at = bytes + block + __builtin_ctz(mask);
+      for (int i = 0; i < count; i++) {
+        if (found & (1 << i)) continue;
+        int same = 1;
+        for (int k = 0; k < length[i] && same; k++) same = at[k] == literal[i][k];
+        if (same) found |= 1 << i;
+      }
+    }
+    if (found == all) return found;
+  }
+  for (int at = block; at < len; at++) {
+    for (int i = 0; i < count; i++) {
+      if ((found & (1 << i)) || at + length[i] > len) continue;
+      int same = 1;
+      for (int k = 0; k < length[i] && same; k++) same = bytes[at + k] == literal[i][k];
+      if (same) found |= 1 << i;
+    }
+  }
+  return found;
+}

@@ -17,6 +17,7 @@ interface ByteScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   __heap_base: { readonly value: number };
   base64_runs(bytes: number, length: number, min: number, out: number): number;
+  present_literals(bytes: number, length: number, table: number, count: number): number;
 }
 
 /** Bodies larger than this are not copied in: they would keep that much memory for the whole scan. */
@@ -59,17 +60,49 @@ function copyIn(scan: ByteScanExports, bytes: Uint8Array, outBytes: number): [nu
   return [at, out];
 }
 
+/** What the WebAssembly passes found in one body. */
+export interface WasmBodyFacts {
+  /** `base64RunsOfBytes` (base64-runs.ts): start, end, start, end… */
+  runs: Int32Array;
+  /** Bit i: `literals[i]` occurs in the body. */
+  present: number;
+}
+
+const MAX_LITERALS = 8;
+
 /**
- * `base64RunsOfBytes` (base64-runs.ts) in WebAssembly: start, end, start, end… of every run of at
- * least `min` run characters. The pass relies on runs of 31 or more.
+ * The body's base64 runs of at least `minRun` run characters (31 or more, which the pass relies on)
+ * and which of `literals` (at most 8, ASCII, 1 to 255 bytes) it holds, from one copy of the body.
  */
-export function wasmBase64Runs(bytes: Uint8Array, min: number): Int32Array | undefined {
+export function wasmBodyFacts(
+  bytes: Uint8Array,
+  minRun: number,
+  literals: readonly string[],
+): WasmBodyFacts | undefined {
   const scan = byteScan();
-  if (scan === null || min < 31) return undefined;
-  const maxInts = 2 * (Math.floor(bytes.length / (min + 1)) + 1);
-  const place = copyIn(scan, bytes, maxInts * 4);
+  if (scan === null || minRun < 31 || literals.length > MAX_LITERALS) return undefined;
+  const table = literalTable(literals);
+  if (table === undefined) return undefined;
+  const maxInts = 2 * (Math.floor(bytes.length / (minRun + 1)) + 1);
+  const place = copyIn(scan, bytes, table.length + 16 + maxInts * 4);
   if (place === undefined) return undefined;
-  const [at, out] = place;
-  const ints = scan.base64_runs(at, bytes.length, min, out);
-  return new Int32Array(scan.memory.buffer, out, ints).slice();
+  const [at, tableAt] = place;
+  new Uint8Array(scan.memory.buffer, tableAt, table.length).set(table);
+  const present = scan.present_literals(at, bytes.length, tableAt, literals.length);
+  const out = (tableAt + table.length + 15) & ~15;
+  const ints = scan.base64_runs(at, bytes.length, minRun, out);
+  return { runs: new Int32Array(scan.memory.buffer, out, ints).slice(), present };
+}
+
+const tables = new Map<readonly string[], Uint8Array | undefined>();
+
+/** Each literal as its length, then its bytes; undefined when one is not 1 to 255 ASCII characters. */
+function literalTable(literals: readonly string[]): Uint8Array | undefined {
+  if (tables.has(literals)) return tables.get(literals);
+  const fits = literals.every((literal) => /^[\x00-\x7f]{1,255}$/.test(literal));
+  const table = fits
+    ? Uint8Array.from(literals.flatMap((literal) => [literal.length, ...Buffer.from(literal, 'latin1')]))
+    : undefined;
+  tables.set(literals, table);
+  return table;
 }
