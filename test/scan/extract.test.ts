@@ -177,6 +177,8 @@ describe('extractFromHtml: reading tags and attributes', () => {
     ...['</SCRIPT >', ' type=module', ' data-src=', '"/m.js"', '<a href=', '<a href="', "<a href='"],
     ...[' href="', '<script src=', '<link rel=stylesheet href=x.css>', '<base href=/b/>'],
     '<link rel="alternate" hreflang=de href=/de>',
+    // A comment's `-->` is looked for after its `<!--`: `<!--->` does not close it.
+    ...['-', '->', '<!--->'],
   ];
 
   it('reads what the patterns read, in strings made of the pieces of tags', () => {
