@@ -10,8 +10,12 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
     `${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`,
   );
 } else {
+  const thread = argv[0] === 'scan' ? startAnalysisThread() : undefined;
   import('../dist/cli.js')
-    .then(({ main }) => main(argv))
+    .then(async ({ main }) => {
+      if (thread !== undefined) (await import('../dist/scan/analysis-pool.js')).adoptAnalysisThread(thread);
+      return main(argv);
+    })
     .then(
       (code) => {
         process.exitCode = code;
@@ -20,5 +24,26 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
         process.stderr.write(`klaviyo-checkup: ${error instanceof Error ? error.message : String(error)}\n`);
         process.exitCode = 2;
       },
-    );
+    )
+    // A scan closes its threads itself; a command that stopped before its scan began (a usage error)
+    // leaves this one running.
+    .finally(() => thread?.terminate());
+}
+
+/**
+ * A scan's analysis thread, started before anything else loads: Node takes some 100 ms to start a
+ * thread on a small machine, and the start page's analysis would wait for it. The scan's analyzer
+ * takes it (analysis-pool.ts); on one core a scan analyses on its own thread, and starts none.
+ */
+function startAnalysisThread() {
+  const { existsSync } = require('node:fs');
+  const { availableParallelism } = require('node:os');
+  const { join } = require('node:path');
+  const file = join(__dirname, '..', 'dist', 'scan', 'analysis-worker.js');
+  if (availableParallelism() < 2 || !existsSync(file)) return undefined;
+  const { Worker } = require('node:worker_threads');
+  const worker = new Worker(file);
+  // A thread that fails to start is left for one the analyzer starts itself (analysis-pool.ts).
+  worker.on('error', () => {});
+  return worker;
 }

@@ -321,6 +321,14 @@ describe('klaviyo-checkup scan', () => {
     }
   });
 
+  it('exits at once on a scan with a usage error, though the scan had started its analysis thread', async () => {
+    for (const args of [['scan'], ['scan', '--bogus'], ['scan', 'https://x.example', 'extra']]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('klaviyo-checkup --help');
+    }
+  });
+
   it('treats no arguments as a usage error: usage on stderr, exit 2', async () => {
     const result = await run([]);
     expect(result.code).toBe(2);

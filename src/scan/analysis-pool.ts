@@ -52,6 +52,26 @@ export function createAnalyzer(threads: number = DEFAULT_THREADS): Analyzer {
   return new WorkerPool(threads);
 }
 
+let adopted: Worker | undefined;
+
+/**
+ * A thread of analysis-worker.js that the command line's launcher started before this module loaded
+ * (bin/klaviyo-checkup.js, which stops it if no scan takes it): the next pool takes it as its first
+ * thread. Node takes some 100 ms to start a thread on a small machine, which the start page's
+ * analysis, and so the whole crawl, would otherwise wait for.
+ */
+export function adoptAnalysisThread(worker: Worker): void {
+  adopted = worker;
+}
+
+/** The adopted thread, if it is still running (threadId is -1 once a thread has stopped). */
+function takeAdopted(): Worker | undefined {
+  const worker = adopted;
+  adopted = undefined;
+  if (worker === undefined || worker.threadId === -1) return undefined;
+  return worker;
+}
+
 interface Waiting {
   resolve: (analysis: Analysis) => void;
   reject: (error: Error) => void;
@@ -80,7 +100,7 @@ class WorkerPool implements Analyzer {
   }
 
   #start(): Thread {
-    const worker = new Worker(WORKER_URL);
+    const worker = takeAdopted() ?? new Worker(WORKER_URL);
     const thread: Thread = { worker, pending: 0, alive: true, links: new LinkTable() };
     worker.on('message', (replies: AnalysisReply[]) => {
       for (const { id, analysis, error } of replies) {

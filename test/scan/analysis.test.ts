@@ -199,6 +199,46 @@ describe('the pool of analysis threads', () => {
     // Handed over: the sender's buffers are detached.
     expect(requests.every((request) => request.body.byteLength === 0)).toBe(true);
   });
+
+  const BUILT_WORKER = new URL('../../dist/scan/analysis-worker.js', import.meta.url);
+  const page = (): AnalysisRequest => ({
+    kind: 'page',
+    body: new TextEncoder().encode(
+      `<a href="/next">next</a><script>var k = "${fakeLegacyKey(63)}";</script>`,
+    ),
+    contentType: 'text/html',
+    url: 'http://shop.test/',
+  });
+
+  /** A pool made after a thread was started the way the launcher starts one (stopped first, if asked). */
+  async function poolAfterLauncher(stopFirst: boolean) {
+    const built = (await import(BUILT_POOL)) as typeof import('../../src/scan/analysis-pool.js');
+    const { Worker } = await import('node:worker_threads');
+    const started = new Worker(BUILT_WORKER);
+    if (stopFirst) await started.terminate();
+    built.adoptAnalysisThread(started);
+    const pool = built.createAnalyzer(1);
+    pools.push(pool);
+    return { pool, started };
+  }
+
+  it('takes the thread the launcher started as its first, and goes on without it when it stops', async () => {
+    const { pool, started } = await poolAfterLauncher(false);
+    const expected = await inlineAnalyzer().analyze(page());
+    expect(await pool.analyze(page())).toEqual(expected);
+    // The pool's one thread is the launcher's: when it stops, the pool has none and analyses inline.
+    const stopped = new Promise((resolve) => started.once('exit', resolve));
+    await started.terminate();
+    await stopped;
+    expect(pool.threads).toBe(0);
+    expect(await pool.analyze(page())).toEqual(expected);
+  });
+
+  it('starts its own thread when the one the launcher started has already stopped', async () => {
+    const { pool } = await poolAfterLauncher(true);
+    expect(pool.threads).toBe(1);
+    expect(await pool.analyze(page())).toEqual(await inlineAnalyzer().analyze(page()));
+  });
 });
 
 describe('a crawl whose responses arrive out of order', () => {
