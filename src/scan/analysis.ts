@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { runsFromFlat } from './base64-runs.js';
-import { PRESENCE_LITERALS } from './body-facts.js';
+import { PRESENCE_LITERALS, RUN_DECODE, RUN_TRACK } from './body-facts.js';
 import {
   findNextChunks,
   findNuxtPrerenderedRoutes,
@@ -50,8 +49,8 @@ export interface AnalysisRequest {
   /** Code: whether the crawl still takes webpack runtimes (it keeps a bounded number). */
   findNamers?: boolean;
   /**
-   * The body's base64 runs (`base64RunsOfBytes`), when the sending thread worked them out; used only
-   * if the text to scan is the body's bytes as they are.
+   * The body's base64 runs that may give the detector something (`bodyFacts`: start, end, flags), when
+   * the sending thread worked them out; used only if the text to scan is the body's bytes as they are.
    */
   runs?: Int32Array;
   /**
@@ -202,14 +201,14 @@ export class ResourceAnalyzer {
     // Byte text finds the same keys at the same places, but a key's column, snippet and context count
     // characters: a page with a key (few have one) is scanned again as text, so byte text only has to
     // say whether there is one. Keys split by markup are looked for in the text only.
-    const runs = request.runs !== undefined && decoded.latin1 ? runsFromFlat(request.runs) : undefined;
+    const runs = request.runs !== undefined && decoded.latin1 ? markedRuns(request.runs) : undefined;
     const present =
       request.present !== undefined && decoded.utf8
         ? { literals: PRESENCE_LITERALS, bits: request.present }
         : undefined;
     const scan = scanText(text, {
       html: html && !bytes,
-      ...(runs === undefined ? {} : { runs }),
+      ...(runs === undefined ? {} : { decodeRuns: runs.decode, trackRuns: runs.track }),
       ...(present === undefined ? {} : { present }),
     });
     let { privateKeys, placeholders } = scan;
@@ -250,6 +249,22 @@ export class ResourceAnalyzer {
     }
     return analysis;
   }
+}
+
+/** Runs as `bodyFacts` marks them (start, end, flags), for each use the detector makes of them. */
+function markedRuns(flat: Int32Array): {
+  decode: Array<readonly [number, number]>;
+  track: Array<readonly [number, number]>;
+} {
+  const decode: Array<readonly [number, number]> = [];
+  const track: Array<readonly [number, number]> = [];
+  for (let k = 0; k + 2 < flat.length; k += 3) {
+    const run = [flat[k] as number, flat[k + 1] as number] as const;
+    const flags = flat[k + 2] as number;
+    if ((flags & RUN_DECODE) !== 0) decode.push(run);
+    if ((flags & RUN_TRACK) !== 0) track.push(run);
+  }
+  return { decode, track };
 }
 
 function refData(ref: ScriptRef): RefData {

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { wasmBodyFacts } from './wasm/byte-scan.js';
 
 /**
@@ -76,12 +77,47 @@ export function base64RunsOfBytesInJs(bytes: Uint8Array): Int32Array {
   return Int32Array.from(runs);
 }
 
-/** Runs handed over flat (`base64RunsOfBytes`), as `base64Runs` gives them. */
-export function runsFromFlat(flat: Int32Array): Array<readonly [number, number]> {
-  const runs: Array<readonly [number, number]> = [];
-  for (let k = 0; k + 1 < flat.length; k += 2) runs.push([flat[k] as number, flat[k + 1] as number]);
-  return runs;
-}
-
 const BYTE_IN_RUN = new Uint8Array(256);
 BYTE_IN_RUN.set(BASE64_RUN_CHAR);
+
+// ---------------------------------------------------------------------------------------------
+// What the detector looks for in a run (detector.ts), here so that the crawl's thread can tell which
+// runs may hold something without loading the detector (body-facts.ts).
+
+/** Runs are decoded in chunks of this many characters (overlapping a little). */
+export const BASE64_CHUNK = 100_000;
+
+/**
+ * Where `pk_` shows in base64 when it starts at byte 0, 1 or 2 of a 3-byte group: the fully
+ * determined characters and their position in the 4-character group. Lets long runs try a shifted
+ * alignment only where a plain key may be.
+ */
+export const PK_BASE64_SIGNATURES: ReadonlyArray<readonly [string, number]> = [
+  ['cGtf', 0],
+  ['BrX', 2],
+  ['wa1', 3],
+];
+
+/** Base64 characters fully determined by `bytes` when they start at byte 0, 1 or 2 of a group. */
+function base64Signatures(bytes: string): string[] {
+  const signatures: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const low = Buffer.from(`${'\x00'.repeat(offset)}${bytes}\x00\x00`, 'latin1').toString('base64');
+    const high = Buffer.from(`${'\xff'.repeat(offset)}${bytes}\xff\xff`, 'latin1').toString('base64');
+    let common = '';
+    for (let i = 0; i < low.length; i++) {
+      if (low[i] === high[i]) common += low[i];
+      else if (common.length > 0) break;
+    }
+    if (common.length >= 2) signatures.push(common);
+  }
+  return signatures;
+}
+
+// `pk` itself (whatever follows it), and base64 of each of those signatures (base64 inside base64).
+const PK_SIGNATURES = base64Signatures('pk');
+/** A run that may hold a key in base64 holds one of these (or starts with `ey`, or has an escape). */
+export const PK_OR_NESTED_SIGNATURES: readonly string[] = [
+  ...PK_SIGNATURES,
+  ...PK_SIGNATURES.flatMap((signature) => base64Signatures(signature)),
+];

@@ -1,6 +1,12 @@
 import { Buffer } from 'node:buffer';
-import { base64RunsOfBytesInJs, MIN_BASE64 } from './base64-runs.js';
-import { wasmBodyFacts } from './wasm/byte-scan.js';
+import {
+  BASE64_CHUNK,
+  base64RunsOfBytesInJs,
+  MIN_BASE64,
+  PK_BASE64_SIGNATURES,
+  PK_OR_NESTED_SIGNATURES,
+} from './base64-runs.js';
+import { RUN_DECODE, RUN_TRACK, type RunFilter, wasmBodyFacts } from './wasm/byte-scan.js';
 
 /**
  * What the crawl's thread works out from a body's bytes before it hands the body to the analysis
@@ -14,20 +20,46 @@ import { wasmBodyFacts } from './wasm/byte-scan.js';
  */
 export const PRESENCE_LITERALS: readonly string[] = ['company_id', 'companyId', 'klaviyo.js'];
 
+export { RUN_DECODE, RUN_TRACK };
+
 export interface BodyFacts {
-  /** `base64RunsOfBytes`: start, end, start, end… */
+  /**
+   * The body's base64 runs that may give the detector something, as start, end, flags: RUN_DECODE
+   * for base64 worth decoding, RUN_TRACK for Track data (byte-scan.c, run_flags). Some 94% of a
+   * storefront's runs are paths and class names that give neither, and are not sent.
+   */
   runs: Int32Array;
   /** Bit i: PRESENCE_LITERALS[i] occurs in the body. */
   present: number;
 }
 
-export function bodyFacts(bytes: Uint8Array): BodyFacts {
-  return (
-    wasmBodyFacts(bytes, MIN_BASE64, PRESENCE_LITERALS) ?? {
-      runs: base64RunsOfBytesInJs(bytes),
-      present: presentInBytes(bytes),
+/**
+ * The pairs a run worth decoding holds: the first two characters of every signature the detector's
+ * alignmentsToTry looks for (each of PK_BASE64_SIGNATURES starts with a PK_OR_NESTED_SIGNATURES one;
+ * both are kept, so that the filter never drops a run that detector would decode).
+ */
+const RUN_FILTER: RunFilter = {
+  longRun: BASE64_CHUNK,
+  pairs: (() => {
+    const pairs = new Uint8Array((128 * 128) / 8);
+    for (const signature of [...PK_OR_NESTED_SIGNATURES, ...PK_BASE64_SIGNATURES.map(([s]) => s)]) {
+      const pair = (signature.charCodeAt(0) << 7) | signature.charCodeAt(1);
+      pairs[pair >> 3] = (pairs[pair >> 3] as number) | (1 << (pair & 7));
     }
-  );
+    return pairs;
+  })(),
+};
+
+export function bodyFacts(bytes: Uint8Array): BodyFacts {
+  const wasm = wasmBodyFacts(bytes, MIN_BASE64, PRESENCE_LITERALS, RUN_FILTER);
+  if (wasm !== undefined) return wasm;
+  // Without WebAssembly, or for a body too large for it: every run, marked for both.
+  const pairs = base64RunsOfBytesInJs(bytes);
+  const runs = new Int32Array((pairs.length / 2) * 3);
+  for (let k = 0; k + 1 < pairs.length; k += 2) {
+    runs.set([pairs[k] as number, pairs[k + 1] as number, RUN_DECODE | RUN_TRACK], (k / 2) * 3);
+  }
+  return { runs, present: presentInBytes(bytes) };
 }
 
 function presentInBytes(bytes: Uint8Array): number {

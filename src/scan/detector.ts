@@ -1,6 +1,12 @@
 import { Buffer } from 'node:buffer';
 import { forEachMatchAt, positionsOf } from './anchored.js';
-import { base64Runs, MIN_BASE64 } from './base64-runs.js';
+import {
+  BASE64_CHUNK,
+  base64Runs,
+  MIN_BASE64,
+  PK_BASE64_SIGNATURES,
+  PK_OR_NESTED_SIGNATURES,
+} from './base64-runs.js';
 import { placeholderReason, standInReason } from './placeholders.js';
 import { maskKey, redactKeysInText } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit, PublicKeyHit } from './types.js';
@@ -432,16 +438,7 @@ function verifyCandidate(text: string, candidate: number, emit: Emit): void {
   });
 }
 
-const BASE64_CHUNK = 100_000;
 const BASE64_CHUNK_OVERLAP = 256;
-// Where `pk_` shows in base64 when it starts at byte 0, 1 or 2 of a 3-byte group: the fully
-// determined characters and their position in the 4-character group. Lets long runs try a shifted
-// alignment only where a plain key may be.
-const PK_BASE64_SIGNATURES: ReadonlyArray<readonly [string, number]> = [
-  ['cGtf', 0],
-  ['BrX', 2],
-  ['wa1', 3],
-];
 
 function isBase64Code(c: number): boolean {
   return isWordCode(c) || c === 0x2b || c === 0x2f || c === 0x2d;
@@ -511,28 +508,8 @@ function alignmentsToTry(chunk: string): number[] {
   return [...shifts];
 }
 
-/** Base64 characters fully determined by `bytes` when they start at byte 0, 1 or 2 of a group. */
-function base64Signatures(bytes: string): string[] {
-  const signatures: string[] = [];
-  for (let offset = 0; offset < 3; offset++) {
-    const low = Buffer.from(`${'\x00'.repeat(offset)}${bytes}\x00\x00`, 'latin1').toString('base64');
-    const high = Buffer.from(`${'\xff'.repeat(offset)}${bytes}\xff\xff`, 'latin1').toString('base64');
-    let common = '';
-    for (let i = 0; i < low.length; i++) {
-      if (low[i] === high[i]) common += low[i];
-      else if (common.length > 0) break;
-    }
-    if (common.length >= 2) signatures.push(common);
-  }
-  return signatures;
-}
-
-// `pk` itself (whatever follows it), and base64 of each of those signatures (base64 inside base64).
-const PK_SIGNATURES = base64Signatures('pk');
 const MAYBE_PK_OR_NESTED = new RegExp(
-  [...PK_SIGNATURES, ...PK_SIGNATURES.flatMap((signature) => base64Signatures(signature))]
-    .map((signature) => signature.replace(/[+/]/g, '\\$&'))
-    .join('|'),
+  PK_OR_NESTED_SIGNATURES.map((signature) => signature.replace(/[+/]/g, '\\$&')).join('|'),
 );
 
 /**
@@ -967,13 +944,24 @@ export function scanText(
     html?: boolean;
     /** The text's base64 runs when they are already known (`base64RunsOfBytes` of its bytes). */
     runs?: ReadonlyArray<readonly [number, number]>;
+    /**
+     * Instead of `runs`, the runs each use needs (body-facts.ts): those that may hold base64 worth
+     * decoding, and those that may be Track data. Any other run would give nothing.
+     */
+    decodeRuns?: ReadonlyArray<readonly [number, number]>;
+    trackRuns?: ReadonlyArray<readonly [number, number]>;
     /** Which literals the text holds, when already known (body-facts.ts): the site-ID scan's. */
     present?: KnownLiterals;
   } = {},
 ): { privateKeys: KeyHit[]; placeholders: KeyHit[]; publicKeys: PublicKeyHit[] } {
-  const runs = options.runs ?? base64Runs(text);
+  const runs =
+    options.decodeRuns !== undefined && options.trackRuns !== undefined
+      ? undefined
+      : (options.runs ?? base64Runs(text));
+  const decodeRuns = options.decodeRuns ?? runs ?? [];
+  const trackRuns = options.trackRuns ?? runs ?? [];
   const locate = createLineLocator(text);
-  let hits = privateKeysIn(text, runs, locate);
+  let hits = privateKeysIn(text, decodeRuns, locate);
   if (options.html === true) {
     const split = findSplitKeys(text);
     if (split.length > 0) hits = [...hits, ...split].sort(compareHits);
@@ -981,7 +969,7 @@ export function scanText(
   const privateKeys: KeyHit[] = [];
   const placeholders: KeyHit[] = [];
   for (const hit of hits) (hit.placeholder === undefined ? privateKeys : placeholders).push(hit);
-  return { privateKeys, placeholders, publicKeys: publicKeysIn(text, runs, locate, options.present) };
+  return { privateKeys, placeholders, publicKeys: publicKeysIn(text, trackRuns, locate, options.present) };
 }
 
 const HIDDEN = '[hidden: contains a private key]';

@@ -27,11 +27,33 @@ static inline v128_t run_lanes(v128_t v) {
                        wasm_i8x16_swizzle(lo, wasm_v128_and(v, wasm_u8x16_splat(15))));
 }
 
-// Every maximal run of at least `min` (31 or more) run characters in bytes[0, len), as start, end
-// pairs in out; returns the number of ints written (at most 2 * (len / (min + 1) + 1)). A run of 31 or
-// more holds a whole aligned 16-byte block, so only such blocks are looked at; from one that is all
-// run characters, the run is read out both ways.
-__attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes, int len, int min, int32_t *out) {
+// What a run may give the detector (detector.ts): base64 to decode (forEachBase64Decoding), Track data
+// (forEachTrackData). A run without an escape is its only segment, and its only chunk when no longer
+// than `long_run`: it gives nothing to decode unless it starts with `ey` or holds one of the two-character
+// starts of the signatures marked in `pairs` (a bit per pair of ASCII codes, first << 7 | second), and
+// no Track data unless it starts with `e`. A run with an escape (% or backslash) may give either.
+#define RUN_DECODE 1
+#define RUN_TRACK 2
+
+static int run_flags(const uint8_t *run, int length, int long_run, const uint8_t *pairs) {
+  for (int i = 0; i < length; i++)
+    if (run[i] == '%' || run[i] == '\\') return RUN_DECODE | RUN_TRACK;
+  int flags = run[0] == 'e' ? RUN_TRACK : 0;
+  if (length > long_run || (run[0] == 'e' && run[1] == 'y')) return flags | RUN_DECODE;
+  for (int i = 0; i + 1 < length; i++) {
+    int pair = run[i] << 7 | run[i + 1];
+    if (pairs[pair >> 3] & (1 << (pair & 7))) return flags | RUN_DECODE;
+  }
+  return flags;
+}
+
+// Every maximal run of at least `min` (31 or more) run characters in bytes[0, len). Without `pairs`:
+// as start, end pairs in out. With `pairs`: only the runs that may give the detector something, as
+// start, end, flags (run_flags). Returns the number of ints written (at most
+// 3 * (len / (min + 1) + 1)). A run of 31 or more holds a whole aligned 16-byte block, so only such
+// blocks are looked at; from one that is all run characters, the run is read out both ways.
+__attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes, int len, int min, int long_run,
+                                                            const uint8_t *pairs, int32_t *out) {
   int n = 0;
   int block = 0;
   while (block + 16 <= len) {
@@ -45,8 +67,17 @@ __attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes
     while (end + 16 <= len && wasm_i8x16_all_true(run_lanes(wasm_v128_load(bytes + end)))) end += 16;
     while (end < len && is_run(bytes[end])) end++;
     if (end - start >= min) {
-      out[n++] = start;
-      out[n++] = end;
+      if (pairs == 0) {
+        out[n++] = start;
+        out[n++] = end;
+      } else {
+        int flags = run_flags(bytes + start, end - start, long_run, pairs);
+        if (flags != 0) {
+          out[n++] = start;
+          out[n++] = end;
+          out[n++] = flags;
+        }
+      }
     }
     // bytes[end] is not a run character, so no whole run block starts before the next block.
     block = (end + 16) & ~15;

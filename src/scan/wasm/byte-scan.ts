@@ -16,7 +16,14 @@ declare const WebAssembly: {
 interface ByteScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   __heap_base: { readonly value: number };
-  base64_runs(bytes: number, length: number, min: number, out: number): number;
+  base64_runs(
+    bytes: number,
+    length: number,
+    min: number,
+    longRun: number,
+    pairs: number,
+    out: number,
+  ): number;
   present_literals(bytes: number, length: number, table: number, count: number): number;
 }
 
@@ -62,35 +69,57 @@ function copyIn(scan: ByteScanExports, bytes: Uint8Array, outBytes: number): [nu
 
 /** What the WebAssembly passes found in one body. */
 export interface WasmBodyFacts {
-  /** `base64RunsOfBytes` (base64-runs.ts): start, end, start, end… */
+  /**
+   * Without a run filter, `base64RunsOfBytes` (base64-runs.ts): start, end, start, end… With one, only
+   * the runs that may give the detector something: start, end, flags (RUN_DECODE, RUN_TRACK)…
+   */
   runs: Int32Array;
   /** Bit i: `literals[i]` occurs in the body. */
   present: number;
 }
 
+/** Which runs to keep, and what to mark them with (byte-scan.c, run_flags). */
+export interface RunFilter {
+  /** Runs longer than this are kept for decoding whatever they hold. */
+  longRun: number;
+  /** Bit (first << 7 | second): a run holding that pair of ASCII characters is kept for decoding. */
+  pairs: Uint8Array;
+}
+
+export const RUN_DECODE = 1;
+export const RUN_TRACK = 2;
+const PAIR_BYTES = (128 * 128) / 8;
 const MAX_LITERALS = 8;
 
 /**
- * The body's base64 runs of at least `minRun` run characters (31 or more, which the pass relies on)
- * and which of `literals` (at most 8, ASCII, 1 to 255 bytes) it holds, from one copy of the body.
+ * The body's base64 runs of at least `minRun` run characters (31 or more, which the pass relies on),
+ * filtered and marked when `filter` is given, and which of `literals` (at most 8, ASCII, 1 to 255
+ * bytes) it holds, from one copy of the body.
  */
 export function wasmBodyFacts(
   bytes: Uint8Array,
   minRun: number,
   literals: readonly string[],
+  filter?: RunFilter,
 ): WasmBodyFacts | undefined {
   const scan = byteScan();
   if (scan === null || minRun < 31 || literals.length > MAX_LITERALS) return undefined;
+  if (filter !== undefined && filter.pairs.length !== PAIR_BYTES) return undefined;
   const table = literalTable(literals);
   if (table === undefined) return undefined;
-  const maxInts = 2 * (Math.floor(bytes.length / (minRun + 1)) + 1);
-  const place = copyIn(scan, bytes, table.length + 16 + maxInts * 4);
+  const pairBytes = filter === undefined ? 0 : PAIR_BYTES;
+  const maxInts = 3 * (Math.floor(bytes.length / (minRun + 1)) + 1);
+  const place = copyIn(scan, bytes, table.length + 16 + pairBytes + 16 + maxInts * 4);
   if (place === undefined) return undefined;
   const [at, tableAt] = place;
-  new Uint8Array(scan.memory.buffer, tableAt, table.length).set(table);
+  const memory = new Uint8Array(scan.memory.buffer);
+  memory.set(table, tableAt);
+  const pairsAt = (tableAt + table.length + 15) & ~15;
+  if (filter !== undefined) memory.set(filter.pairs, pairsAt);
+  const out = (pairsAt + pairBytes + 15) & ~15;
   const present = scan.present_literals(at, bytes.length, tableAt, literals.length);
-  const out = (tableAt + table.length + 15) & ~15;
-  const ints = scan.base64_runs(at, bytes.length, minRun, out);
+  const longRun = filter?.longRun ?? 0;
+  const ints = scan.base64_runs(at, bytes.length, minRun, longRun, filter === undefined ? 0 : pairsAt, out);
   return { runs: new Int32Array(scan.memory.buffer, out, ints).slice(), present };
 }
 
