@@ -86,56 +86,67 @@ __attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes
 }
 
 // Which of up to 8 literals occur in bytes[0, len), as bits (bit i: literal i). `table` holds each
-// literal as its length (2 to 255) and then its bytes. Each 16-byte block is tested for the places
-// where a literal's first and last bytes both stand, and those places are compared in full; the
-// search stops once every literal is found.
+// literal as its length (2 to 255), the index of its anchor (1 or more: a byte of it that is rare in
+// the text), then its bytes. The places where a literal's anchor stands after the byte before it in
+// the literal are found 16 at a time, and there the literal is compared in full; the search stops
+// once every literal is found.
+static int literal_at(const uint8_t *bytes, int len, int at, const uint8_t *literal, int length, int anchor) {
+  int start = at - anchor;
+  if (start < 0 || start + length > len) return 0;
+  for (int k = 0; k < length; k++)
+    if (bytes[start + k] != literal[k]) return 0;
+  return 1;
+}
+
 __attribute__((export_name("present_literals"))) int present_literals(const uint8_t *bytes, int len,
                                                                        const uint8_t *table, int count) {
   if (count <= 0) return 0;
   const uint8_t *literal[8];
   int length[8];
-  v128_t first[8];
-  v128_t last[8];
-  int longest = 0;
+  int anchor[8];
+  // The distinct anchor bytes, and for each the bytes that may stand before it.
+  uint8_t anchor_byte[8];
+  uint8_t before_byte[8][8];
+  int befores[8];
+  int anchors = 0;
   for (int i = 0, at = 0; i < count; i++) {
     length[i] = table[at];
-    literal[i] = table + at + 1;
-    first[i] = wasm_u8x16_splat(literal[i][0]);
-    last[i] = wasm_u8x16_splat(literal[i][length[i] - 1]);
-    if (length[i] > longest) longest = length[i];
-    at += 1 + length[i];
+    anchor[i] = table[at + 1];
+    literal[i] = table + at + 2;
+    at += 2 + length[i];
+    uint8_t a = literal[i][anchor[i]];
+    uint8_t b = literal[i][anchor[i] - 1];
+    int k = 0;
+    while (k < anchors && anchor_byte[k] != a) k++;
+    if (k == anchors) {
+      anchor_byte[anchors] = a;
+      befores[anchors++] = 0;
+    }
+    int j = 0;
+    while (j < befores[k] && before_byte[k][j] != b) j++;
+    if (j == befores[k]) before_byte[k][befores[k]++] = b;
   }
   const int all = (1 << count) - 1;
   int found = 0;
-  int block = 0;
-  // Whole blocks whose every place can hold the longest literal; the rest one place at a time.
-  for (; block + 15 + longest <= len; block += 16) {
+  int block = 1;
+  for (; block + 16 <= len && found != all; block += 16) {
+    v128_t v = wasm_v128_load(bytes + block);
+    v128_t u = wasm_v128_load(bytes + block - 1);
     v128_t hits = wasm_i8x16_splat(0);
-    for (int i = 0; i < count; i++) {
-      if (found & (1 << i)) continue;
-      v128_t head = wasm_i8x16_eq(wasm_v128_load(bytes + block), first[i]);
-      v128_t tail = wasm_i8x16_eq(wasm_v128_load(bytes + block + length[i] - 1), last[i]);
-      hits = wasm_v128_or(hits, wasm_v128_and(head, tail));
+    for (int k = 0; k < anchors; k++) {
+      v128_t after = wasm_i8x16_eq(u, wasm_u8x16_splat(before_byte[k][0]));
+      for (int j = 1; j < befores[k]; j++) after = wasm_v128_or(after, wasm_i8x16_eq(u, wasm_u8x16_splat(before_byte[k][j])));
+      hits = wasm_v128_or(hits, wasm_v128_and(wasm_i8x16_eq(v, wasm_u8x16_splat(anchor_byte[k])), after));
     }
     if (!wasm_v128_any_true(hits)) continue;
     for (int mask = wasm_i8x16_bitmask(hits); mask != 0; mask &= mask - 1) {
-      const uint8_t *at = bytes + block + __builtin_ctz(mask);
-      for (int i = 0; i < count; i++) {
-        if (found & (1 << i)) continue;
-        int same = 1;
-        for (int k = 0; k < length[i] && same; k++) same = at[k] == literal[i][k];
-        if (same) found |= 1 << i;
-      }
-    }
-    if (found == all) return found;
-  }
-  for (int at = block; at < len; at++) {
-    for (int i = 0; i < count; i++) {
-      if ((found & (1 << i)) || at + length[i] > len) continue;
-      int same = 1;
-      for (int k = 0; k < length[i] && same; k++) same = bytes[at + k] == literal[i][k];
-      if (same) found |= 1 << i;
+      int at = block + __builtin_ctz(mask);
+      for (int i = 0; i < count; i++)
+        if (!(found & (1 << i)) && literal_at(bytes, len, at, literal[i], length[i], anchor[i])) found |= 1 << i;
     }
   }
+  for (int at = block; at < len && found != all; at++)
+    for (int i = 0; i < count; i++)
+      if (!(found & (1 << i)) && literal_at(bytes, len, at, literal[i], length[i], anchor[i])) found |= 1 << i;
   return found;
 }

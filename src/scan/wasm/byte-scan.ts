@@ -93,7 +93,7 @@ const MAX_LITERALS = 8;
 
 /**
  * The body's base64 runs of at least `minRun` run characters (31 or more, which the pass relies on),
- * filtered and marked when `filter` is given, and which of `literals` (at most 8, ASCII, 1 to 255
+ * filtered and marked when `filter` is given, and which of `literals` (at most 8, ASCII, 2 to 255
  * bytes) it holds, from one copy of the body.
  */
 export function wasmBodyFacts(
@@ -125,12 +125,23 @@ export function wasmBodyFacts(
 
 const tables = new Map<readonly string[], Uint8Array | undefined>();
 
-/** Each literal as its length, then its bytes; undefined when one is not 1 to 255 ASCII characters. */
+/**
+ * Each literal as its length, the index of its anchor, then its bytes; undefined when one is not 2 to
+ * 255 ASCII characters. The anchor is the literal's first `y` after its start (the literals looked for
+ * all have one, and `y` after the byte before it in the literal is rare in code and markup, where `c`
+ * and `k`, which start them, are common), or its second byte.
+ */
 function literalTable(literals: readonly string[]): Uint8Array | undefined {
   if (tables.has(literals)) return tables.get(literals);
-  const fits = literals.every((literal) => /^[\x00-\x7f]{1,255}$/.test(literal));
+  const fits = literals.every((literal) => /^[\x00-\x7f]{2,255}$/.test(literal));
   const table = fits
-    ? Uint8Array.from(literals.flatMap((literal) => [literal.length, ...Buffer.from(literal, 'latin1')]))
+    ? Uint8Array.from(
+        literals.flatMap((literal) => [
+          literal.length,
+          Math.max(1, literal.indexOf('y', 1)),
+          ...Buffer.from(literal, 'latin1'),
+        ]),
+      )
     : undefined;
   tables.set(literals, table);
   return table;
