@@ -140,7 +140,14 @@ describe('no browser process outlives the scan', () => {
     const watch = watchProcessTree(child.pid as number);
     await untilBrowserRuns(watch, done);
     const renderer = watch.seen.find((entry) => entry.command.includes('--type=renderer'));
-    const status = readFileSync(`/proc/${renderer?.pid}/status`, 'utf8');
+    // A renderer seen as it starts may not have put its filter on yet (NoNewPrivs set, Seccomp still 0):
+    // its status is read again until the filter is on, or the renderer is gone, for at most 10 s.
+    const statusOf = () => readFileSync(`/proc/${renderer?.pid}/status`, 'utf8');
+    let status = statusOf();
+    for (let waited = 0; !/^Seccomp:\s+2$/m.test(status) && waited < 10_000; waited += 20) {
+      await sleep(20);
+      status = statusOf();
+    }
     child.kill('SIGINT');
     await done;
     const { seen } = watch.stop();
