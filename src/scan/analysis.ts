@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { PRESENCE_LITERALS, RUN_DECODE, RUN_TRACK } from './body-facts.js';
+import { markedRuns, PRESENCE_LITERALS } from './body-facts.js';
 import {
   findNextChunks,
   findNuxtPrerenderedRoutes,
@@ -208,7 +208,7 @@ export class ResourceAnalyzer {
         : undefined;
     const scan = scanText(text, {
       html: html && !bytes,
-      ...(runs === undefined ? {} : { decodeRuns: runs.decode, trackRuns: runs.track }),
+      ...(runs === undefined ? {} : { runs }),
       ...(present === undefined ? {} : { present }),
     });
     let { privateKeys, placeholders } = scan;
@@ -249,22 +249,6 @@ export class ResourceAnalyzer {
     }
     return analysis;
   }
-}
-
-/** Runs as `bodyFacts` marks them (start, end, flags), for each use the detector makes of them. */
-function markedRuns(flat: Int32Array): {
-  decode: Array<readonly [number, number]>;
-  track: Array<readonly [number, number]>;
-} {
-  const decode: Array<readonly [number, number]> = [];
-  const track: Array<readonly [number, number]> = [];
-  for (let k = 0; k + 2 < flat.length; k += 3) {
-    const run = [flat[k] as number, flat[k + 1] as number] as const;
-    const flags = flat[k + 2] as number;
-    if ((flags & RUN_DECODE) !== 0) decode.push(run);
-    if ((flags & RUN_TRACK) !== 0) track.push(run);
-  }
-  return { decode, track };
 }
 
 function refData(ref: ScriptRef): RefData {

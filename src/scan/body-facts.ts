@@ -50,6 +50,25 @@ const RUN_FILTER: RunFilter = {
   })(),
 };
 
+/** Runs as the detector uses them: those worth decoding, and those that may be Track data. */
+export interface MarkedRuns {
+  decode: ReadonlyArray<readonly [number, number]>;
+  track: ReadonlyArray<readonly [number, number]>;
+}
+
+/** `BodyFacts.runs` (start, end, flags…) for each use the detector makes of them. */
+export function markedRuns(flat: Int32Array): MarkedRuns {
+  const decode: Array<readonly [number, number]> = [];
+  const track: Array<readonly [number, number]> = [];
+  for (let k = 0; k + 2 < flat.length; k += 3) {
+    const run = [flat[k] as number, flat[k + 1] as number] as const;
+    const flags = flat[k + 2] as number;
+    if ((flags & RUN_DECODE) !== 0) decode.push(run);
+    if ((flags & RUN_TRACK) !== 0) track.push(run);
+  }
+  return { decode, track };
+}
+
 export function bodyFacts(bytes: Uint8Array): BodyFacts {
   const wasm = wasmBodyFacts(bytes, MIN_BASE64, PRESENCE_LITERALS, RUN_FILTER);
   if (wasm !== undefined) return wasm;

@@ -7,6 +7,7 @@ import {
   PK_BASE64_SIGNATURES,
   PK_OR_NESTED_SIGNATURES,
 } from './base64-runs.js';
+import type { MarkedRuns } from './body-facts.js';
 import { placeholderReason, standInReason } from './placeholders.js';
 import { maskKey, redactKeysInText } from './redact.js';
 import type { Confidence, KeyContext, KeyEncoding, KeyForm, KeyHit, PublicKeyHit } from './types.js';
@@ -942,24 +943,18 @@ export function scanText(
   text: string,
   options: {
     html?: boolean;
-    /** The text's base64 runs when they are already known (`base64RunsOfBytes` of its bytes). */
-    runs?: ReadonlyArray<readonly [number, number]>;
     /**
-     * Instead of `runs`, the runs each use needs (body-facts.ts): those that may hold base64 worth
-     * decoding, and those that may be Track data. Any other run would give nothing.
+     * The text's base64 runs, when already known, as each use needs them (body-facts.ts): those that may
+     * hold base64 worth decoding, and those that may be Track data. Any other run would give nothing.
      */
-    decodeRuns?: ReadonlyArray<readonly [number, number]>;
-    trackRuns?: ReadonlyArray<readonly [number, number]>;
+    runs?: MarkedRuns;
     /** Which literals the text holds, when already known (body-facts.ts): the site-ID scan's. */
     present?: KnownLiterals;
   } = {},
 ): { privateKeys: KeyHit[]; placeholders: KeyHit[]; publicKeys: PublicKeyHit[] } {
-  const runs =
-    options.decodeRuns !== undefined && options.trackRuns !== undefined
-      ? undefined
-      : (options.runs ?? base64Runs(text));
-  const decodeRuns = options.decodeRuns ?? runs ?? [];
-  const trackRuns = options.trackRuns ?? runs ?? [];
+  const all = options.runs === undefined ? base64Runs(text) : undefined;
+  const decodeRuns = options.runs?.decode ?? all ?? [];
+  const trackRuns = options.runs?.track ?? all ?? [];
   const locate = createLineLocator(text);
   let hits = privateKeysIn(text, decodeRuns, locate);
   if (options.html === true) {
