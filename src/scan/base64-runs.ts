@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { wasmBodyFacts } from './wasm/byte-scan.js';
 
 /**
  * Runs of base64 characters long enough to hold a key: found in every text the scan reads, so kept in
@@ -50,15 +49,10 @@ export function base64Runs(text: string): Array<readonly [number, number]> {
 /**
  * `base64Runs` of byte text (latin1 of `bytes`, decode.ts), read from the bytes, flat: start, end,
  * start, end… A byte above 0x7f is never a run character, as its latin1 character is not. The crawl's
- * thread works this out before it hands a body over (analysis-pool.ts), in WebAssembly SIMD where it
- * can (wasm/byte-scan.c, 2 to 3 times faster with the copy into the module's memory).
+ * thread works the runs out in WebAssembly where it can (body-facts.ts, wasm/byte-scan.c); this is the
+ * pass for bodies that one does not take.
  */
 export function base64RunsOfBytes(bytes: Uint8Array): Int32Array {
-  return wasmBodyFacts(bytes, MIN_BASE64, [])?.runs ?? base64RunsOfBytesInJs(bytes);
-}
-
-/** `base64RunsOfBytes` in JavaScript: for bodies the WebAssembly pass does not take, and the tests. */
-export function base64RunsOfBytesInJs(bytes: Uint8Array): Int32Array {
   const runs: number[] = [];
   let i = 0;
   while (i + MIN_BASE64 <= bytes.length) {

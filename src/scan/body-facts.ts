@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import {
   BASE64_CHUNK,
-  base64RunsOfBytesInJs,
+  base64RunsOfBytes,
   MIN_BASE64,
   PK_BASE64_SIGNATURES,
   PK_OR_NESTED_SIGNATURES,
@@ -73,7 +73,7 @@ export function bodyFacts(bytes: Uint8Array): BodyFacts {
   const wasm = wasmBodyFacts(bytes, MIN_BASE64, PRESENCE_LITERALS, RUN_FILTER);
   if (wasm !== undefined) return wasm;
   // Without WebAssembly, or for a body too large for it: every run, marked for both.
-  const pairs = base64RunsOfBytesInJs(bytes);
+  const pairs = base64RunsOfBytes(bytes);
   const runs = new Int32Array((pairs.length / 2) * 3);
   for (let k = 0; k + 1 < pairs.length; k += 2) {
     runs.set([pairs[k] as number, pairs[k + 1] as number, RUN_DECODE | RUN_TRACK], (k / 2) * 3);

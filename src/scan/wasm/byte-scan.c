@@ -47,10 +47,9 @@ static int run_flags(const uint8_t *run, int length, int long_run, const uint8_t
   return flags;
 }
 
-// Every maximal run of at least `min` (31 or more) run characters in bytes[0, len). Without `pairs`:
-// as start, end pairs in out. With `pairs`: only the runs that may give the detector something, as
-// start, end, flags (run_flags). Returns the number of ints written (at most
-// 3 * (len / (min + 1) + 1)). A run of 31 or more holds a whole aligned 16-byte block, so only such
+// Every maximal run of at least `min` (31 or more) run characters in bytes[0, len) that may give the
+// detector something, as start, end, flags (run_flags) in out. Returns the number of ints written
+// (at most 3 * (len / (min + 1) + 1)). A run of 31 or more holds a whole aligned 16-byte block, so only such
 // blocks are looked at; from one that is all run characters, the run is read out both ways.
 __attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes, int len, int min, int long_run,
                                                             const uint8_t *pairs, int32_t *out) {
@@ -66,18 +65,11 @@ __attribute__((export_name("base64_runs"))) int base64_runs(const uint8_t *bytes
     int end = block + 16;
     while (end + 16 <= len && wasm_i8x16_all_true(run_lanes(wasm_v128_load(bytes + end)))) end += 16;
     while (end < len && is_run(bytes[end])) end++;
-    if (end - start >= min) {
-      if (pairs == 0) {
-        out[n++] = start;
-        out[n++] = end;
-      } else {
-        int flags = run_flags(bytes + start, end - start, long_run, pairs);
-        if (flags != 0) {
-          out[n++] = start;
-          out[n++] = end;
-          out[n++] = flags;
-        }
-      }
+    int flags = end - start >= min ? run_flags(bytes + start, end - start, long_run, pairs) : 0;
+    if (flags != 0) {
+      out[n++] = start;
+      out[n++] = end;
+      out[n++] = flags;
     }
     // bytes[end] is not a run character, so no whole run block starts before the next block.
     block = (end + 16) & ~15;

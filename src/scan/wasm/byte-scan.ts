@@ -69,10 +69,7 @@ function copyIn(scan: ByteScanExports, bytes: Uint8Array, outBytes: number): [nu
 
 /** What the WebAssembly passes found in one body. */
 export interface WasmBodyFacts {
-  /**
-   * Without a run filter, `base64RunsOfBytes` (base64-runs.ts): start, end, start, end… With one, only
-   * the runs that may give the detector something: start, end, flags (RUN_DECODE, RUN_TRACK)…
-   */
+  /** The runs `filter` keeps: start, end, flags (RUN_DECODE, RUN_TRACK)… */
   runs: Int32Array;
   /** Bit i: `literals[i]` occurs in the body. */
   present: number;
@@ -92,22 +89,22 @@ const PAIR_BYTES = (128 * 128) / 8;
 const MAX_LITERALS = 8;
 
 /**
- * The body's base64 runs of at least `minRun` run characters (31 or more, which the pass relies on),
- * filtered and marked when `filter` is given, and which of `literals` (at most 8, ASCII, 2 to 255
- * bytes) it holds, from one copy of the body.
+ * The body's base64 runs of at least `minRun` run characters (31 or more, which the pass relies on)
+ * that `filter` keeps, marked, and which of `literals` (at most 8, ASCII, 2 to 255 bytes) it holds,
+ * from one copy of the body.
  */
 export function wasmBodyFacts(
   bytes: Uint8Array,
   minRun: number,
   literals: readonly string[],
-  filter?: RunFilter,
+  filter: RunFilter,
 ): WasmBodyFacts | undefined {
   const scan = byteScan();
-  if (scan === null || minRun < 31 || literals.length > MAX_LITERALS) return undefined;
-  if (filter !== undefined && filter.pairs.length !== PAIR_BYTES) return undefined;
+  if (scan === null || minRun < 31 || literals.length > MAX_LITERALS || filter.pairs.length !== PAIR_BYTES)
+    return undefined;
   const table = literalTable(literals);
   if (table === undefined) return undefined;
-  const pairBytes = filter === undefined ? 0 : PAIR_BYTES;
+  const pairBytes = PAIR_BYTES;
   const maxInts = 3 * (Math.floor(bytes.length / (minRun + 1)) + 1);
   const place = copyIn(scan, bytes, table.length + 16 + pairBytes + 16 + maxInts * 4);
   if (place === undefined) return undefined;
@@ -115,11 +112,10 @@ export function wasmBodyFacts(
   const memory = new Uint8Array(scan.memory.buffer);
   memory.set(table, tableAt);
   const pairsAt = (tableAt + table.length + 15) & ~15;
-  if (filter !== undefined) memory.set(filter.pairs, pairsAt);
+  memory.set(filter.pairs, pairsAt);
   const out = (pairsAt + pairBytes + 15) & ~15;
   const present = scan.present_literals(at, bytes.length, tableAt, literals.length);
-  const longRun = filter?.longRun ?? 0;
-  const ints = scan.base64_runs(at, bytes.length, minRun, longRun, filter === undefined ? 0 : pairsAt, out);
+  const ints = scan.base64_runs(at, bytes.length, minRun, filter.longRun, pairsAt, out);
   return { runs: new Int32Array(scan.memory.buffer, out, ints).slice(), present };
 }
 
