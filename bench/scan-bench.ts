@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { delimiter, extname, join, resolve } from 'node:path';
@@ -68,7 +68,7 @@ export const ROUNDS: RoundSpec[] = [
   },
 ];
 
-export type ToolId = 'scan' | 'compare' | 'wget2' | 'wget';
+export type ToolId = 'scan' | 'compare' | 'floor' | 'wget2' | 'wget';
 
 export interface ScanBenchOptions {
   /** The repository root, where `bin/klaviyo-checkup.js` lives. */
@@ -114,6 +114,12 @@ export interface ScanRun extends ToolRun {
   findingsDigest: string;
 }
 
+/** The HTTP floor (http-floor.ts): every file the site serves, fetched by the scan's client and dropped. */
+export interface FloorRun extends ToolRun {
+  requests: number;
+  failures: number;
+}
+
 export interface BaselineRun extends ToolRun {
   otherFiles: number;
   exitCode: number | null;
@@ -131,7 +137,7 @@ export interface ToolResult {
   tool: ToolId;
   label: string;
   /** In the order they ran. */
-  runs: (ScanRun | BaselineRun)[];
+  runs: (ScanRun | FloorRun | BaselineRun)[];
 }
 
 export interface RoundResult {
@@ -167,6 +173,7 @@ const STARTUP_SAMPLES = 11;
 const TOOL_LABELS: Record<ToolId, string> = {
   scan: 'klaviyo-checkup',
   compare: 'klaviyo-checkup (compare)',
+  floor: 'HTTP only, no analysis',
   wget2: 'wget2 -8 + grep',
   wget: 'wget + grep',
 };
@@ -264,6 +271,12 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
       const want = (tool: ToolId) => !(spec.skip ?? []).includes(tool);
       tools.push({ tool: 'scan', label: TOOL_LABELS.scan, runs: [] });
       if (compareRoot !== undefined) tools.push({ tool: 'compare', label: TOOL_LABELS.compare, runs: [] });
+      let floorList: string | undefined;
+      if (want('floor')) {
+        floorList = join(mirrorRoot, `floor-paths-${spec.id}.txt`);
+        writeFileSync(floorList, `${(await sitePaths(site.root)).join('\n')}\n`);
+        tools.push({ tool: 'floor', label: TOOL_LABELS.floor, runs: [] });
+      }
       if (executables.wget2 !== undefined && executables.grep !== undefined && want('wget2'))
         tools.push({ tool: 'wget2', label: TOOL_LABELS.wget2, runs: [] });
       if (executables.wget !== undefined && executables.grep !== undefined && want('wget'))
@@ -279,6 +292,10 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
           if (entry.tool === 'scan' || entry.tool === 'compare') {
             const root = entry.tool === 'scan' ? repoRoot : (compareRoot as string);
             entry.runs.push(await runScan(root, started.origin, site, timeoutMs, time, mirrorRoot));
+          } else if (entry.tool === 'floor') {
+            entry.runs.push(
+              await runFloor(repoRoot, started.origin, floorList as string, timeoutMs, time, mirrorRoot),
+            );
           } else {
             const dir = mkdtempSync(join(mirrorRoot, `${entry.tool}-`));
             try {
@@ -577,6 +594,66 @@ function mirrorArgs(tool: 'wget' | 'wget2', origin: string, dir: string): string
   return ['--recursive', '--level=inf', '--no-parent', ...common, `${origin}/`];
 }
 
+/** Every path the static server answers with a file (static-server.ts), `_server.json` aside. */
+async function sitePaths(root: string): Promise<string[]> {
+  const paths: string[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const sitePath = `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) await walk(join(dir, entry.name), sitePath);
+      else if (entry.isFile() && sitePath !== '/_server.json') paths.push(sitePath);
+    }
+  };
+  await walk(resolve(root), '');
+  return paths.sort();
+}
+
+/** One run of the HTTP floor, a process of its own like the scan, under GNU time. */
+async function runFloor(
+  repoRoot: string,
+  origin: string,
+  listFile: string,
+  timeoutMs: number,
+  time: string | undefined,
+  scratch: string,
+): Promise<FloorRun> {
+  const script = join(repoRoot, '.bench-build', 'bench', 'http-floor.js');
+  const timed = underTime(time, join(scratch, `floor-time-${process.pid}`), process.execPath, [
+    script,
+    origin,
+    listFile,
+  ]);
+  const started = performance.now();
+  const result = await runProcess(timed.command, timed.args, { cwd: repoRoot, timeoutMs });
+  const seconds = (performance.now() - started) / 1000;
+  const { cpuSeconds, peakRssBytes } = timed.read();
+  let counts: { requests: number; bytes: number; failures: number } | undefined;
+  try {
+    counts = JSON.parse(result.stdout) as typeof counts;
+  } catch {
+    counts = undefined;
+  }
+  const paths = readFileSync(listFile, 'utf8').split('\n');
+  const failure =
+    result.timedOut || result.code !== 0 || counts === undefined
+      ? `the HTTP floor ${result.timedOut ? 'timed out' : `failed: ${result.stderr.trim().slice(0, 500)}`}`
+      : counts.failures > 0
+        ? `the HTTP floor could not fetch ${counts.failures} of ${counts.requests} files`
+        : undefined;
+  return {
+    seconds,
+    pages: paths.filter((path) => path.endsWith('.html')).length,
+    scripts: paths.filter((path) => path.endsWith('.js') || path.endsWith('.webmanifest')).length,
+    bytes: counts?.bytes ?? 0,
+    ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+    plantedFound: 0,
+    requests: counts?.requests ?? 0,
+    failures: counts?.failures ?? 0,
+    ...(failure === undefined ? {} : { failure }),
+  };
+}
+
 /** One wget or wget2 mirror into `dir`, then grep over it, timed together as a person would run them. */
 async function runBaseline(
   tool: 'wget' | 'wget2',
@@ -782,6 +859,9 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
     '  method: each tool runs the round’s number of times in rotating order; figures are medians of wall time',
     `  peers: wget2 --recursive --level=0 --page-requisites --no-parent --max-threads=8, and wget --recursive ` +
       `--level=inf --no-parent, each followed by grep ${GREP_ARGS.join(' ')} over the mirror`,
+    `  floor: "${TOOL_LABELS.floor}" is the scan's own HTTP client fetching every file the site serves, ` +
+      'with the scan’s connections and requests in flight, and doing nothing else: no scan built on that ' +
+      'client can be faster on this machine',
   );
   for (const missing of result.missingTools) {
     lines.push(
@@ -813,7 +893,7 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
           fixed(summary.bytes / 1e6 / summary.seconds, 1),
           fixed(summary.pages / summary.seconds, 0),
           summary.peakRssBytes === undefined ? '-' : `${mb(summary.peakRssBytes)} MB`,
-          `${summary.plantedFound}/${round.site.planted.length}`,
+          entry.tool === 'floor' ? '-' : `${summary.plantedFound}/${round.site.planted.length}`,
           entry.tool === 'wget' ? '' : fixed(ratio(summary, wget), 2),
           entry.tool === 'wget2' ? '' : fixed(ratio(summary, wget2), 2),
         ]),
@@ -930,10 +1010,13 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
       });
       return;
     }
+    const floor = ratio(summaries.get(round)?.get('floor'), other);
     targets.push({
       name,
       status: value <= limit ? 'pass' : 'fail',
-      detail: `${value.toFixed(2)}x (median ${scan.seconds.toFixed(2)} s vs ${other.seconds.toFixed(2)} s)`,
+      detail:
+        `${value.toFixed(2)}x (median ${scan.seconds.toFixed(2)} s vs ${other.seconds.toFixed(2)} s)` +
+        (floor === undefined ? '' : `; HTTP alone, with no analysis: ${floor.toFixed(2)}x`),
     });
   };
   ratioTarget(10, 'wget2', TARGETS.vsWget2At10Ms);
