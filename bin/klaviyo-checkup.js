@@ -42,7 +42,8 @@ function startAnalysisThread() {
   const file = join(__dirname, '..', 'dist', 'scan', 'analysis-worker.js');
   if (availableParallelism() < 2 || !existsSync(file)) return undefined;
   const { Worker } = require('node:worker_threads');
-  const worker = new Worker(file);
+  // The analysis pool's limit (ANALYSIS_YOUNG_GENERATION_MB in analysis-pool.ts), which takes no other.
+  const worker = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
   // A thread that fails to start is left for one the analyzer starts itself (analysis-pool.ts).
   worker.on('error', () => {});
   return worker;

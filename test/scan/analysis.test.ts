@@ -210,11 +210,27 @@ describe('the pool of analysis threads', () => {
     url: 'http://shop.test/',
   });
 
-  /** A pool made after a thread was started the way the launcher starts one (stopped first, if asked). */
-  async function poolAfterLauncher(stopFirst: boolean) {
+  /** The young generation the launcher gives its analysis thread, as bin/klaviyo-checkup.js writes it. */
+  function launcherYoungGeneration(): number {
+    const launcher = readFileSync(new URL('../../bin/klaviyo-checkup.js', import.meta.url), 'utf8');
+    const written = /new Worker\(file, \{ resourceLimits: \{ maxYoungGenerationSizeMb: (\d+) \} \}\)/.exec(
+      launcher,
+    );
+    if (written === null)
+      throw new Error('the launcher starts its analysis thread in a way this test does not know');
+    return Number(written[1]);
+  }
+
+  /**
+   * A pool made after a thread was started the way the launcher starts one (stopped first, if asked;
+   * with another young generation than the launcher's, if given).
+   */
+  async function poolAfterLauncher(stopFirst: boolean, youngGenerationMb = launcherYoungGeneration()) {
     const built = (await import(BUILT_POOL)) as typeof import('../../src/scan/analysis-pool.js');
     const { Worker } = await import('node:worker_threads');
-    const started = new Worker(BUILT_WORKER);
+    const started = new Worker(BUILT_WORKER, {
+      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
+    });
     if (stopFirst) await started.terminate();
     built.adoptAnalysisThread(started);
     const pool = built.createAnalyzer(1);
@@ -232,6 +248,23 @@ describe('the pool of analysis threads', () => {
     await stopped;
     expect(pool.threads).toBe(0);
     expect(await pool.analyze(page())).toEqual(expected);
+  });
+
+  it('gives its threads the young generation the launcher gives its own', async () => {
+    const built = (await import(BUILT_POOL)) as typeof import('../../src/scan/analysis-pool.js');
+    expect(launcherYoungGeneration()).toBe(built.ANALYSIS_YOUNG_GENERATION_MB);
+  });
+
+  it('stops a thread started with other limits and starts its own', async () => {
+    const built = (await import(BUILT_POOL)) as typeof import('../../src/scan/analysis-pool.js');
+    const other = built.ANALYSIS_YOUNG_GENERATION_MB * 2;
+    const { pool, started } = await poolAfterLauncher(false, other);
+    const stopped = new Promise((resolve) => started.once('exit', resolve));
+    expect(await pool.analyze(page())).toEqual(await inlineAnalyzer().analyze(page()));
+    await stopped;
+    // The pool's own thread does the work.
+    expect(pool.threads).toBe(1);
+    expect(await pool.analyze(page())).toEqual(await inlineAnalyzer().analyze(page()));
   });
 
   it('starts its own thread when the one the launcher started has already stopped', async () => {
