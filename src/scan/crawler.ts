@@ -6,7 +6,7 @@ import { type WebpackChunkNamer, webpackChunkUrl } from './bundlers.js';
 import { AdaptiveWindow } from './concurrency.js';
 import { ScanError } from './errors.js';
 import { linkHeaderRefs, parseSitemap, type ScriptRef, sitemapsFromRobots } from './extract.js';
-import { type FetchedResource, Fetcher } from './fetcher.js';
+import { type FetchedResource, Fetcher, fetchPolicyOf } from './fetcher.js';
 import {
   type Finding,
   FindingsCollector,
@@ -196,14 +196,7 @@ export async function scanSite(
 ): Promise<ScanResult> {
   const options = resolveScanOptions(partialOptions);
   const startUrl = typeof target === 'string' ? parseTarget(target) : target;
-  const fetcher = new Fetcher({
-    allowPrivateNetworks: options.allowPrivateNetworks,
-    timeoutMs: options.requestTimeoutMs,
-    maxBytes: options.maxBytesPerResponse,
-    maxRedirects: options.maxRedirects,
-    userAgent: options.userAgent,
-    connections: options.concurrency,
-  });
+  const fetcher = new Fetcher(fetchPolicyOf(options));
   // A refused literal address is answered here, before any socket exists.
   fetcher.checkTarget(startUrl);
   const analyzer = hooks.analyzer ?? createAnalyzer();

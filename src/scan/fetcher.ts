@@ -15,6 +15,7 @@ import {
   type ResponseHeaders,
   ResponseReader,
 } from './http-client.js';
+import type { ScanOptions } from './options.js';
 
 export { decodeText };
 
@@ -28,6 +29,18 @@ export interface FetchPolicy {
   userAgent: string;
   /** Connections kept per origin (16 unless said): as many as requests the caller keeps in flight. */
   connections?: number;
+}
+
+/** The fetch policy a scan with these options gives its crawler's client. */
+export function fetchPolicyOf(options: ScanOptions): FetchPolicy {
+  return {
+    allowPrivateNetworks: options.allowPrivateNetworks,
+    timeoutMs: options.requestTimeoutMs,
+    maxBytes: options.maxBytesPerResponse,
+    maxRedirects: options.maxRedirects,
+    userAgent: options.userAgent,
+    connections: options.concurrency,
+  };
 }
 
 export interface FetchRequest {
