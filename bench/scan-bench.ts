@@ -5,6 +5,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { delimiter, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { FloorCounts } from './http-floor.js';
 import {
   type Decoy,
   type GeneratedSite,
@@ -12,7 +13,7 @@ import {
   LARGE_STORE,
   type PlantedKey,
 } from './site-generator.js';
-import { startStaticServerProcess } from './static-server.js';
+import { siteFiles, startStaticServerProcess } from './static-server.js';
 
 /** One target of a benchmark; `skip` when it could not be measured (and so does not fail the run). */
 export interface BenchTarget {
@@ -271,10 +272,13 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
       const want = (tool: ToolId) => !(spec.skip ?? []).includes(tool);
       tools.push({ tool: 'scan', label: TOOL_LABELS.scan, runs: [] });
       if (compareRoot !== undefined) tools.push({ tool: 'compare', label: TOOL_LABELS.compare, runs: [] });
-      let floorList: string | undefined;
+      let floor: FloorInput | undefined;
       if (want('floor')) {
-        floorList = join(mirrorRoot, `floor-paths-${spec.id}.txt`);
-        writeFileSync(floorList, `${(await sitePaths(site.root)).join('\n')}\n`);
+        const paths = siteFiles(site.root)
+          .map((file) => file.sitePath)
+          .sort();
+        floor = { paths, listFile: join(mirrorRoot, `floor-paths-${spec.id}.txt`) };
+        writeFileSync(floor.listFile, `${paths.join('\n')}\n`);
         tools.push({ tool: 'floor', label: TOOL_LABELS.floor, runs: [] });
       }
       if (executables.wget2 !== undefined && executables.grep !== undefined && want('wget2'))
@@ -294,7 +298,7 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
             entry.runs.push(await runScan(root, started.origin, site, timeoutMs, time, mirrorRoot));
           } else if (entry.tool === 'floor') {
             entry.runs.push(
-              await runFloor(repoRoot, started.origin, floorList as string, timeoutMs, time, mirrorRoot),
+              await runFloor(repoRoot, started.origin, floor as FloorInput, timeoutMs, time, mirrorRoot),
             );
           } else {
             const dir = mkdtempSync(join(mirrorRoot, `${entry.tool}-`));
@@ -594,25 +598,37 @@ function mirrorArgs(tool: 'wget' | 'wget2', origin: string, dir: string): string
   return ['--recursive', '--level=inf', '--no-parent', ...common, `${origin}/`];
 }
 
-/** Every path the static server answers with a file (static-server.ts), `_server.json` aside. */
-async function sitePaths(root: string): Promise<string[]> {
-  const paths: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const sitePath = `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) await walk(join(dir, entry.name), sitePath);
-      else if (entry.isFile() && sitePath !== '/_server.json') paths.push(sitePath);
-    }
-  };
-  await walk(resolve(root), '');
-  return paths.sort();
+/** The floor's input: every path the static server answers with a file, and the file listing them. */
+interface FloorInput {
+  paths: string[];
+  listFile: string;
+}
+
+/** The floor's JSON line (http-floor.ts), or undefined when it is not that. */
+function parseFloorCounts(stdout: string): FloorCounts | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(stdout);
+  } catch {
+    return undefined;
+  }
+  const counts = value as Partial<Record<keyof FloorCounts, unknown>> | null;
+  const count = (field: unknown) => Number.isSafeInteger(field) && (field as number) >= 0;
+  return counts !== null &&
+    typeof counts === 'object' &&
+    count(counts.files) &&
+    count(counts.requests) &&
+    count(counts.bytes) &&
+    count(counts.failures)
+    ? (counts as FloorCounts)
+    : undefined;
 }
 
 /** One run of the HTTP floor, a process of its own like the scan, under GNU time. */
 async function runFloor(
   repoRoot: string,
   origin: string,
-  listFile: string,
+  input: FloorInput,
   timeoutMs: number,
   time: string | undefined,
   scratch: string,
@@ -621,29 +637,28 @@ async function runFloor(
   const timed = underTime(time, join(scratch, `floor-time-${process.pid}`), process.execPath, [
     script,
     origin,
-    listFile,
+    input.listFile,
   ]);
   const started = performance.now();
   const result = await runProcess(timed.command, timed.args, { cwd: repoRoot, timeoutMs });
   const seconds = (performance.now() - started) / 1000;
   const { cpuSeconds, peakRssBytes } = timed.read();
-  let counts: { requests: number; bytes: number; failures: number } | undefined;
-  try {
-    counts = JSON.parse(result.stdout) as typeof counts;
-  } catch {
-    counts = undefined;
-  }
-  const paths = readFileSync(listFile, 'utf8').split('\n');
-  const failure =
-    result.timedOut || result.code !== 0 || counts === undefined
-      ? `the HTTP floor ${result.timedOut ? 'timed out' : `failed: ${result.stderr.trim().slice(0, 500)}`}`
-      : counts.failures > 0
-        ? `the HTTP floor could not fetch ${counts.failures} of ${counts.requests} files`
-        : undefined;
+  const counts = parseFloorCounts(result.stdout);
+  const failure = result.timedOut
+    ? 'the HTTP floor timed out'
+    : result.code !== 0 || counts === undefined
+      ? `the HTTP floor failed: ${(result.stderr.trim() || result.stdout.trim()).slice(0, 500)}`
+      : counts.files !== input.paths.length
+        ? `the HTTP floor fetched ${counts.files} files of ${input.paths.length}`
+        : counts.failures > 0
+          ? `the HTTP floor could not fetch ${counts.failures} of ${counts.files} files`
+          : undefined;
+  const kinds = { pages: 0, scripts: 0, otherFiles: 0 };
+  for (const path of input.paths) kinds[fileKind(path)]++;
   return {
     seconds,
-    pages: paths.filter((path) => path.endsWith('.html')).length,
-    scripts: paths.filter((path) => path.endsWith('.js') || path.endsWith('.webmanifest')).length,
+    pages: kinds.pages,
+    scripts: kinds.scripts,
     bytes: counts?.bytes ?? 0,
     ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
     ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
@@ -704,7 +719,18 @@ async function runBaseline(
   };
 }
 
-/** wget saves extension-less page URLs without an extension, so anything not a script or stylesheet is a page. */
+/**
+ * What the bench counts a file as, by its name. wget saves extension-less page URLs without an
+ * extension, so a name with none is a page.
+ */
+function fileKind(name: string): 'pages' | 'scripts' | 'otherFiles' {
+  const extension = extname(name);
+  if (extension === '.js' || extension === '.webmanifest') return 'scripts';
+  if (extension === '' || extension === '.html') return 'pages';
+  return 'otherFiles';
+}
+
+/** The files of a mirror, counted by kind (fileKind), and their bytes. */
 async function countFiles(
   dir: string,
 ): Promise<{ pages: number; scripts: number; otherFiles: number; bytes: number }> {
@@ -715,10 +741,7 @@ async function countFiles(
       if (entry.isDirectory()) await walk(path);
       else if (entry.isFile()) {
         counts.bytes += (await stat(path)).size;
-        const extension = extname(entry.name);
-        if (extension === '.js' || extension === '.webmanifest') counts.scripts++;
-        else if (extension === '' || extension === '.html') counts.pages++;
-        else counts.otherFiles++;
+        counts[fileKind(entry.name)]++;
       }
     }
   };
@@ -860,8 +883,8 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
     `  peers: wget2 --recursive --level=0 --page-requisites --no-parent --max-threads=8, and wget --recursive ` +
       `--level=inf --no-parent, each followed by grep ${GREP_ARGS.join(' ')} over the mirror`,
     `  floor: "${TOOL_LABELS.floor}" is the scan's own HTTP client fetching every file the site serves, ` +
-      'with the scan’s connections and requests in flight, and doing nothing else: no scan built on that ' +
-      'client can be faster on this machine',
+      'with the scan’s largest number of requests in flight from the start, and doing nothing else: a ' +
+      'reference time for fetching the site with that client at all',
   );
   for (const missing of result.missingTools) {
     lines.push(

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, posix, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +28,21 @@ export interface StaticSite {
   config: ServerConfig;
 }
 
+/** Every file under `root` by the site path it is served at (`/products/x.html`), `_server.json` aside. */
+export function siteFiles(root: string): { sitePath: string; path: string }[] {
+  const found: { sitePath: string; path: string }[] = [];
+  const walk = (dir: string, prefix: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const sitePath = `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) walk(path, sitePath);
+      else if (entry.isFile() && sitePath !== `/${SERVER_CONFIG_FILE}`) found.push({ sitePath, path });
+    }
+  };
+  walk(resolve(root), '');
+  return found;
+}
+
 /**
  * Reads every file under `root` into memory, so that serving a request touches neither the disk nor
  * the file system: the benchmark then measures the clients, not the server's file handling. A
@@ -35,23 +50,16 @@ export interface StaticSite {
  */
 export function loadSite(root: string): StaticSite {
   const files = new Map<string, StaticFile>();
-  let config: ServerConfig = { headers: {}, redirects: {} };
-  const walk = (dir: string, prefix: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      const sitePath = `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) walk(path, sitePath);
-      else if (sitePath === `/${SERVER_CONFIG_FILE}`) {
-        config = JSON.parse(readFileSync(path, 'utf8')) as ServerConfig;
-      } else if (entry.isFile()) {
-        files.set(sitePath, {
-          body: readFileSync(path),
-          contentType: CONTENT_TYPES[extname(entry.name)] ?? 'application/octet-stream',
-        });
-      }
-    }
-  };
-  walk(resolve(root), '');
+  for (const { sitePath, path } of siteFiles(root)) {
+    files.set(sitePath, {
+      body: readFileSync(path),
+      contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
+    });
+  }
+  const configFile = join(resolve(root), SERVER_CONFIG_FILE);
+  const config: ServerConfig = existsSync(configFile)
+    ? (JSON.parse(readFileSync(configFile, 'utf8')) as ServerConfig)
+    : { headers: {}, redirects: {} };
   return { files, config };
 }
 
