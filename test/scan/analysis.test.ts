@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -252,7 +253,13 @@ describe('the pool of analysis threads', () => {
 
   it('gives its threads the young generation the launcher gives its own', async () => {
     const built = (await import(BUILT_POOL)) as typeof import('../../src/scan/analysis-pool.js');
-    expect(launcherYoungGeneration()).toBe(built.ANALYSIS_YOUNG_GENERATION_MB);
+    const worker = built.startAnalysisWorker();
+    try {
+      await once(worker, 'online');
+      expect(worker.resourceLimits?.maxYoungGenerationSizeMb).toBe(launcherYoungGeneration());
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('stops a thread started with other limits and starts its own', async () => {
