@@ -62,6 +62,8 @@ describe('keys that exist only when the page runs', () => {
 
   it('--render finds every runtime key too, and no decoy', () => {
     expect(renderRun.stderr).toBe('');
+    // The browser's own account first: a pass that failed or stopped says why here.
+    expect(renderRun.report.render).toMatchObject({ status: 'done', pagesRendered: 5, errors: [] });
     expect(renderRun.code).toBe(1);
     expect(fingerprints(renderRun.report)).toEqual(
       Object.values(RUNTIME_KEYS)
