@@ -5,6 +5,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { delimiter, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { AnalysisFloorCounts } from './analysis-floor.js';
 import type { FloorCounts } from './http-floor.js';
 import {
   type Decoy,
@@ -69,7 +70,7 @@ export const ROUNDS: RoundSpec[] = [
   },
 ];
 
-export type ToolId = 'scan' | 'compare' | 'floor' | 'wget2' | 'wget';
+export type ToolId = 'scan' | 'compare' | 'floor' | 'analysis' | 'wget2' | 'wget';
 
 export interface ScanBenchOptions {
   /** The repository root, where `bin/klaviyo-checkup.js` lives. */
@@ -121,6 +122,15 @@ export interface FloorRun extends ToolRun {
   failures: number;
 }
 
+/**
+ * The analysis floor (analysis-floor.ts): every file of the site analysed by the scan's pool, read from
+ * disk, with no HTTP. `seconds` is the analysis alone; the process's start and its reading of the files
+ * are `setupSeconds`, and its CPU and peak memory cover all of it.
+ */
+export interface AnalysisRun extends ToolRun {
+  setupSeconds: number;
+}
+
 export interface BaselineRun extends ToolRun {
   otherFiles: number;
   exitCode: number | null;
@@ -138,7 +148,7 @@ export interface ToolResult {
   tool: ToolId;
   label: string;
   /** In the order they ran. */
-  runs: (ScanRun | FloorRun | BaselineRun)[];
+  runs: (ScanRun | FloorRun | AnalysisRun | BaselineRun)[];
 }
 
 export interface RoundResult {
@@ -175,6 +185,7 @@ const TOOL_LABELS: Record<ToolId, string> = {
   scan: 'klaviyo-checkup',
   compare: 'klaviyo-checkup (compare)',
   floor: 'HTTP only, no analysis',
+  analysis: 'analysis only, no HTTP',
   wget2: 'wget2 -8 + grep',
   wget: 'wget + grep',
 };
@@ -272,15 +283,15 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
       const want = (tool: ToolId) => !(spec.skip ?? []).includes(tool);
       tools.push({ tool: 'scan', label: TOOL_LABELS.scan, runs: [] });
       if (compareRoot !== undefined) tools.push({ tool: 'compare', label: TOOL_LABELS.compare, runs: [] });
-      let floor: FloorInput | undefined;
+      const paths = siteFiles(site.root)
+        .map((file) => file.sitePath)
+        .sort();
+      const floor: FloorInput = { paths, listFile: join(mirrorRoot, `floor-paths-${spec.id}.txt`) };
       if (want('floor')) {
-        const paths = siteFiles(site.root)
-          .map((file) => file.sitePath)
-          .sort();
-        floor = { paths, listFile: join(mirrorRoot, `floor-paths-${spec.id}.txt`) };
         writeFileSync(floor.listFile, `${paths.join('\n')}\n`);
         tools.push({ tool: 'floor', label: TOOL_LABELS.floor, runs: [] });
       }
+      if (want('analysis')) tools.push({ tool: 'analysis', label: TOOL_LABELS.analysis, runs: [] });
       if (executables.wget2 !== undefined && executables.grep !== undefined && want('wget2'))
         tools.push({ tool: 'wget2', label: TOOL_LABELS.wget2, runs: [] });
       if (executables.wget !== undefined && executables.grep !== undefined && want('wget'))
@@ -297,9 +308,9 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
             const root = entry.tool === 'scan' ? repoRoot : (compareRoot as string);
             entry.runs.push(await runScan(root, started.origin, site, timeoutMs, time, mirrorRoot));
           } else if (entry.tool === 'floor') {
-            entry.runs.push(
-              await runFloor(repoRoot, started.origin, floor as FloorInput, timeoutMs, time, mirrorRoot),
-            );
+            entry.runs.push(await runFloor(repoRoot, started.origin, floor, timeoutMs, time, mirrorRoot));
+          } else if (entry.tool === 'analysis') {
+            entry.runs.push(await runAnalysisFloor(repoRoot, site, paths, timeoutMs, time, mirrorRoot));
           } else {
             const dir = mkdtempSync(join(mirrorRoot, `${entry.tool}-`));
             try {
@@ -604,27 +615,71 @@ interface FloorInput {
   listFile: string;
 }
 
-/** The floor's JSON line (http-floor.ts), or undefined when it is not that. */
-function parseFloorCounts(stdout: string): FloorCounts | undefined {
+const isCount = (field: unknown) => Number.isSafeInteger(field) && (field as number) >= 0;
+
+/**
+ * One run of a script of the bench (http-floor.js, analysis-floor.js): a process of its own like the
+ * scan, under GNU time, that prints one line of JSON. `counts` is that line when `valid` takes it.
+ */
+async function runBenchScript<Counts>(
+  what: string,
+  file: string,
+  args: string[],
+  valid: (value: Partial<Record<keyof Counts, unknown>>) => boolean,
+  context: { repoRoot: string; timeoutMs: number; time: string | undefined; scratch: string },
+): Promise<{
+  seconds: number;
+  cpuSeconds?: number;
+  peakRssBytes?: number;
+  counts?: Counts;
+  failure?: string;
+}> {
+  const script = join(context.repoRoot, '.bench-build', 'bench', file);
+  const timed = underTime(
+    context.time,
+    join(context.scratch, `${file}-time-${process.pid}`),
+    process.execPath,
+    [script, ...args],
+  );
+  const started = performance.now();
+  const result = await runProcess(timed.command, timed.args, {
+    cwd: context.repoRoot,
+    timeoutMs: context.timeoutMs,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const { cpuSeconds, peakRssBytes } = timed.read();
   let value: unknown;
   try {
-    value = JSON.parse(stdout);
+    value = JSON.parse(result.stdout);
   } catch {
-    return undefined;
+    value = undefined;
   }
-  const counts = value as Partial<Record<keyof FloorCounts, unknown>> | null;
-  const count = (field: unknown) => Number.isSafeInteger(field) && (field as number) >= 0;
-  return counts !== null &&
-    typeof counts === 'object' &&
-    count(counts.files) &&
-    count(counts.requests) &&
-    count(counts.bytes) &&
-    count(counts.failures)
-    ? (counts as FloorCounts)
-    : undefined;
+  const counts =
+    typeof value === 'object' && value !== null && valid(value as Partial<Record<keyof Counts, unknown>>)
+      ? (value as Counts)
+      : undefined;
+  const failure = result.timedOut
+    ? `${what} timed out`
+    : result.code !== 0 || counts === undefined
+      ? `${what} failed: ${(result.stderr.trim() || result.stdout.trim()).slice(0, 500)}`
+      : undefined;
+  return {
+    seconds,
+    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+    ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+    ...(counts === undefined ? {} : { counts }),
+    ...(failure === undefined ? {} : { failure }),
+  };
 }
 
-/** One run of the HTTP floor, a process of its own like the scan, under GNU time. */
+/** Pages and scripts among site paths, counted as the mirrors' files are (fileKind). */
+function kindsOf(paths: string[]): { pages: number; scripts: number } {
+  const kinds = { pages: 0, scripts: 0, otherFiles: 0 };
+  for (const path of paths) kinds[fileKind(path)]++;
+  return { pages: kinds.pages, scripts: kinds.scripts };
+}
+
+/** One run of the HTTP floor (http-floor.ts). */
 async function runFloor(
   repoRoot: string,
   origin: string,
@@ -633,39 +688,71 @@ async function runFloor(
   time: string | undefined,
   scratch: string,
 ): Promise<FloorRun> {
-  const script = join(repoRoot, '.bench-build', 'bench', 'http-floor.js');
-  const timed = underTime(time, join(scratch, `floor-time-${process.pid}`), process.execPath, [
-    script,
-    origin,
-    input.listFile,
-  ]);
-  const started = performance.now();
-  const result = await runProcess(timed.command, timed.args, { cwd: repoRoot, timeoutMs });
-  const seconds = (performance.now() - started) / 1000;
-  const { cpuSeconds, peakRssBytes } = timed.read();
-  const counts = parseFloorCounts(result.stdout);
-  const failure = result.timedOut
-    ? 'the HTTP floor timed out'
-    : result.code !== 0 || counts === undefined
-      ? `the HTTP floor failed: ${(result.stderr.trim() || result.stdout.trim()).slice(0, 500)}`
+  const { counts, failure, ...measured } = await runBenchScript<FloorCounts>(
+    'the HTTP floor',
+    'http-floor.js',
+    [origin, input.listFile],
+    (value) =>
+      isCount(value.files) && isCount(value.requests) && isCount(value.bytes) && isCount(value.failures),
+    { repoRoot, timeoutMs, time, scratch },
+  );
+  const shortfall =
+    counts === undefined
+      ? undefined
       : counts.files !== input.paths.length
         ? `the HTTP floor fetched ${counts.files} files of ${input.paths.length}`
         : counts.failures > 0
           ? `the HTTP floor could not fetch ${counts.failures} of ${counts.files} files`
           : undefined;
-  const kinds = { pages: 0, scripts: 0, otherFiles: 0 };
-  for (const path of input.paths) kinds[fileKind(path)]++;
+  const why = failure ?? shortfall;
   return {
-    seconds,
-    pages: kinds.pages,
-    scripts: kinds.scripts,
+    ...measured,
+    ...kindsOf(input.paths),
     bytes: counts?.bytes ?? 0,
-    ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
-    ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
     plantedFound: 0,
     requests: counts?.requests ?? 0,
     failures: counts?.failures ?? 0,
-    ...(failure === undefined ? {} : { failure }),
+    ...(why === undefined ? {} : { failure: why }),
+  };
+}
+
+/** One run of the analysis floor (analysis-floor.ts). */
+async function runAnalysisFloor(
+  repoRoot: string,
+  site: GeneratedSite,
+  paths: string[],
+  timeoutMs: number,
+  time: string | undefined,
+  scratch: string,
+): Promise<AnalysisRun> {
+  const { counts, failure, ...measured } = await runBenchScript<AnalysisFloorCounts>(
+    'the analysis floor',
+    'analysis-floor.js',
+    [site.root],
+    (value) =>
+      isCount(value.files) &&
+      isCount(value.bytes) &&
+      isCount(value.readMs) &&
+      isCount(value.analysisMs) &&
+      Array.isArray(value.fingerprints) &&
+      value.fingerprints.every((print) => typeof print === 'string' && /^[0-9a-f]{64}$/.test(print)),
+    { repoRoot, timeoutMs, time, scratch },
+  );
+  const why =
+    failure ??
+    (counts !== undefined && counts.files !== paths.length
+      ? `the analysis floor read ${counts.files} files of ${paths.length}`
+      : undefined);
+  const found = new Set(counts?.fingerprints ?? []);
+  return {
+    ...measured,
+    // The analysis alone: the process's start and its reading of the files are not the analysis's.
+    seconds: counts === undefined ? measured.seconds : counts.analysisMs / 1000,
+    setupSeconds: counts === undefined ? 0 : counts.readMs / 1000,
+    ...kindsOf(paths),
+    bytes: counts?.bytes ?? 0,
+    plantedFound: site.planted.filter((key) => found.has(key.fingerprint)).length,
+    ...(why === undefined ? {} : { failure: why }),
   };
 }
 
@@ -885,6 +972,11 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
     `  floor: "${TOOL_LABELS.floor}" is the scan's own HTTP client fetching every file the site serves, ` +
       'with the scan’s largest number of requests in flight from the start, and doing nothing else: a ' +
       'reference time for fetching the site with that client at all',
+    `  analysis: "${TOOL_LABELS.analysis}" is the scan's own analysis (its pool of threads, given what the ` +
+      'crawler gives it) of every file the site serves, read from disk, with no HTTP; its time is the ' +
+      'analysis alone, after Node started and read the files; its CPU and memory are the whole process’s, ' +
+      'every file held in memory included; its keys are those in the files (a key sent only in a response ' +
+      'header is in none)',
   );
   for (const missing of result.missingTools) {
     lines.push(
@@ -940,6 +1032,15 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
       `  order: ${round.order.map((tools, index) => `run ${index + 1} ${tools.join(' → ')}`).join('; ')}`,
     );
     for (const entry of round.tools) {
+      if (entry.tool === 'analysis') {
+        const runs = (entry.runs as AnalysisRun[]).filter((run) => run.failure === undefined);
+        if (runs.length > 0)
+          lines.push(
+            `  ${entry.label}: Node's start and reading the files took ` +
+              `${runs.map((run) => run.setupSeconds.toFixed(2)).join(', ')} s before the analysis began`,
+          );
+        continue;
+      }
       if (entry.tool !== 'wget' && entry.tool !== 'wget2') continue;
       const last = entry.runs.at(-1) as BaselineRun | undefined;
       if (last === undefined) continue;
@@ -1034,12 +1135,14 @@ export function scanBenchOutcome(result: ScanBenchResult): BenchOutcome {
       return;
     }
     const floor = ratio(summaries.get(round)?.get('floor'), other);
+    const analysis = ratio(summaries.get(round)?.get('analysis'), other);
     targets.push({
       name,
       status: value <= limit ? 'pass' : 'fail',
       detail:
         `${value.toFixed(2)}x (median ${scan.seconds.toFixed(2)} s vs ${other.seconds.toFixed(2)} s)` +
-        (floor === undefined ? '' : `; HTTP alone, with no analysis: ${floor.toFixed(2)}x`),
+        (floor === undefined ? '' : `; HTTP alone, with no analysis: ${floor.toFixed(2)}x`) +
+        (analysis === undefined ? '' : `; analysis alone, with no HTTP: ${analysis.toFixed(2)}x`),
     });
   };
   ratioTarget(10, 'wget2', TARGETS.vsWget2At10Ms);
