@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnalysisRequest } from '../src/scan/analysis.js';
 import { createAnalyzer } from '../src/scan/analysis-pool.js';
 import type { ScriptKind } from '../src/scan/extract.js';
 import { fingerprintKey } from '../src/scan/redact.js';
-import { siteFiles } from './static-server.js';
+import { loadSite, type StaticFile } from './static-server.js';
 
 /** What one run of the analysis floor did, and when its analysis started and ended. */
 export interface AnalysisFloorCounts {
@@ -28,20 +27,10 @@ const CODE_KINDS: Record<string, ScriptKind> = {
   '.webmanifest': 'manifest',
 };
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.xml': 'application/xml',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 /** The request the crawler would make for a file of the site, by its name. */
-function requestFor(sitePath: string, body: Uint8Array, origin: string): AnalysisRequest {
+function requestFor(sitePath: string, file: StaticFile, origin: string): AnalysisRequest {
   const extension = extname(sitePath);
-  const common = { body, contentType: CONTENT_TYPES[extension] ?? '', url: new URL(sitePath, origin).href };
+  const common = { body: file.body, contentType: file.contentType, url: new URL(sitePath, origin).href };
   const scriptKind = CODE_KINDS[extension];
   if (extension === '.html') return { kind: 'page', ...common };
   if (scriptKind !== undefined)
@@ -61,16 +50,18 @@ function requestFor(sitePath: string, body: Uint8Array, origin: string): Analysi
 export async function analyseAll(root: string, origin = 'http://127.0.0.1/'): Promise<AnalysisFloorCounts> {
   // The thread starts while the files are read, as the command line's launcher starts it early.
   const analyzer = createAnalyzer();
-  const files = siteFiles(root).map(({ sitePath, path }) => ({ sitePath, body: readFileSync(path) }));
-  const bytes = files.reduce((sum, file) => sum + file.body.byteLength, 0);
+  // Read as the static server reads them, with the content type it sends.
+  const files = [...loadSite(root).files];
+  const bytes = files.reduce((sum, [, file]) => sum + file.body.byteLength, 0);
   const started = performance.now();
   const fingerprints = new Set<string>();
   let next = 0;
   const lane = async () => {
     while (next < files.length) {
-      const { sitePath, body } = files[next++] as { sitePath: string; body: Buffer };
-      // The analysis takes the body over, as it takes the crawler's.
-      const analysis = await analyzer.analyze(requestFor(sitePath, new Uint8Array(body), origin));
+      const [sitePath, file] = files[next++] as [string, StaticFile];
+      // The analysis takes the body over, as it takes the crawler's: a body that is a whole buffer moves
+      // to the thread without a copy.
+      const analysis = await analyzer.analyze(requestFor(sitePath, file, origin));
       for (const hit of analysis.privateKeys) fingerprints.add(fingerprintKey(hit.key));
     }
   };
